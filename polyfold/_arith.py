@@ -1,0 +1,119 @@
+"""Exact rationals and the two arithmetic backends of the walk.
+
+A float64 is a dyadic rational, so converting it to a rational is exact. The
+exact backend keeps values as numpy object arrays of python-flint ``fmpq`` and
+multiplies matrices with ``fmpq_mat`` (C speed); the float backend uses float64
+arrays. Both expose the same few operations so that one algorithm serves both.
+"""
+
+from __future__ import annotations
+
+import numbers
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat, fmpz
+
+from .errors import InvalidInputError
+
+__all__ = ["as_fraction", "as_fmpq", "to_fraction", "ExactBackend", "FloatBackend"]
+
+_EXACT_SCALARS = (numbers.Integral, Fraction, str, fmpq, fmpz)
+
+
+def as_fraction(value: Any, name: str) -> Fraction:
+    """Convert one scalar to a :class:`Fraction` exactly (floats are dyadic)."""
+    if isinstance(value, (bool, np.bool_)):
+        raise InvalidInputError(f"{name}: expected a real number, got a boolean {value!r}")
+    if isinstance(value, fmpq):
+        return Fraction(int(value.p), int(value.q))
+    if isinstance(value, (numbers.Integral, np.integer, fmpz)):
+        return Fraction(int(value))
+    if isinstance(value, Fraction):
+        return value
+    if isinstance(value, str):
+        try:
+            return Fraction(value.strip())
+        except (ValueError, ZeroDivisionError) as exc:
+            raise InvalidInputError(f"{name}: cannot read {value!r} as a rational number") from exc
+    if isinstance(value, (float, np.floating)):
+        if not np.isfinite(value):
+            raise InvalidInputError(f"{name}: expected finite values, got {value!r}")
+        return Fraction(float(value))
+    if isinstance(value, (complex, np.complexfloating)):
+        raise InvalidInputError(f"{name}: expected real numbers, got complex {value!r}")
+    raise InvalidInputError(
+        f"{name}: expected a real number (float, int, Fraction or a string such as '1/3'), "
+        f"got {type(value).__name__}"
+    )
+
+
+def as_fmpq(value: Any, name: str) -> fmpq:
+    """Convert one scalar to ``fmpq`` exactly."""
+    if isinstance(value, fmpq):
+        return value
+    f = as_fraction(value, name)
+    return fmpq(f.numerator, f.denominator)
+
+
+def to_fraction(q: Any) -> Fraction:
+    """``fmpq`` (or int/Fraction) to :class:`Fraction`; floats are converted exactly."""
+    if isinstance(q, fmpq):
+        return Fraction(int(q.p), int(q.q))
+    return Fraction(q)
+
+
+class FloatBackend:
+    """float64 arithmetic."""
+
+    exact = False
+
+    @staticmethod
+    def array(values: np.ndarray) -> np.ndarray:
+        return np.asarray(values, dtype=np.float64)
+
+    @staticmethod
+    def matmul_affine(a: np.ndarray, wt: Any, b: np.ndarray) -> np.ndarray:
+        return a @ wt + b
+
+    @staticmethod
+    def scalar(value: Fraction) -> float:
+        return float(value)
+
+    @staticmethod
+    def zeros(shape: tuple[int, ...]) -> np.ndarray:
+        return np.zeros(shape)
+
+
+class ExactBackend:
+    """Rational arithmetic: object arrays of ``fmpq``; products through ``fmpq_mat``."""
+
+    exact = True
+
+    @staticmethod
+    def array(values: np.ndarray) -> np.ndarray:
+        flat = [as_fmpq(v, "value") for v in np.asarray(values, dtype=object).ravel()]
+        out = np.empty(len(flat), dtype=object)
+        out[:] = flat
+        return out.reshape(np.shape(values))
+
+    @staticmethod
+    def matmul_affine(a: np.ndarray, wt: fmpq_mat, b: np.ndarray) -> np.ndarray:
+        rows, inner = a.shape
+        if rows == 0:
+            return np.empty((0, wt.ncols()), dtype=object)
+        prod = fmpq_mat(rows, inner, list(a.ravel())) * wt
+        out = np.empty(rows * wt.ncols(), dtype=object)
+        out[:] = prod.entries()
+        return out.reshape(rows, wt.ncols()) + b
+
+    @staticmethod
+    def scalar(value: Fraction) -> fmpq:
+        return fmpq(value.numerator, value.denominator)
+
+    @staticmethod
+    def zeros(shape: tuple[int, ...]) -> np.ndarray:
+        out = np.empty(shape, dtype=object)
+        out.fill(fmpq(0))
+        return out

@@ -1,0 +1,104 @@
+"""Piecewise-linear activations, described by their kinks and their threshold crossings.
+
+The walk needs two things from an activation ``σ``: where it kinks (so that
+``σ(z(t))`` is linear between consecutive knots) and where ``σ(z) = τ`` is
+crossed (so that the bit ``σ(z) > τ`` is constant between knots). Both are
+finite sets of pre-activation values, returned by :meth:`Activation.critical`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq
+
+from ._arith import as_fraction
+from .errors import InvalidInputError
+
+__all__ = ["ACTIVATIONS", "Activation", "get_activation"]
+
+
+@dataclass(frozen=True)
+class Activation:
+    """A continuous piecewise-linear activation.
+
+    ``name`` is one of ``"relu"``, ``"leaky_relu"``, ``"hardtanh"``, ``"abs"``,
+    ``"identity"``; ``slope`` is leaky ReLU's negative slope.
+    """
+
+    name: str
+    slope: Fraction = Fraction(0)
+
+    @property
+    def kinks(self) -> tuple[Fraction, ...]:
+        if self.name in ("relu", "leaky_relu", "abs"):
+            return (Fraction(0),)
+        if self.name == "hardtanh":
+            return (Fraction(-1), Fraction(1))
+        return ()
+
+    def level_set(self, tau: Fraction) -> tuple[Fraction, ...]:
+        """Pre-activation values ``z`` on non-constant pieces with ``σ(z) = τ``."""
+        name = self.name
+        if name == "relu":
+            return (tau,) if tau > 0 else ()
+        if name == "leaky_relu":
+            if tau > 0:
+                return (tau,)
+            if tau < 0 and self.slope > 0:
+                return (tau / self.slope,)
+            return ()
+        if name == "hardtanh":
+            return (tau,) if -1 < tau < 1 else ()
+        if name == "abs":
+            return (-tau, tau) if tau > 0 else ()
+        return (tau,)
+
+    def critical(self, tau: Fraction) -> tuple[Fraction, ...]:
+        """Kinks and threshold crossings, sorted and without repeats."""
+        return tuple(sorted(set(self.kinks) | set(self.level_set(tau))))
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        """Apply elementwise; works on float64 and on exact object arrays."""
+        name = self.name
+        if name == "identity":
+            return z
+        zero = z * 0
+        if name == "relu":
+            return np.where(z > 0, z, zero)
+        if name == "leaky_relu":
+            slope: Any = float(self.slope)
+            if z.dtype == object:
+                slope = fmpq(self.slope.numerator, self.slope.denominator)
+            return np.where(z > 0, z, z * slope)
+        if name == "hardtanh":
+            one = zero + 1
+            return np.where(z > 1, one, np.where(z < -1, -one, z))
+        if name == "abs":
+            return np.where(z < 0, -z, z)
+        raise AssertionError(name)
+
+
+ACTIVATIONS = ("relu", "leaky_relu", "hardtanh", "abs", "identity")
+
+
+def get_activation(spec: Any, name: str = "activation") -> Activation:
+    """Turn ``"relu"``, ``("leaky_relu", 0.01)`` or an :class:`Activation` into one."""
+    if isinstance(spec, Activation):
+        return spec
+    slope = Fraction(1, 100)
+    if isinstance(spec, tuple) and len(spec) == 2 and spec[0] == "leaky_relu":
+        spec, slope = spec[0], as_fraction(spec[1], f"{name} slope")
+    if not isinstance(spec, str) or spec not in ACTIVATIONS:
+        raise InvalidInputError(
+            f"{name}: expected one of {', '.join(ACTIVATIONS)} "
+            f"(or ('leaky_relu', slope)), got {spec!r}"
+        )
+    if spec == "leaky_relu":
+        if slope < 0:
+            raise InvalidInputError(f"{name}: leaky ReLU slope must be >= 0, got {slope}")
+        return Activation("leaky_relu", slope)
+    return Activation(spec)

@@ -1,0 +1,389 @@
+"""Feed-forward piecewise-linear networks and their activation patterns.
+
+Hidden layer ``l`` computes ``z_l = W_l h_{l-1} + b_l`` and ``h_l = σ_l(z_l)``
+with ``h_0 = x``; the last layer is affine only. The activation pattern
+``π(x) ∈ {0,1}^N`` has one bit per hidden neuron, layer by layer, and the bit
+is 1 iff ``σ(z) > τ`` — a point exactly on a boundary gets 0 (DESIGN.md §1).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from fractions import Fraction
+from functools import cached_property
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from ._arith import ExactBackend, as_fraction
+from .activations import Activation, get_activation
+from .errors import InvalidInputError
+
+__all__ = ["Network", "as_points"]
+
+
+def _exact_matrix(value: Any, name: str) -> np.ndarray:
+    """Any real array-like to an object array of :class:`Fraction`, exactly."""
+    arr = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
+    if arr.dtype.kind == "c":
+        raise InvalidInputError(f"{name}: expected real numbers, got a complex array")
+    if arr.dtype.kind in "fiub":
+        if arr.dtype.kind == "b":
+            raise InvalidInputError(f"{name}: expected real numbers, got a boolean array")
+        if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
+            raise InvalidInputError(f"{name}: expected finite values, found NaN or inf")
+        out = np.empty(arr.shape, dtype=object)
+        flat = [Fraction(int(v)) if arr.dtype.kind in "iu" else Fraction(float(v)) for v in arr.ravel()]
+        out.ravel()[:] = flat if flat else []
+        return out.reshape(arr.shape)
+    if arr.dtype.kind not in "OUS":
+        raise InvalidInputError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
+    out = np.empty(arr.shape, dtype=object)
+    flat_vals = [as_fraction(v, name) for v in arr.ravel()]
+    out.ravel()[:] = flat_vals if flat_vals else []
+    return out.reshape(arr.shape)
+
+
+def _fraction_to_float(arr: np.ndarray) -> np.ndarray:
+    return np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+
+
+def _fmpq_array(arr: np.ndarray) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=object)
+    out.ravel()[:] = [fmpq(v.numerator, v.denominator) for v in arr.ravel()]
+    return out
+
+
+def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
+    """Validate one point (shape ``(d,)``) or a batch (``(m, d)``) of input points.
+
+    Returns float64 in float mode and an object array of ``fmpq`` in exact mode.
+    """
+    arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    if arr.dtype.kind == "O":
+        try:
+            arr = np.asarray(x, dtype=np.float64) if not exact else arr
+        except (TypeError, ValueError) as exc:
+            if not exact:
+                raise InvalidInputError(
+                    f"{name}: expected an array of real numbers, got {type(x).__name__}"
+                ) from exc
+    if arr.ndim not in (1, 2) or arr.shape[-1] != n_inputs:
+        raise InvalidInputError(
+            f"{name}: expected shape ({n_inputs},) or (m, {n_inputs}), got {arr.shape}"
+        )
+    if arr.dtype.kind == "c":
+        raise InvalidInputError(f"{name}: expected real numbers, got a complex array")
+    if exact:
+        return ExactBackend.array(_exact_matrix(arr, name))
+    if arr.dtype.kind not in "fiu":
+        raise InvalidInputError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
+    out = np.asarray(arr, dtype=np.float64)
+    if not np.all(np.isfinite(out)):
+        raise InvalidInputError(f"{name}: expected finite values, found NaN or inf")
+    return out
+
+
+class Network:
+    """A feed-forward network with piecewise-linear activations.
+
+    Parameters
+    ----------
+    layers
+        ``[(W1, b1), …, (WL, bL)]``; ``W`` has shape ``(n_out, n_in)``. The last
+        pair is the affine output layer, so at least two pairs are needed. Entries
+        may be floats (converted to rationals exactly), ints, ``Fraction`` or
+        strings such as ``"1/3"``.
+    threshold
+        ``τ``: a neuron's bit is 1 iff its activation output is ``> τ``.
+    activation
+        ``"relu"`` (default), ``"leaky_relu"``, ``("leaky_relu", slope)``,
+        ``"hardtanh"``, ``"abs"``, or one such entry per hidden layer.
+    pattern_layers
+        Indices of the hidden layers whose bits form the pattern (default: all).
+    include_output
+        Append one bit per output unit (``output > τ``), as the CantorNet code does.
+
+    Examples
+    --------
+    >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> net.hidden_sizes, net.n_bits
+    ((2,), 2)
+    >>> net.pattern([[2.0], [-1.0], [0.0]]).astype(int).tolist()
+    [[1, 0], [0, 1], [0, 0]]
+    """
+
+    def __init__(
+        self,
+        layers: Sequence[tuple[Any, Any]],
+        *,
+        threshold: Any = 0,
+        activation: Any = "relu",
+        pattern_layers: Sequence[int] | None = None,
+        include_output: bool = False,
+    ) -> None:
+        if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
+            raise InvalidInputError("layers: expected a list of (W, b) pairs")
+        if len(layers) < 2:
+            raise InvalidInputError(
+                "layers: expected at least one hidden layer and an output layer "
+                f"(two or more (W, b) pairs), got {len(layers)}"
+            )
+        exact_w: list[np.ndarray] = []
+        exact_b: list[np.ndarray] = []
+        n_prev: int | None = None
+        for i, pair in enumerate(layers):
+            if not isinstance(pair, (tuple, list)) or len(pair) != 2:
+                raise InvalidInputError(f"layers[{i}]: expected a (W, b) pair")
+            w = _exact_matrix(pair[0], f"layers[{i}] W")
+            b = _exact_matrix(pair[1], f"layers[{i}] b")
+            if w.ndim != 2 or w.shape[0] == 0 or w.shape[1] == 0:
+                raise InvalidInputError(
+                    f"layers[{i}] W: expected a non-empty 2-D array, got shape {w.shape}"
+                )
+            if b.shape != (w.shape[0],):
+                raise InvalidInputError(
+                    f"layers[{i}] b: expected shape ({w.shape[0]},) to match W, got {b.shape}"
+                )
+            if n_prev is not None and w.shape[1] != n_prev:
+                raise InvalidInputError(
+                    f"layers[{i}] W: expected {n_prev} columns (the previous layer's width), "
+                    f"got {w.shape[1]}"
+                )
+            n_prev = w.shape[0]
+            exact_w.append(w)
+            exact_b.append(b)
+        self._w = tuple(exact_w)
+        self._b = tuple(exact_b)
+        n_hidden_layers = len(layers) - 1
+        if isinstance(activation, (list, tuple)) and not (
+            isinstance(activation, tuple) and activation and activation[0] == "leaky_relu"
+        ):
+            if len(activation) != n_hidden_layers:
+                raise InvalidInputError(
+                    f"activation: expected one entry per hidden layer ({n_hidden_layers}), "
+                    f"got {len(activation)}"
+                )
+            acts = tuple(
+                get_activation(a, f"activation[{i}]") for i, a in enumerate(activation)
+            )
+        else:
+            acts = (get_activation(activation),) * n_hidden_layers
+        self.activations: tuple[Activation, ...] = acts
+        self.threshold: Fraction = as_fraction(threshold, "threshold")
+        if pattern_layers is None:
+            self.pattern_layers: tuple[int, ...] = tuple(range(n_hidden_layers))
+        else:
+            sel = tuple(int(i) for i in pattern_layers)
+            if len(set(sel)) != len(sel) or any(not 0 <= i < n_hidden_layers for i in sel):
+                raise InvalidInputError(
+                    f"pattern_layers: expected distinct hidden-layer indices in "
+                    f"0..{n_hidden_layers - 1}, got {list(pattern_layers)}"
+                )
+            self.pattern_layers = tuple(sorted(sel))
+        self.include_output = bool(include_output)
+        if not self.pattern_layers and not self.include_output:
+            raise InvalidInputError("pattern_layers: the pattern would have no bits")
+
+    # -- construction -------------------------------------------------------------
+    @classmethod
+    def from_layers(cls, layers: Sequence[tuple[Any, Any]], **options: Any) -> Network:
+        """Build a network from ``(W, b)`` pairs; see :class:`Network`."""
+        return cls(layers, **options)
+
+    def with_options(self, **options: Any) -> Network:
+        """The same weights with other ``threshold``/``activation``/pattern options."""
+        current = {
+            "threshold": self.threshold,
+            "activation": list(self.activations),
+            "pattern_layers": self.pattern_layers,
+            "include_output": self.include_output,
+        }
+        current.update(options)
+        return Network(list(zip(self._w, self._b)), **current)
+
+    # -- sizes --------------------------------------------------------------------
+    @property
+    def n_inputs(self) -> int:
+        return int(self._w[0].shape[1])
+
+    @property
+    def n_outputs(self) -> int:
+        return int(self._w[-1].shape[0])
+
+    @property
+    def hidden_sizes(self) -> tuple[int, ...]:
+        return tuple(int(w.shape[0]) for w in self._w[:-1])
+
+    @property
+    def depth(self) -> int:
+        """Number of hidden layers."""
+        return len(self._w) - 1
+
+    @property
+    def n_hidden(self) -> int:
+        """Total number of hidden neurons ``N``."""
+        return sum(self.hidden_sizes)
+
+    @cached_property
+    def pattern_columns(self) -> np.ndarray:
+        """Indices of the pattern's bits among ``[hidden bits…, output bits…]``."""
+        offsets = np.cumsum((0, *self.hidden_sizes))
+        cols = [np.arange(offsets[i], offsets[i + 1]) for i in self.pattern_layers]
+        if self.include_output:
+            cols.append(np.arange(self.n_hidden, self.n_hidden + self.n_outputs))
+        return np.concatenate(cols).astype(np.intp)
+
+    @property
+    def n_bits(self) -> int:
+        """Length of an activation pattern."""
+        return int(self.pattern_columns.size)
+
+    def neuron(self, bit: int) -> tuple[int, int]:
+        """``(layer, unit)`` of pattern bit ``bit``; the output layer is ``depth``."""
+        col = int(self.pattern_columns[bit])
+        offsets = np.cumsum((0, *self.hidden_sizes, self.n_outputs))
+        layer = int(np.searchsorted(offsets, col, side="right") - 1)
+        return layer, col - int(offsets[layer])
+
+    # -- weights ------------------------------------------------------------------
+    @property
+    def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """float64 ``(W, b)`` pairs (rounded where a weight is not a float64)."""
+        return [(w.copy(), b.copy()) for w, b in self._float_layers]
+
+    @property
+    def exact_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """``(W, b)`` pairs as object arrays of :class:`Fraction`."""
+        return [(w.copy(), b.copy()) for w, b in zip(self._w, self._b)]
+
+    @cached_property
+    def _float_layers(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        return tuple((_fraction_to_float(w), _fraction_to_float(b)) for w, b in zip(self._w, self._b))
+
+    @cached_property
+    def is_float_exact(self) -> bool:
+        """Whether every weight is exactly a float64 (float mode then computes on this network)."""
+        return all(
+            all(Fraction(float(v)) == v for v in arr.ravel())
+            for pair in zip(self._w, self._b)
+            for arr in pair
+        )
+
+    @cached_property
+    def _float_affine(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """``(Wᵀ, b)`` in float64, ready for ``X @ Wᵀ + b``."""
+        return tuple((np.ascontiguousarray(w.T), b) for w, b in self._float_layers)
+
+    @cached_property
+    def _exact_affine(self) -> tuple[tuple[fmpq_mat, np.ndarray], ...]:
+        out = []
+        for w, b in zip(self._w, self._b):
+            wt = w.T
+            mat = fmpq_mat(wt.shape[0], wt.shape[1], list(_fmpq_array(wt).ravel()))
+            out.append((mat, _fmpq_array(b)))
+        return tuple(out)
+
+    def _affine(self, exact: bool) -> tuple[tuple[Any, np.ndarray], ...]:
+        return self._exact_affine if exact else self._float_affine
+
+    # -- evaluation -----------------------------------------------------------------
+    def preactivations(self, x: Any, *, exact: bool = False) -> list[np.ndarray]:
+        """Pre-activations ``z_1, …, z_L`` of every layer (the last is the output).
+
+        ``x`` is one point ``(d,)`` or a batch ``(m, d)``; arrays keep that shape.
+        Exact mode returns object arrays of :class:`Fraction`.
+        """
+        pts = as_points(x, "x", self.n_inputs, exact)
+        single = pts.ndim == 1
+        h = pts.reshape(1, -1) if single else pts
+        backend = ExactBackend if exact else None
+        out = []
+        for i, (wt, b) in enumerate(self._affine(exact)):
+            z = backend.matmul_affine(h, wt, b) if backend else h @ wt + b
+            out.append(z)
+            if i < self.depth:
+                h = self.activations[i](z)
+        if exact:
+            out = [_to_fraction_array(z) for z in out]
+        return [z[0] if single else z for z in out]
+
+    def forward(self, x: Any, *, exact: bool = False) -> np.ndarray:
+        """The network's output (logits) at ``x``."""
+        return self.preactivations(x, exact=exact)[-1]
+
+    def activation_outputs(self, x: Any, *, exact: bool = False) -> np.ndarray:
+        """All units' values compared with ``τ``: hidden ``σ(z)`` then output ``z``."""
+        zs = self.preactivations(x, exact=exact)
+        hs = [act(z) for act, z in zip(self.activations, zs[:-1])]
+        return np.concatenate([*hs, zs[-1]], axis=-1)
+
+    def pattern(self, x: Any, *, exact: bool = False) -> np.ndarray:
+        """Activation pattern(s) ``π(x)`` as a boolean array of ``n_bits`` per point.
+
+        Bit ``k`` is 1 iff the unit's activation output is strictly above ``τ``;
+        a point exactly on a boundary gets 0.
+        """
+        values = self.activation_outputs(x, exact=exact)
+        tau: Any = self.threshold if exact else float(self.threshold)
+        bits = np.asarray(values > tau, dtype=bool)
+        return bits[..., self.pattern_columns]
+
+    # -- persistence --------------------------------------------------------------
+    def save(self, path: str | os.PathLike[str]) -> None:
+        """Save to ``.npz`` (no pickle): float64 weights, plus exact strings when needed."""
+        arrays: dict[str, np.ndarray] = {}
+        for i, ((wf, bf), w, b) in enumerate(zip(self._float_layers, self._w, self._b)):
+            arrays[f"W{i}"], arrays[f"b{i}"] = wf, bf
+            for key, exact_arr, float_arr in ((f"W{i}", w, wf), (f"b{i}", b, bf)):
+                if any(Fraction(float(f)) != v for f, v in zip(float_arr.ravel(), exact_arr.ravel())):
+                    arrays[key + "_exact"] = np.array([str(v) for v in exact_arr.ravel()]).reshape(
+                        exact_arr.shape
+                    )
+        arrays["n_layers"] = np.array(len(self._w))
+        arrays["threshold"] = np.array(str(self.threshold))
+        arrays["activation"] = np.array([a.name for a in self.activations])
+        arrays["activation_slope"] = np.array([str(a.slope) for a in self.activations])
+        arrays["pattern_layers"] = np.array(self.pattern_layers, dtype=np.int64)
+        arrays["include_output"] = np.array(self.include_output)
+        np.savez(path, **arrays)  # type: ignore[arg-type]
+
+    @classmethod
+    def load(cls, path: str | os.PathLike[str]) -> Network:
+        """Load a network written by :meth:`save` (never unpickles)."""
+        try:
+            data = np.load(path, allow_pickle=False)
+        except (OSError, ValueError) as exc:
+            raise InvalidInputError(f"path: cannot read {os.fspath(path)!r} as .npz: {exc}") from exc
+        with data:
+            if "n_layers" not in data:
+                raise InvalidInputError(f"path: {os.fspath(path)!r} is not a polyfold network file")
+            layers = []
+            for i in range(int(data["n_layers"])):
+                pair = []
+                for key in (f"W{i}", f"b{i}"):
+                    pair.append(data[key + "_exact"] if key + "_exact" in data else data[key])
+                layers.append((pair[0], pair[1]))
+            acts: list[Any] = []
+            for name, slope in zip(data["activation"], data["activation_slope"]):
+                acts.append((str(name), str(slope)) if name == "leaky_relu" else str(name))
+            return cls(
+                layers,
+                threshold=str(data["threshold"]),
+                activation=acts,
+                pattern_layers=[int(i) for i in data["pattern_layers"]],
+                include_output=bool(data["include_output"]),
+            )
+
+    def __repr__(self) -> str:
+        sizes = "-".join(str(s) for s in (self.n_inputs, *self.hidden_sizes, self.n_outputs))
+        acts = sorted({a.name for a in self.activations})
+        return f"Network({sizes}, activation={'/'.join(acts)}, threshold={self.threshold})"
+
+
+def _to_fraction_array(arr: np.ndarray) -> np.ndarray:
+    out = np.empty(arr.shape, dtype=object)
+    out.ravel()[:] = [Fraction(int(q.p), int(q.q)) for q in arr.ravel()]
+    return out

@@ -1,0 +1,317 @@
+"""Exact walks along segments: every linear region a segment crosses, in order.
+
+Along ``x(t) = (1−t)·x1 + t·x2`` every pre-activation is piecewise linear in
+``t``. The walk keeps, for all segments of a batch at once, a ragged array of
+*knots* (parameters ``t``) on which the current layer is known, and goes layer
+by layer:
+
+1. ``z = W h + b`` at the knots (between knots ``z`` is linear, because ``h`` is);
+2. every parameter where some ``z_j`` strictly crosses a kink of ``σ`` or a value
+   where ``σ(z) = τ`` becomes a new knot; values there come from linear
+   interpolation of ``z`` on its interval (the network is never re-run);
+3. ``h = σ(z)`` is now linear between knots and each neuron's bit is constant
+   on every open interval: it is 1 iff ``σ(z_L) + σ(z_R) > 2τ`` (the midpoint
+   rule, exact because ``σ(z)`` is linear there).
+
+Bits of earlier layers are constant on the intervals they were computed on, so
+a new knot inherits them. At the end, consecutive intervals with equal
+patterns merge into the pieces of the :class:`~polyfold.Path`.
+
+In exact mode all values are python-flint rationals and there is no tolerance
+anywhere. In float mode the same algorithm runs in float64 and the path lists,
+in ``undecided``, the parameters where two events fall within ``tol`` of each
+other, which float64 cannot order reliably.
+"""
+
+from __future__ import annotations
+
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from ._arith import ExactBackend, FloatBackend, to_fraction
+from .activations import Activation
+from .errors import InvalidInputError
+from .network import Network, as_points
+from .path import Path, join_paths
+
+__all__ = ["walk", "walk_many", "walk_polyline"]
+
+_IDENTITY = Activation("identity")
+
+
+def walk(
+    net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9
+) -> Path:
+    r"""Walk the segment from ``x1`` to ``x2`` and return the regions it crosses.
+
+    The breakpoints ``0 = t_0 < t_1 < … < t_m = 1`` are exactly the parameters
+    at which the activation pattern changes; piece ``j`` is the open interval
+    ``(t_j, t_{j+1})`` with pattern ``path.patterns[j]``. A bit is 1 iff the
+    unit's activation output is strictly above the threshold ``τ``, so a point
+    on a boundary has bit 0 there; the pattern *at* each breakpoint is
+    ``path.point_patterns``.
+
+    Parameters
+    ----------
+    net
+        The network.
+    x1, x2
+        End points, each of shape ``(net.n_inputs,)``; in exact mode entries may
+        be ints, ``Fraction`` or strings such as ``"1/3"`` as well as floats
+        (converted exactly).
+    exact
+        Rational arithmetic with no tolerance (default), or float64 for speed.
+    tol
+        Float mode only: events closer than ``tol`` in ``t`` are reported in
+        ``path.undecided``.
+
+    Examples
+    --------
+    A "tent" network folds the segment ``[0, 1]``: the second layer flips on
+    and off again.
+
+    >>> net = Network.from_layers([
+    ...     ([[1], [1]], [0, "-1/2"]),     # h1 = relu(x), h2 = relu(x - 1/2)
+    ...     ([[1, -2]], ["-1/4"]),        # g = relu(h1 - 2 h2 - 1/4): a tent
+    ...     ([[1]], [0]),
+    ... ])
+    >>> path = walk(net, [0], [1])
+    >>> [str(t) for t in path.breakpoints]
+    ['0', '1/4', '1/2', '3/4', '1']
+    >>> path.patterns.astype(int).tolist()
+    [[1, 0, 0], [1, 0, 1], [1, 1, 1], [1, 1, 0]]
+    >>> path.r1, path.r2, path.chi
+    (2, 3, Fraction(1, 3))
+    """
+    p1 = as_points(x1, "x1", net.n_inputs, exact)
+    p2 = as_points(x2, "x2", net.n_inputs, exact)
+    if p1.ndim != 1 or p2.ndim != 1:
+        raise InvalidInputError(
+            f"x1, x2: expected single points of shape ({net.n_inputs},); use walk_many for batches"
+        )
+    return _walk_batch(net, p1[None, :], p2[None, :], exact, tol)[0]
+
+
+def walk_many(
+    net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9
+) -> list[Path]:
+    """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
+
+    ``x1`` and ``x2`` have shape ``(m, net.n_inputs)``; the result is a list of
+    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact)``.
+
+    >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
+    [2, 1, 1]
+    """
+    p1 = as_points(x1, "x1", net.n_inputs, exact)
+    p2 = as_points(x2, "x2", net.n_inputs, exact)
+    if p1.ndim != 2 or p1.shape != p2.shape:
+        raise InvalidInputError(
+            f"x1, x2: expected two arrays of the same shape (m, {net.n_inputs}), "
+            f"got {np.shape(p1)} and {np.shape(p2)}"
+        )
+    if p1.shape[0] == 0:
+        return []
+    return _walk_batch(net, p1, p2, exact, tol)
+
+
+def walk_polyline(
+    net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9
+) -> Path:
+    """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
+
+    Segment ``i`` covers the parameters ``[i, i+1]``. Pieces are joined across
+    the vertices: a pattern that continues through a vertex is not doubled.
+
+    >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+    >>> path = walk_polyline(net, [[-1], [1], [-1]])
+    >>> path.patterns.astype(int).tolist(), [str(t) for t in path.breakpoints]
+    ([[0, 1], [1, 0], [0, 1]], ['0', '1/2', '3/2', '2'])
+    """
+    pts = as_points(points, "points", net.n_inputs, exact)
+    if pts.ndim != 2 or pts.shape[0] < 2:
+        raise InvalidInputError(
+            f"points: expected at least two points of shape (k, {net.n_inputs}), got {pts.shape}"
+        )
+    pieces = _walk_batch(net, pts[:-1], pts[1:], exact, tol)
+    return join_paths(pieces)
+
+
+# -- the algorithm ----------------------------------------------------------------
+
+
+def _walk_batch(
+    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, tol: float
+) -> list[Path]:
+    backend = ExactBackend if exact else FloatBackend
+    m = p1.shape[0]
+    seg = np.repeat(np.arange(m), 2)
+    if exact:
+        t = np.empty(2 * m, dtype=object)
+        t[:] = [backend.scalar(Fraction(i % 2)) for i in range(2 * m)]
+        h = np.empty((2 * m, net.n_inputs), dtype=object)
+    else:
+        t = np.tile(np.array([0.0, 1.0]), m)
+        h = np.empty((2 * m, net.n_inputs))
+    h[0::2], h[1::2] = p1, p2
+    tau = backend.scalar(net.threshold)
+    codes: list[np.ndarray] = []  # per layer: 0 below τ, 1 above, 2 pre-activation ≡ τ
+    points: list[np.ndarray] = []  # per layer: bits at the knots
+    n_layers = net.depth + (1 if net.include_output else 0)
+    for i in range(n_layers):
+        wt, b = net._affine(exact)[i]
+        z = backend.matmul_affine(h, wt, b)
+        act = net.activations[i] if i < net.depth else _IDENTITY
+        critical = [backend.scalar(c) for c in act.critical(net.threshold)]
+        seg, t, z, parent = _refine(seg, t, z, critical, exact)
+        rows = np.where(parent < 0, -parent - 1, parent)
+        codes = [c[rows] for c in codes]
+        points = [_inherit_points(p, c, parent) for p, c in zip(points, codes)]
+        h = act(z)
+        code = np.zeros(z.shape, dtype=np.uint8)
+        if len(t) > 1:
+            left_h, right_h = h[:-1], h[1:]
+            above = (left_h + right_h) > 2 * tau
+            flat = (z[:-1] == tau) & (z[1:] == tau)
+            code[:-1] = np.where(above, 1, np.where(flat, 2, 0))
+        codes.append(code)
+        points.append(np.asarray(h > tau, dtype=bool))
+    all_codes = np.concatenate(codes, axis=1)[:, net.pattern_columns]
+    all_points = np.concatenate(points, axis=1)[:, net.pattern_columns]
+    return _assemble(net, seg, t, all_codes, all_points, p1, p2, exact, tol)
+
+
+def _inherit_points(point_bits: np.ndarray, code: np.ndarray, parent: np.ndarray) -> np.ndarray:
+    """Point bits at the refined knots: old knots keep theirs, new ones take their interval's."""
+    old = parent < 0
+    out = np.empty((len(parent), point_bits.shape[1]), dtype=bool)
+    out[old] = point_bits[-parent[old] - 1]
+    out[~old] = code[~old] == 1
+    return out
+
+
+def _refine(
+    seg: np.ndarray, t: np.ndarray, z: np.ndarray, critical: list[Any], exact: bool
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Insert a knot wherever some ``z_j`` strictly crosses a critical value.
+
+    Returns the refined ``seg``, ``t``, ``z`` and ``parent``: for a knot that
+    existed, ``-(old index) - 1``; for a new knot, the index of the old interval
+    (its left knot) it lies in, whose per-interval data it inherits.
+    """
+    n_knots = len(t)
+    same = seg[:-1] == seg[1:]
+    zl, zr = z[:-1], z[1:]
+    cross_k: list[np.ndarray] = []
+    cross_j: list[np.ndarray] = []
+    cross_c: list[Any] = []
+    for c in critical:
+        dl, dr = zl - c, zr - c
+        mask = ((dl < 0) & (dr > 0)) | ((dl > 0) & (dr < 0))
+        mask &= same[:, None]
+        k, j = np.nonzero(mask)
+        cross_k.append(k)
+        cross_j.append(j)
+        cross_c.extend([c] * len(k))
+    k_all = np.concatenate(cross_k) if cross_k else np.empty(0, dtype=np.intp)
+    keep = np.arange(n_knots)
+    if k_all.size == 0:
+        return seg, t, z, -keep - 1
+    j_all = np.concatenate(cross_j)
+    c_all = np.array(cross_c, dtype=object if exact else np.float64)
+    dl = zl[k_all, j_all] - c_all
+    dr = zr[k_all, j_all] - c_all
+    alpha = dl / (dl - dr)
+    t_new = t[k_all] + alpha * (t[k_all + 1] - t[k_all])
+    if exact:
+        order = np.array(sorted(range(len(k_all)), key=lambda i: (k_all[i], t_new[i])), dtype=np.intp)
+    else:
+        order = np.lexsort((t_new, k_all))
+    k_s, t_s = k_all[order], t_new[order]
+    first = np.ones(len(order), dtype=bool)
+    first[1:] = (k_s[1:] != k_s[:-1]) | np.asarray(t_s[1:] != t_s[:-1], dtype=bool)
+    unique_id = np.cumsum(first) - 1  # each crossing's new knot
+    k_u, t_u = k_s[first], t_s[first]
+    if exact:
+        a_u = (t_u - t[k_u]) / (t[k_u + 1] - t[k_u])
+    else:
+        a_u = alpha[order][first]
+    z_new = zl[k_u] + a_u[:, None] * (zr[k_u] - zl[k_u])
+    if not exact:  # the crossing neurons sit exactly on their critical value
+        z_new[unique_id, j_all[order]] = c_all[order]
+    major = np.concatenate([keep, k_u])
+    minor = np.concatenate([np.zeros(n_knots, dtype=np.intp), 1 + np.arange(len(k_u))])
+    perm = np.lexsort((minor, major))
+    parent = np.concatenate([-keep - 1, k_u])[perm]
+    seg_out = np.concatenate([seg, seg[k_u]])[perm]
+    t_out = np.concatenate([t, t_u])[perm]
+    z_out = np.concatenate([z, z_new])[perm]
+    return seg_out, t_out, z_out, parent
+
+
+def _assemble(
+    net: Network,
+    seg: np.ndarray,
+    t: np.ndarray,
+    codes: np.ndarray,
+    point_bits: np.ndarray,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    tol: float,
+) -> list[Path]:
+    """Merge equal consecutive intervals into pieces, per segment."""
+    n_knots = len(t)
+    interval_bits = codes == 1
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    ends = np.r_[starts[1:], n_knots] - 1  # last knot of each segment
+    interior = np.ones(n_knots, dtype=bool)
+    interior[starts] = False
+    interior[ends] = False
+    changed = np.zeros(n_knots, dtype=bool)
+    if n_knots > 1:
+        changed[1:] = np.any(interval_bits[1:] != interval_bits[:-1], axis=1)
+    is_break = ~interior | changed
+    touch = interior & ~changed & np.any(point_bits != interval_bits, axis=1)
+    flat_rows = np.any(codes == 2, axis=1)
+    flat_rows[ends] = False
+    t_out = np.array([to_fraction(v) for v in t], dtype=object) if exact else t
+    paths = []
+    for s, (a, b) in enumerate(zip(starts, ends)):
+        rows = np.arange(a, b + 1)
+        br = rows[is_break[a : b + 1]]
+        tb = t_out[br]
+        touches = tuple(
+            (t_out[r], np.flatnonzero(point_bits[r] != interval_bits[r])) for r in rows[touch[a : b + 1]]
+        )
+        flats = tuple(
+            (t_out[r], t_out[r + 1], np.flatnonzero(codes[r] == 2)) for r in rows[flat_rows[a : b + 1]]
+        )
+        undecided: tuple[Any, ...] = ()
+        if not exact and b > a:
+            gaps = np.diff(t[a : b + 1])
+            close = np.flatnonzero(gaps <= tol)
+            undecided = tuple(float(t[a + i]) for i in close)
+        paths.append(
+            Path(
+                breakpoints=tb,
+                patterns=interval_bits[br[:-1]],
+                point_patterns=point_bits[br],
+                exact=exact,
+                x1=_points_out(p1[s], exact),
+                x2=_points_out(p2[s], exact),
+                touches=touches,
+                flat=flats,
+                undecided=undecided,
+            )
+        )
+    return paths
+
+
+def _points_out(p: np.ndarray, exact: bool) -> np.ndarray:
+    if not exact:
+        return np.array(p, dtype=np.float64)
+    return np.array([to_fraction(v) for v in p], dtype=object)
