@@ -290,25 +290,33 @@ class Network:
         return self._exact_affine if exact else self._float_affine
 
     # -- evaluation -----------------------------------------------------------------
+    def _evaluate(self, x: Any, exact: bool) -> tuple[list[np.ndarray], np.ndarray, bool]:
+        """Pre-activations of every layer and the values compared with ``τ``.
+
+        Works on a batch (backend number types); the flag says the input was one point.
+        """
+        pts = as_points(x, "x", self.n_inputs, exact)
+        single = pts.ndim == 1
+        h = pts.reshape(1, -1) if single else pts
+        zs, hs = [], []
+        for i, (wt, b) in enumerate(self._affine(exact)):
+            z = ExactBackend.matmul_affine(h, wt, b) if exact else h @ wt + b
+            zs.append(z)
+            if i < self.depth:
+                h = self.activations[i](z)
+                hs.append(h)
+        return zs, np.concatenate([*hs, zs[-1]], axis=1), single
+
     def preactivations(self, x: Any, *, exact: bool = False) -> list[np.ndarray]:
         """Pre-activations ``z_1, …, z_L`` of every layer (the last is the output).
 
         ``x`` is one point ``(d,)`` or a batch ``(m, d)``; arrays keep that shape.
         Exact mode returns object arrays of :class:`Fraction`.
         """
-        pts = as_points(x, "x", self.n_inputs, exact)
-        single = pts.ndim == 1
-        h = pts.reshape(1, -1) if single else pts
-        backend = ExactBackend if exact else None
-        out = []
-        for i, (wt, b) in enumerate(self._affine(exact)):
-            z = backend.matmul_affine(h, wt, b) if backend else h @ wt + b
-            out.append(z)
-            if i < self.depth:
-                h = self.activations[i](z)
+        zs, _, single = self._evaluate(x, exact)
         if exact:
-            out = [_to_fraction_array(z) for z in out]
-        return [z[0] if single else z for z in out]
+            zs = [_to_fraction_array(z) for z in zs]
+        return [z[0] if single else z for z in zs]
 
     def forward(self, x: Any, *, exact: bool = False) -> np.ndarray:
         """The network's output (logits) at ``x``."""
@@ -316,9 +324,10 @@ class Network:
 
     def activation_outputs(self, x: Any, *, exact: bool = False) -> np.ndarray:
         """All units' values compared with ``τ``: hidden ``σ(z)`` then output ``z``."""
-        zs = self.preactivations(x, exact=exact)
-        hs = [act(z) for act, z in zip(self.activations, zs[:-1])]
-        return np.concatenate([*hs, zs[-1]], axis=-1)
+        _, values, single = self._evaluate(x, exact)
+        if exact:
+            values = _to_fraction_array(values)
+        return values[0] if single else values
 
     def pattern(self, x: Any, *, exact: bool = False) -> np.ndarray:
         """Activation pattern(s) ``π(x)`` as a boolean array of ``n_bits`` per point.
@@ -326,10 +335,10 @@ class Network:
         Bit ``k`` is 1 iff the unit's activation output is strictly above ``τ``;
         a point exactly on a boundary gets 0.
         """
-        values = self.activation_outputs(x, exact=exact)
-        tau: Any = self.threshold if exact else float(self.threshold)
-        bits = np.asarray(values > tau, dtype=bool)
-        return bits[..., self.pattern_columns]
+        _, values, single = self._evaluate(x, exact)
+        tau: Any = ExactBackend.scalar(self.threshold) if exact else float(self.threshold)
+        bits = np.asarray(values > tau, dtype=bool)[:, self.pattern_columns]
+        return bits[0] if single else bits
 
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:

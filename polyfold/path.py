@@ -41,8 +41,10 @@ class Path:
         ``(t_a, t_b, bits)`` for every sub-interval on which some units'
         pre-activations are identically ``τ`` (their bit is 0 there).
     undecided
-        Float mode: parameters where two events lie within ``tol`` of each
-        other, so float64 cannot order them; rerun with ``exact=True``.
+        Float mode: parameters where crossings of different units were
+        computed to the same float64 value, or lie within ``tol`` of each
+        other, so float64 cannot tell whether they coincide or in which order
+        they come; rerun with ``exact=True``.
         Always empty in exact mode.
     """
 

@@ -19,8 +19,9 @@ patterns merge into the pieces of the :class:`~polyfold.Path`.
 
 In exact mode all values are python-flint rationals and there is no tolerance
 anywhere. In float mode the same algorithm runs in float64 and the path lists,
-in ``undecided``, the parameters where two events fall within ``tol`` of each
-other, which float64 cannot order reliably.
+in ``undecided``, the parameters where crossings of different units coincide
+in float64 or fall within ``tol`` of each other: float64 cannot tell whether
+such events coincide or in which order they come.
 """
 
 from __future__ import annotations
@@ -158,6 +159,7 @@ def _walk_batch(
         h = np.empty((2 * m, net.n_inputs))
     h[0::2], h[1::2] = p1, p2
     tau = backend.scalar(net.threshold)
+    merged = np.zeros(len(t), dtype=bool)  # float mode: knots where distinct crossings coincide
     codes: list[np.ndarray] = []  # per layer: 0 below τ, 1 above, 2 pre-activation ≡ τ
     points: list[np.ndarray] = []  # per layer: bits at the knots
     n_layers = net.depth + (1 if net.include_output else 0)
@@ -166,8 +168,9 @@ def _walk_batch(
         z = backend.matmul_affine(h, wt, b)
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
-        seg, t, z, parent = _refine(seg, t, z, critical, exact)
+        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact)
         rows = np.where(parent < 0, -parent - 1, parent)
+        merged = np.where(parent < 0, merged[rows], coincide)
         codes = [c[rows] for c in codes]
         points = [_inherit_points(p, c, parent) for p, c in zip(points, codes)]
         h = act(z)
@@ -181,7 +184,7 @@ def _walk_batch(
         points.append(np.asarray(h > tau, dtype=bool))
     all_codes = np.concatenate(codes, axis=1)[:, net.pattern_columns]
     all_points = np.concatenate(points, axis=1)[:, net.pattern_columns]
-    return _assemble(net, seg, t, all_codes, all_points, p1, p2, exact, tol)
+    return _assemble(seg, t, all_codes, all_points, merged, p1, p2, exact, tol)
 
 
 def _inherit_points(point_bits: np.ndarray, code: np.ndarray, parent: np.ndarray) -> np.ndarray:
@@ -195,12 +198,15 @@ def _inherit_points(point_bits: np.ndarray, code: np.ndarray, parent: np.ndarray
 
 def _refine(
     seg: np.ndarray, t: np.ndarray, z: np.ndarray, critical: list[Any], exact: bool
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Insert a knot wherever some ``z_j`` strictly crosses a critical value.
 
-    Returns the refined ``seg``, ``t``, ``z`` and ``parent``: for a knot that
-    existed, ``-(old index) - 1``; for a new knot, the index of the old interval
-    (its left knot) it lies in, whose per-interval data it inherits.
+    Returns the refined ``seg``, ``t``, ``z``, ``parent`` and ``coincide``.
+    ``parent`` is ``-(old index) - 1`` for a knot that existed and, for a new
+    knot, the index of the old interval (its left knot) it lies in, whose
+    per-interval data it inherits. ``coincide`` marks new knots where several
+    crossings were computed to the same parameter (exact coincidences in exact
+    mode; in float mode possibly distinct events that float64 cannot separate).
     """
     n_knots = len(t)
     same = seg[:-1] == seg[1:]
@@ -219,7 +225,7 @@ def _refine(
     k_all = np.concatenate(cross_k) if cross_k else np.empty(0, dtype=np.intp)
     keep = np.arange(n_knots)
     if k_all.size == 0:
-        return seg, t, z, -keep - 1
+        return seg, t, z, -keep - 1, np.zeros(n_knots, dtype=bool)
     j_all = np.concatenate(cross_j)
     c_all = np.array(cross_c, dtype=object if exact else np.float64)
     dl = zl[k_all, j_all] - c_all
@@ -235,6 +241,7 @@ def _refine(
     first[1:] = (k_s[1:] != k_s[:-1]) | np.asarray(t_s[1:] != t_s[:-1], dtype=bool)
     unique_id = np.cumsum(first) - 1  # each crossing's new knot
     k_u, t_u = k_s[first], t_s[first]
+    coincide_u = np.bincount(unique_id, minlength=len(k_u)) > 1
     if exact:
         a_u = (t_u - t[k_u]) / (t[k_u + 1] - t[k_u])
     else:
@@ -249,15 +256,16 @@ def _refine(
     seg_out = np.concatenate([seg, seg[k_u]])[perm]
     t_out = np.concatenate([t, t_u])[perm]
     z_out = np.concatenate([z, z_new])[perm]
-    return seg_out, t_out, z_out, parent
+    coincide = np.concatenate([np.zeros(n_knots, dtype=bool), coincide_u])[perm]
+    return seg_out, t_out, z_out, parent, coincide
 
 
 def _assemble(
-    net: Network,
     seg: np.ndarray,
     t: np.ndarray,
     codes: np.ndarray,
     point_bits: np.ndarray,
+    merged: np.ndarray,
     p1: np.ndarray,
     p2: np.ndarray,
     exact: bool,
@@ -292,9 +300,9 @@ def _assemble(
         )
         undecided: tuple[Any, ...] = ()
         if not exact and b > a:
-            gaps = np.diff(t[a : b + 1])
-            close = np.flatnonzero(gaps <= tol)
-            undecided = tuple(float(t[a + i]) for i in close)
+            close = np.flatnonzero(np.diff(t[a : b + 1]) <= tol)
+            flagged = np.union1d(a + close, rows[merged[a : b + 1]])
+            undecided = tuple(float(t[r]) for r in flagged)
         paths.append(
             Path(
                 breakpoints=tb,
