@@ -11,7 +11,7 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import zoo
+from . import datasets, zoo
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
 from .folding import (
     D,
@@ -45,6 +45,7 @@ __all__ = [
     "chi",
     "chi_sampled",
     "d_chi",
+    "datasets",
     "dedupe",
     "from_sklearn",
     "hamming",

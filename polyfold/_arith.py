@@ -17,7 +17,7 @@ from flint import fmpq, fmpq_mat, fmpz
 
 from .errors import InvalidInputError
 
-__all__ = ["as_fraction", "as_fmpq", "to_fraction", "ExactBackend", "FloatBackend"]
+__all__ = ["ExactBackend", "FloatBackend", "as_fmpq", "as_fraction", "to_fraction"]
 
 _EXACT_SCALARS = (numbers.Integral, Fraction, str, fmpq, fmpz)
 

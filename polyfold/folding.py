@@ -52,7 +52,11 @@ def as_patterns(patterns: Any, name: str = "patterns") -> np.ndarray:
     """
     if hasattr(patterns, "patterns") and hasattr(patterns, "breakpoints"):
         return np.asarray(patterns.patterns, dtype=bool)
-    if isinstance(patterns, (list, tuple)) and patterns and all(isinstance(p, str) for p in patterns):
+    if (
+        isinstance(patterns, (list, tuple))
+        and patterns
+        and all(isinstance(p, str) for p in patterns)
+    ):
         if any(set(p) - {"0", "1"} for p in patterns):
             raise InvalidInputError(f"{name}: bit strings may contain only '0' and '1'")
         patterns = [[c == "1" for c in p] for p in patterns]
@@ -62,7 +66,8 @@ def as_patterns(patterns: Any, name: str = "patterns") -> np.ndarray:
         raise InvalidInputError(f"{name}: rows of different lengths") from exc
     if arr.ndim != 2 or arr.shape[0] == 0:
         raise InvalidInputError(
-            f"{name}: expected a non-empty sequence of equal-length patterns (2-D), got shape {arr.shape}"
+            f"{name}: expected a non-empty sequence of equal-length patterns (2-D), "
+            f"got shape {arr.shape}"
         )
     if arr.dtype == bool:
         return arr
@@ -111,7 +116,7 @@ def r2(patterns: Any) -> int:
     return int(np.count_nonzero(p[1:] != p[:-1]))
 
 
-def D(patterns: Any) -> int:  # noqa: N802 - the paper's name
+def D(patterns: Any) -> int:
     """``d_H(π_1, π_n)``.
 
     >>> D(["00", "10", "11", "01"])

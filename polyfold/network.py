@@ -35,7 +35,9 @@ def _exact_matrix(value: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             raise InvalidInputError(f"{name}: expected finite values, found NaN or inf")
         out = np.empty(arr.shape, dtype=object)
-        flat = [Fraction(int(v)) if arr.dtype.kind in "iu" else Fraction(float(v)) for v in arr.ravel()]
+        flat = [
+            Fraction(int(v)) if arr.dtype.kind in "iu" else Fraction(float(v)) for v in arr.ravel()
+        ]
         out.ravel()[:] = flat if flat else []
         return out.reshape(arr.shape)
     if arr.dtype.kind not in "OUS":
@@ -166,9 +168,7 @@ class Network:
                     f"activation: expected one entry per hidden layer ({n_hidden_layers}), "
                     f"got {len(activation)}"
                 )
-            acts = tuple(
-                get_activation(a, f"activation[{i}]") for i, a in enumerate(activation)
-            )
+            acts = tuple(get_activation(a, f"activation[{i}]") for i, a in enumerate(activation))
         else:
             acts = (get_activation(activation),) * n_hidden_layers
         self.activations: tuple[Activation, ...] = acts
@@ -195,7 +195,7 @@ class Network:
 
     def with_options(self, **options: Any) -> Network:
         """The same weights with other ``threshold``/``activation``/pattern options."""
-        current = {
+        current: dict[str, Any] = {
             "threshold": self.threshold,
             "activation": list(self.activations),
             "pattern_layers": self.pattern_layers,
@@ -261,7 +261,9 @@ class Network:
 
     @cached_property
     def _float_layers(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-        return tuple((_fraction_to_float(w), _fraction_to_float(b)) for w, b in zip(self._w, self._b))
+        return tuple(
+            (_fraction_to_float(w), _fraction_to_float(b)) for w, b in zip(self._w, self._b)
+        )
 
     @cached_property
     def is_float_exact(self) -> bool:
@@ -347,7 +349,9 @@ class Network:
         for i, ((wf, bf), w, b) in enumerate(zip(self._float_layers, self._w, self._b)):
             arrays[f"W{i}"], arrays[f"b{i}"] = wf, bf
             for key, exact_arr, float_arr in ((f"W{i}", w, wf), (f"b{i}", b, bf)):
-                if any(Fraction(float(f)) != v for f, v in zip(float_arr.ravel(), exact_arr.ravel())):
+                if any(
+                    Fraction(float(f)) != v for f, v in zip(float_arr.ravel(), exact_arr.ravel())
+                ):
                     arrays[key + "_exact"] = np.array([str(v) for v in exact_arr.ravel()]).reshape(
                         exact_arr.shape
                     )
@@ -365,7 +369,9 @@ class Network:
         try:
             data = np.load(path, allow_pickle=False)
         except (OSError, ValueError) as exc:
-            raise InvalidInputError(f"path: cannot read {os.fspath(path)!r} as .npz: {exc}") from exc
+            raise InvalidInputError(
+                f"path: cannot read {os.fspath(path)!r} as .npz: {exc}"
+            ) from exc
         with data:
             if "n_layers" not in data:
                 raise InvalidInputError(f"path: {os.fspath(path)!r} is not a polyfold network file")

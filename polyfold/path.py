@@ -106,12 +106,12 @@ class Path:
         return folding.r2(self.patterns)
 
     @property
-    def D(self) -> int:  # noqa: N802 - the paper's name
+    def D(self) -> int:
         """``d_H(π_1, π_n)``, the Hamming distance between the end regions."""
         return folding.D(self.patterns)
 
     @property
-    def L(self) -> int:  # noqa: N802 - the paper's name
+    def L(self) -> int:
         """The Hamming length ``r2``."""
         return self.r2
 
@@ -148,7 +148,9 @@ class Path:
     def degeneracies(self) -> dict[str, Any]:
         """What was unusual about this walk, in one place (empty lists when nothing)."""
         return {
-            "simultaneous_flips": [(self.breakpoints[i], self.flips[i - 1]) for i in self.simultaneous],
+            "simultaneous_flips": [
+                (self.breakpoints[i], self.flips[i - 1]) for i in self.simultaneous
+            ],
             "touches": list(self.touches),
             "flat": list(self.flat),
             "starts_on_boundary": self.starts_on_boundary,

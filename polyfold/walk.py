@@ -42,9 +42,7 @@ __all__ = ["walk", "walk_many", "walk_polyline"]
 _IDENTITY = Activation("identity")
 
 
-def walk(
-    net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9
-) -> Path:
+def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
     r"""Walk the segment from ``x1`` to ``x2`` and return the regions it crosses.
 
     The breakpoints ``0 = t_0 < t_1 < … < t_m = 1`` are exactly the parameters
@@ -119,9 +117,7 @@ def walk_many(
     return _walk_batch(net, p1, p2, exact, tol)
 
 
-def walk_polyline(
-    net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9
-) -> Path:
+def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
     """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
 
     Segment ``i`` covers the parameters ``[i, i+1]``. Pieces are joined across
@@ -233,7 +229,9 @@ def _refine(
     alpha = dl / (dl - dr)
     t_new = t[k_all] + alpha * (t[k_all + 1] - t[k_all])
     if exact:
-        order = np.array(sorted(range(len(k_all)), key=lambda i: (k_all[i], t_new[i])), dtype=np.intp)
+        order = np.array(
+            sorted(range(len(k_all)), key=lambda i: (k_all[i], t_new[i])), dtype=np.intp
+        )
     else:
         order = np.lexsort((t_new, k_all))
     k_s, t_s = k_all[order], t_new[order]
@@ -293,10 +291,12 @@ def _assemble(
         br = rows[is_break[a : b + 1]]
         tb = t_out[br]
         touches = tuple(
-            (t_out[r], np.flatnonzero(point_bits[r] != interval_bits[r])) for r in rows[touch[a : b + 1]]
+            (t_out[r], np.flatnonzero(point_bits[r] != interval_bits[r]))
+            for r in rows[touch[a : b + 1]]
         )
         flats = tuple(
-            (t_out[r], t_out[r + 1], np.flatnonzero(codes[r] == 2)) for r in rows[flat_rows[a : b + 1]]
+            (t_out[r], t_out[r + 1], np.flatnonzero(codes[r] == 2))
+            for r in rows[flat_rows[a : b + 1]]
         )
         undecided: tuple[Any, ...] = ()
         if not exact and b > a:

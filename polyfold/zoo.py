@@ -23,9 +23,7 @@ def tent() -> Network:
     >>> tent().hidden_sizes
     (2, 1)
     """
-    return Network.from_layers(
-        [([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])]
-    )
+    return Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
 
 
 def random_network(

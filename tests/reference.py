@@ -44,7 +44,8 @@ def check_path_against_reference(
     for j in range(path.n_pieces):
         # the midpoint, or another interior point when a touch sits at the midpoint
         mid = next(
-            m for m in (t[j] + (t[j + 1] - t[j]) * w for w in (Fraction(1, 2), Fraction(1, 3)))
+            m
+            for m in (t[j] + (t[j + 1] - t[j]) * w for w in (Fraction(1, 2), Fraction(1, 3)))
             if m not in touch_ts
         )
         np.testing.assert_array_equal(path.patterns[j], exact_pattern(net, path, mid))

@@ -45,9 +45,7 @@ def test_closed_path_returns_to_its_region():
 def test_one_hidden_layer_never_folds_a_segment():
     # Three lines in the plane: each neuron flips at most once along a segment,
     # so the path is a shortest Hamming path: r1 = r2 and chi = 0.
-    net = pf.Network.from_layers(
-        [([[1, 0], [0, 1], [1, 1]], [0, 0, "-1/2"]), ([[1, 1, 1]], [0])]
-    )
+    net = pf.Network.from_layers([([[1, 0], [0, 1], [1, 1]], [0, 0, "-1/2"]), ([[1, 1, 1]], [0])])
     path = pf.walk(net, [-1, -1], [1, 1])
     # x = y = 2t - 1: neurons 1 and 2 flip at t = 1/2, neuron 3 (x + y = 1/2) at t = 5/8.
     assert list(path.breakpoints) == [F(0), F(1, 2), F(5, 8), F(1)]
@@ -89,8 +87,12 @@ def _check_case(case: Case, path: pf.Path, exact: bool) -> None:
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "float"])
 def test_catalogue_walk(case, exact):
-    path = pf.walk(case.net, case.x1, case.x2, exact=exact) if exact else pf.walk(
-        case.net, [float(F(v)) for v in case.x1], [float(F(v)) for v in case.x2], exact=False
+    path = (
+        pf.walk(case.net, case.x1, case.x2, exact=exact)
+        if exact
+        else pf.walk(
+            case.net, [float(F(v)) for v in case.x1], [float(F(v)) for v in case.x2], exact=False
+        )
     )
     _check_case(case, path, exact)
     if exact:
@@ -140,8 +142,14 @@ def test_start_on_boundary_is_reported():
 
 @pytest.mark.parametrize(
     "sizes,threshold",
-    [([2, 6, 6, 1], 0), ([3, 5, 5, 5, 2], 0), ([2, 8, 8, 8, 1], "1/10"), ([4, 4, 4, 4, 4, 3], 0),
-     ([2, 10, 1], "1/7"), ([1, 6, 6, 6, 1], 0)],
+    [
+        ([2, 6, 6, 1], 0),
+        ([3, 5, 5, 5, 2], 0),
+        ([2, 8, 8, 8, 1], "1/10"),
+        ([4, 4, 4, 4, 4, 3], 0),
+        ([2, 10, 1], "1/7"),
+        ([1, 6, 6, 6, 1], 0),
+    ],
 )
 @pytest.mark.parametrize("seed", range(4))
 def test_walk_matches_exact_reference(sizes, threshold, seed):

@@ -32,5 +32,8 @@ def from_sklearn(estimator: Any, **options: Any) -> Network:
         raise InvalidInputError(
             f"estimator: only activation='relu' is supported, got activation={activation!r}"
         )
-    layers = [(np.asarray(w, dtype=np.float64).T, np.asarray(b, dtype=np.float64)) for w, b in zip(coefs, intercepts)]
+    layers = [
+        (np.asarray(w, dtype=np.float64).T, np.asarray(b, dtype=np.float64))
+        for w, b in zip(coefs, intercepts)
+    ]
     return Network.from_layers(layers, **options)

@@ -1,0 +1,185 @@
+"""The ``polyfold`` command: a thin layer over the public API."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import time
+from collections.abc import Sequence
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from . import folding
+from .errors import PolyfoldError
+from .network import Network
+from .walk import walk
+
+SAMPLE_SIZES = (11, 100, 1000)
+
+
+def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
+    start = time.perf_counter()
+    out = fn(*args, **kwargs)
+    return out, time.perf_counter() - start
+
+
+def segment_report(
+    net: Network, x1: Any, x2: Any, samples: Sequence[int] = SAMPLE_SIZES
+) -> dict[str, Any]:
+    """Exact walk, float walk and sampled estimates for one segment, with timings."""
+    path, t_exact = _timed(walk, net, x1, x2, exact=True)
+    fpath, t_float = _timed(walk, net, x1, x2, exact=False)
+    row: dict[str, Any] = {
+        "regions": path.n_pieces,
+        "chi": str(path.chi),
+        "r1": path.r1,
+        "r2": path.r2,
+        "D": path.D,
+        "float_regions": fpath.n_pieces,
+        "float_certified": fpath.certified,
+        "seconds_exact_walk": t_exact,
+        "seconds_float_walk": t_float,
+        "sampled": {},
+    }
+    for n in samples:
+        est, t_s = _timed(folding.chi_sampled, net, x1, x2, n=n)
+        row["sampled"][str(n)] = {
+            "chi": str(est),
+            "seconds": t_s,
+            "regions_seen": len(folding.sampled_patterns(net, x1, x2, n)),
+        }
+    return row
+
+
+def _format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
+    ns = list(rows[0]["sampled"]) if rows else []
+    head = [
+        "segment",
+        "regions",
+        *[f"seen@{n}" for n in ns],
+        "chi exact",
+        *[f"chi@{n}" for n in ns],
+        "exact walk",
+        "float walk",
+        *[f"sample@{n}" for n in ns],
+    ]
+    lines = []
+    for label, r in zip(labels, rows):
+        lines.append(
+            [
+                label,
+                str(r["regions"]),
+                *[str(r["sampled"][n]["regions_seen"]) for n in ns],
+                _short(r["chi"]),
+                *[_short(r["sampled"][n]["chi"]) for n in ns],
+                f"{1e3 * r['seconds_exact_walk']:.1f} ms",
+                f"{1e3 * r['seconds_float_walk']:.1f} ms",
+                *[f"{1e3 * r['sampled'][n]['seconds']:.1f} ms" for n in ns],
+            ]
+        )
+    widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
+    fmt = "  ".join(f"{{:>{w}}}" for w in widths)
+    return "\n".join(
+        [fmt.format(*head), fmt.format(*("-" * w for w in widths))]
+        + [fmt.format(*line) for line in lines]
+    )
+
+
+def _short(fraction: str) -> str:
+    value = Fraction(fraction)
+    return fraction if len(fraction) <= 9 else f"{float(value):.4f}"
+
+
+def _parse_point(text: str, name: str) -> list[Fraction]:
+    try:
+        return [Fraction(v.strip()) for v in text.split(",")]
+    except (ValueError, ZeroDivisionError) as exc:
+        raise PolyfoldError(
+            f"{name}: expected comma-separated numbers such as 0,1/2,-3, got {text!r}"
+        ) from exc
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .datasets import digits
+    from .zoo import digits_mlp
+
+    print("Training a 64-32-32-32-10 ReLU network on scikit-learn's bundled digits ...", flush=True)
+    net, t_train = _timed(digits_mlp, (32, 32, 32), seed=args.seed)
+    x, y = digits()
+    acc = float(np.mean(np.argmax(net.forward(x), axis=1) == y))
+    print(f"  {net}, training accuracy {acc:.3f}, {t_train:.1f} s\n")
+    rng = np.random.default_rng(args.seed)
+    labels, rows = [], []
+    for _ in range(args.segments):
+        a, b = rng.choice(10, size=2, replace=False)
+        i = int(rng.choice(np.flatnonzero(y == a)))
+        j = int(rng.choice(np.flatnonzero(y == b)))
+        labels.append(f"#{i}({a})->#{j}({b})")
+        rows.append(segment_report(net, x[i], x[j]))
+    if args.json:
+        print(json.dumps([{"segment": lab, **r} for lab, r in zip(labels, rows)], indent=2))
+    else:
+        print("Exact chi along segments between digits of different classes,")
+        print("beside the sampled estimate of published code (n samples):\n")
+        print(_format_table(rows, labels))
+        folded = sum(r["chi"] != "0" for r in rows)
+        missed = sum(r["sampled"]["11"]["chi"] != r["chi"] for r in rows)
+        unseen = sum(r["regions"] - r["sampled"]["11"]["regions_seen"] for r in rows)
+        print(
+            f"\n{folded} of {len(rows)} segments fold (exact chi > 0). The 11-point estimate "
+            f"differs from the exact chi on {missed} segments\nand never sees {unseen} of the "
+            f"{sum(r['regions'] for r in rows)} regions crossed."
+        )
+    return 0
+
+
+def cmd_chi(args: argparse.Namespace) -> int:
+    net = Network.load(args.model)
+    x1, x2 = _parse_point(args.x1, "--x1"), _parse_point(args.x2, "--x2")
+    row = segment_report(net, x1, x2, samples=args.samples)
+    path = walk(net, x1, x2)
+    if args.json:
+        row["breakpoints"] = [str(t) for t in path.breakpoints]
+        row["patterns"] = path.bitstrings()
+        print(json.dumps(row, indent=2))
+    else:
+        print(_format_table([row], ["x1->x2"]))
+        if args.regions:
+            for t0, t1, bits in zip(path.breakpoints, path.breakpoints[1:], path.bitstrings()):
+                print(f"  ({t0}, {t1})  {bits}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="polyfold", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="exact vs sampled chi on a network trained on digits")
+    demo.add_argument("--segments", type=int, default=12)
+    demo.add_argument("--seed", type=int, default=0)
+    demo.add_argument("--json", action="store_true")
+    demo.set_defaults(func=cmd_demo)
+    chi = sub.add_parser("chi", help="exact chi along one segment of a saved network (.npz)")
+    chi.add_argument("model", help="a network saved with Network.save")
+    chi.add_argument("--x1", required=True, help="comma-separated start point, e.g. 0,1/2")
+    chi.add_argument("--x2", required=True, help="comma-separated end point")
+    chi.add_argument("--samples", type=int, nargs="*", default=list(SAMPLE_SIZES))
+    chi.add_argument("--regions", action="store_true", help="list every region crossed")
+    chi.add_argument("--json", action="store_true")
+    chi.set_defaults(func=cmd_chi)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.func(args))
+    except PolyfoldError as exc:
+        print(f"polyfold: error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,112 @@
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+
+
+def test_float_weights_are_converted_exactly():
+    net = pf.Network.from_layers([([[0.1]], [0.0]), ([[1.0]], [0.0])])
+    (w, _), _ = net.exact_weights
+    assert w[0, 0] == F(0.1) != F(1, 10)
+    assert net.is_float_exact
+
+
+def test_exact_values_in_every_form():
+    net = pf.Network.from_layers([([["1/3", F(2, 3)], [1, 2.5]], ["-1/7", 0]), ([[1, 1]], [0])])
+    (w, b), _ = net.exact_weights
+    assert list(w.ravel()) == [F(1, 3), F(2, 3), F(1), F(5, 2)]
+    assert b[0] == F(-1, 7)
+    assert not net.is_float_exact
+    # exact forward: h = relu([1/3 + 2/3 - 1/7, 1 + 5/2]) at x = (1, 1)
+    assert net.forward([1, 1], exact=True)[0] == F(1) - F(1, 7) + F(7, 2)
+
+
+def test_pattern_boundary_convention_and_threshold():
+    net = pf.Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])], threshold="1/2")
+    # bit 1 iff relu(z) > 1/2: at x = 1/2 the first unit sits on the boundary -> 0
+    assert net.pattern(["1/2"], exact=True).tolist() == [False, False]
+    assert net.pattern([0.75]).tolist() == [True, False]
+    neg = net.with_options(threshold=-1)  # relu(z) >= 0 > -1: every bit is 1
+    assert neg.pattern([0.0]).tolist() == [True, True]
+
+
+def test_pattern_layers_and_output_bits():
+    net = pf.zoo.random_network([2, 3, 4, 2], seed=1)
+    x = np.array([[0.3, -0.2], [1.0, 2.0]])
+    full = net.pattern(x)
+    only_second = net.with_options(pattern_layers=[1]).pattern(x)
+    np.testing.assert_array_equal(only_second, full[:, 3:])
+    with_out = net.with_options(include_output=True)
+    assert with_out.n_bits == 3 + 4 + 2
+    np.testing.assert_array_equal(with_out.pattern(x)[:, -2:], net.forward(x) > 0)
+    assert with_out.neuron(7) == (2, 0)
+    assert net.neuron(4) == (1, 1)
+
+
+def test_batched_and_exact_patterns_agree():
+    net = pf.zoo.random_network([3, 6, 6, 2], seed=2)
+    x = np.random.default_rng(0).normal(size=(50, 3))
+    np.testing.assert_array_equal(net.pattern(x), net.pattern(x, exact=True))
+    np.testing.assert_allclose(net.forward(x), net.forward(x, exact=True).astype(float))
+    assert len(net.preactivations(x[0])) == 3
+
+
+@pytest.mark.parametrize("exact_weights", [False, True])
+def test_save_load_round_trip(tmp_path, exact_weights):
+    if exact_weights:
+        net = pf.Network.from_layers(
+            [([["1/3", 1]], ["-1/7"]), ([["2/9"]], [0])],
+            threshold="1/5",
+            activation=("leaky_relu", "1/8"),
+            include_output=True,
+        )
+    else:
+        net = pf.zoo.random_network([4, 5, 5, 3], seed=3, pattern_layers=[0])
+    net.save(tmp_path / "net.npz")
+    back = pf.Network.load(tmp_path / "net.npz")
+    for (w1, b1), (w2, b2) in zip(net.exact_weights, back.exact_weights):
+        assert list(w1.ravel()) == list(w2.ravel()) and list(b1.ravel()) == list(b2.ravel())
+    assert back.threshold == net.threshold
+    assert back.activations == net.activations
+    assert back.pattern_layers == net.pattern_layers
+    assert back.include_output == net.include_output
+
+
+def test_load_rejects_other_files(tmp_path):
+    (tmp_path / "junk.npz").write_bytes(b"not a zip")
+    with pytest.raises(pf.InvalidInputError, match="path"):
+        pf.Network.load(tmp_path / "junk.npz")
+    np.savez(tmp_path / "other.npz", a=np.zeros(2))
+    with pytest.raises(pf.InvalidInputError, match="not a polyfold network"):
+        pf.Network.load(tmp_path / "other.npz")
+
+
+@pytest.mark.parametrize(
+    "layers,options,match",
+    [
+        ([([[1.0]], [0.0])], {}, "at least one hidden layer"),
+        ([([[np.nan]], [0.0]), ([[1.0]], [0.0])], {}, r"layers\[0\] W: expected finite"),
+        ([([[1.0]], [np.inf]), ([[1.0]], [0.0])], {}, r"layers\[0\] b: expected finite"),
+        ([(np.array([[1j]]), [0.0]), ([[1.0]], [0.0])], {}, "complex"),
+        ([(np.array([[None]], dtype=object), [0.0]), ([[1.0]], [0.0])], {}, "real number"),
+        ([([[1.0, 2.0]], [0.0]), ([[1.0, 1.0]], [0.0])], {}, "expected 1 columns"),
+        ([([[1.0]], [0.0, 1.0]), ([[1.0]], [0.0])], {}, r"b: expected shape \(1,\)"),
+        ([([1.0], [0.0]), ([[1.0]], [0.0])], {}, "2-D"),
+        ([([["x"]], [0]), ([[1]], [0])], {}, "cannot read 'x'"),
+        ([([[1]], [0]), ([[1]], [0])], {"activation": "tanh"}, "activation: expected one of"),
+        ([([[1]], [0]), ([[1]], [0])], {"pattern_layers": [3]}, "pattern_layers"),
+        ([([[1]], [0]), ([[1]], [0])], {"threshold": "abc"}, "threshold"),
+        ([([[1]], [0]), ([[1]], [0])], {"activation": ["relu", "relu"]}, "one entry per hidden"),
+        ("nonsense", {}, "list of"),
+    ],
+)
+def test_bad_networks(layers, options, match):
+    with pytest.raises(pf.InvalidInputError, match=match):
+        pf.Network.from_layers(layers, **options)
+
+
+def test_errors_share_one_root_and_are_value_errors():
+    assert issubclass(pf.InvalidInputError, pf.PolyfoldError)
+    assert issubclass(pf.InvalidInputError, ValueError)
