@@ -40,6 +40,10 @@ from .path import Path, join_paths
 __all__ = ["walk", "walk_many", "walk_polyline"]
 
 _IDENTITY = Activation("identity")
+# walk_many walks segments in vectorised passes of about this many knot-units
+# (segments x widest layer): enough to amortise the per-layer overhead, few
+# enough that the knot arrays stay in cache.
+_CHUNK_UNITS = 2048
 
 
 def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
@@ -112,9 +116,12 @@ def walk_many(
             f"x1, x2: expected two arrays of the same shape (m, {net.n_inputs}), "
             f"got {np.shape(p1)} and {np.shape(p2)}"
         )
-    if p1.shape[0] == 0:
-        return []
-    return _walk_batch(net, p1, p2, exact, tol)
+    chunk = int(np.clip(_CHUNK_UNITS // max(net.hidden_sizes), 1, 64))
+    paths: list[Path] = []
+    for start in range(0, p1.shape[0], chunk):
+        stop = start + chunk
+        paths += _walk_batch(net, p1[start:stop], p2[start:stop], exact, tol)
+    return paths
 
 
 def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
@@ -155,9 +162,13 @@ def _walk_batch(
         h = np.empty((2 * m, net.n_inputs))
     h[0::2], h[1::2] = p1, p2
     tau = backend.scalar(net.threshold)
-    merged = np.zeros(len(t), dtype=bool)  # float mode: knots where distinct crossings coincide
-    codes: list[np.ndarray] = []  # per layer: 0 below τ, 1 above, 2 pre-activation ≡ τ
-    points: list[np.ndarray] = []  # per layer: bits at the knots
+    merged = np.zeros(len(t), dtype=bool)  # knots where distinct crossings coincide
+    # Per layer: bits on the intervals (0 below τ, 1 above, 2 pre-activation ≡ τ) and at
+    # the knots, both on that layer's knots; ``rows``/``old`` map the current knots to them.
+    codes: list[np.ndarray] = []
+    points: list[np.ndarray] = []
+    rows: list[np.ndarray] = []
+    old: list[np.ndarray] = []
     n_layers = net.depth + (1 if net.include_output else 0)
     for i in range(n_layers):
         wt, b = net._affine(exact)[i]
@@ -165,31 +176,41 @@ def _walk_batch(
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
         seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact)
-        rows = np.where(parent < 0, -parent - 1, parent)
-        merged = np.where(parent < 0, merged[rows], coincide)
-        codes = [c[rows] for c in codes]
-        points = [_inherit_points(p, c, parent) for p, c in zip(points, codes)]
-        h = act(z)
+        is_old = parent < 0
+        src = np.where(is_old, -parent - 1, parent)
+        merged = np.where(is_old, merged[src], coincide)
+        rows = [r[src] for r in rows]
+        old = [o[src] & is_old for o in old]
+        h, bits = _apply(act, z, tau, exact)
+        # No unit's σ(z) − τ changes sign strictly inside an interval any more, so the
+        # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
         code = np.zeros(z.shape, dtype=np.uint8)
         if len(t) > 1:
-            left_h, right_h = h[:-1], h[1:]
-            above = (left_h + right_h) > 2 * tau
-            flat = (z[:-1] == tau) & (z[1:] == tau)
-            code[:-1] = np.where(above, 1, np.where(flat, 2, 0))
+            code[:-1] = bits[:-1] | bits[1:]
+            at_tau = np.asarray(z == tau, dtype=bool)
+            code[:-1][at_tau[:-1] & at_tau[1:]] = 2
         codes.append(code)
-        points.append(np.asarray(h > tau, dtype=bool))
-    all_codes = np.concatenate(codes, axis=1)[:, net.pattern_columns]
-    all_points = np.concatenate(points, axis=1)[:, net.pattern_columns]
-    return _assemble(seg, t, all_codes, all_points, merged, p1, p2, exact, tol)
+        points.append(bits)
+        rows.append(np.arange(len(t)))
+        old.append(np.ones(len(t), dtype=bool))
+    all_codes = np.concatenate([c[r] for c, r in zip(codes, rows)], axis=1)
+    all_points = np.concatenate(
+        [np.where(o[:, None], p[r], c[r] == 1) for p, c, r, o in zip(points, codes, rows, old)],
+        axis=1,
+    )
+    cols = net.pattern_columns
+    return _assemble(seg, t, all_codes[:, cols], all_points[:, cols], merged, p1, p2, exact, tol)
 
 
-def _inherit_points(point_bits: np.ndarray, code: np.ndarray, parent: np.ndarray) -> np.ndarray:
-    """Point bits at the refined knots: old knots keep theirs, new ones take their interval's."""
-    old = parent < 0
-    out = np.empty((len(parent), point_bits.shape[1]), dtype=bool)
-    out[old] = point_bits[-parent[old] - 1]
-    out[~old] = code[~old] == 1
-    return out
+def _apply(act: Activation, z: np.ndarray, tau: Any, exact: bool) -> tuple[np.ndarray, np.ndarray]:
+    """``σ(z)`` and the bits ``σ(z) > τ``, with ReLU's common case done in one comparison."""
+    if act.name == "relu":
+        positive = np.asarray(z > 0, dtype=bool)
+        zero: Any = ExactBackend.scalar(Fraction(0)) if exact else 0.0
+        h = np.where(positive, z, zero)
+        return h, positive if tau == 0 else np.asarray(h > tau, dtype=bool)
+    h = act(z)
+    return h, np.asarray(h > tau, dtype=bool)
 
 
 def _refine(
@@ -205,27 +226,25 @@ def _refine(
     mode; in float mode possibly distinct events that float64 cannot separate).
     """
     n_knots = len(t)
-    same = seg[:-1] == seg[1:]
-    zl, zr = z[:-1], z[1:]
+    ends = np.flatnonzero(seg[:-1] != seg[1:])  # intervals joining two segments
     cross_k: list[np.ndarray] = []
     cross_j: list[np.ndarray] = []
     cross_c: list[Any] = []
     for c in critical:
-        dl, dr = zl - c, zr - c
-        mask = ((dl < 0) & (dr > 0)) | ((dl > 0) & (dr < 0))
-        mask &= same[:, None]
+        above, below = np.asarray(z > c, dtype=bool), np.asarray(z < c, dtype=bool)
+        mask = (above[:-1] & below[1:]) | (below[:-1] & above[1:])
+        mask[ends] = False
         k, j = np.nonzero(mask)
         cross_k.append(k)
         cross_j.append(j)
         cross_c.extend([c] * len(k))
-    k_all = np.concatenate(cross_k) if cross_k else np.empty(0, dtype=np.intp)
-    keep = np.arange(n_knots)
+    k_all = np.concatenate(cross_k)
     if k_all.size == 0:
-        return seg, t, z, -keep - 1, np.zeros(n_knots, dtype=bool)
+        return seg, t, z, -np.arange(n_knots) - 1, np.zeros(n_knots, dtype=bool)
     j_all = np.concatenate(cross_j)
     c_all = np.array(cross_c, dtype=object if exact else np.float64)
-    dl = zl[k_all, j_all] - c_all
-    dr = zr[k_all, j_all] - c_all
+    dl = z[k_all, j_all] - c_all
+    dr = z[k_all + 1, j_all] - c_all
     alpha = dl / (dl - dr)
     t_new = t[k_all] + alpha * (t[k_all + 1] - t[k_all])
     if exact:
@@ -239,22 +258,28 @@ def _refine(
     first[1:] = (k_s[1:] != k_s[:-1]) | np.asarray(t_s[1:] != t_s[:-1], dtype=bool)
     unique_id = np.cumsum(first) - 1  # each crossing's new knot
     k_u, t_u = k_s[first], t_s[first]
-    coincide_u = np.bincount(unique_id, minlength=len(k_u)) > 1
+    n_new = len(k_u)
     if exact:
         a_u = (t_u - t[k_u]) / (t[k_u + 1] - t[k_u])
     else:
         a_u = alpha[order][first]
-    z_new = zl[k_u] + a_u[:, None] * (zr[k_u] - zl[k_u])
+    z_new = z[k_u] + a_u[:, None] * (z[k_u + 1] - z[k_u])
     if not exact:  # the crossing neurons sit exactly on their critical value
         z_new[unique_id, j_all[order]] = c_all[order]
-    major = np.concatenate([keep, k_u])
-    minor = np.concatenate([np.zeros(n_knots, dtype=np.intp), 1 + np.arange(len(k_u))])
-    perm = np.lexsort((minor, major))
-    parent = np.concatenate([-keep - 1, k_u])[perm]
-    seg_out = np.concatenate([seg, seg[k_u]])[perm]
-    t_out = np.concatenate([t, t_u])[perm]
-    z_out = np.concatenate([z, z_new])[perm]
-    coincide = np.concatenate([np.zeros(n_knots, dtype=bool), coincide_u])[perm]
+    # new knot i goes after old knot k_u[i] and the new knots before it
+    new_pos = k_u + 1 + np.arange(n_new)
+    old_pos = np.arange(n_knots) + np.searchsorted(k_u, np.arange(n_knots), side="left")
+    size = n_knots + n_new
+    parent = np.empty(size, dtype=np.intp)
+    parent[old_pos], parent[new_pos] = -np.arange(n_knots) - 1, k_u
+    seg_out = np.empty(size, dtype=seg.dtype)
+    seg_out[old_pos], seg_out[new_pos] = seg, seg[k_u]
+    t_out = np.empty(size, dtype=t.dtype)
+    t_out[old_pos], t_out[new_pos] = t, t_u
+    z_out = np.empty((size, z.shape[1]), dtype=z.dtype)
+    z_out[old_pos], z_out[new_pos] = z, z_new
+    coincide = np.zeros(size, dtype=bool)
+    coincide[new_pos] = np.bincount(unique_id, minlength=n_new) > 1
     return seg_out, t_out, z_out, parent, coincide
 
 
