@@ -11,7 +11,8 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import datasets, zoo
+from . import datasets, lp, regions, zoo
+from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
 from .folding import (
     D,
@@ -30,16 +31,21 @@ from .folding import (
 from .interop import from_sklearn
 from .network import Network
 from .path import Path
+from .regions import Region, enumerate_regions, is_realizable, region, region_graph
 from .walk import walk, walk_many, walk_polyline
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Box",
     "D",
     "InvalidInputError",
     "Network",
     "Path",
     "PolyfoldError",
+    "Polytope",
+    "Region",
+    "Slice",
     "UndecidedError",
     "as_patterns",
     "chi",
@@ -47,12 +53,18 @@ __all__ = [
     "d_chi",
     "datasets",
     "dedupe",
+    "enumerate_regions",
     "from_sklearn",
     "hamming",
     "interaction",
     "interaction_mean_nonzero",
+    "is_realizable",
+    "lp",
     "r1",
     "r2",
+    "region",
+    "region_graph",
+    "regions",
     "sampled_patterns",
     "walk",
     "walk_many",

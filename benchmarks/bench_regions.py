@@ -1,0 +1,65 @@
+"""Region enumeration speed, measured in one run.
+
+    python benchmarks/bench_regions.py
+
+1. planar engine on a He-initialised 2-64-64-64 over [-1, 1]^2, float and exact;
+2. LP engine on 2-32-32-32 and 4-16-16-16 (float mode);
+3. regions found by a dense grid of patterns at the same cost as the planar engine.
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+import polyfold as pf
+from polyfold.domains import Box
+from polyfold.regions import region_graph
+
+
+def timed(fn):
+    start = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - start
+
+
+def main() -> None:
+    net = pf.zoo.random_network([2, 64, 64, 64, 1], seed=0)
+    box = Box([-1, -1], [1, 1])
+    g_float, t_float = timed(lambda: region_graph(net, box, engine="planar", exact=False))
+    print(
+        f"planar 2-64-64-64 float: {len(g_float)} regions in {t_float:.2f} s"
+        f" = {len(g_float) / t_float:,.0f} regions/s"
+    )
+    g_exact, t_exact = timed(lambda: region_graph(net, box, engine="planar", exact=True))
+    same = set(g_exact.nodes) == set(g_float.nodes)
+    print(
+        f"planar 2-64-64-64 exact: {len(g_exact)} regions in {t_exact:.2f} s"
+        f" = {len(g_exact) / t_exact:,.0f} regions/s; exact/float {t_exact / t_float:.1f}x;"
+        f" same regions as float: {same}"
+    )
+    # a grid of patterns evaluated in the same time as the float planar engine
+    side = 16
+    while True:
+        xs = np.linspace(-1, 1, side)
+        grid = np.stack(np.meshgrid(xs, xs), axis=-1).reshape(-1, 2)
+        found, t_grid = timed(lambda: {pf.regions.pattern_key(p) for p in net.pattern(grid)})
+        if t_grid >= t_float or side > 4096:
+            break
+        side *= 2
+    print(
+        f"dense grid {side}x{side} in {t_grid:.2f} s finds {len(found)} of {len(g_exact)} regions"
+    )
+    for sizes in ([2, 32, 32, 32, 1], [4, 16, 16, 16, 1]):
+        net = pf.zoo.random_network(sizes, seed=0)
+        d = sizes[0]
+        g, t = timed(lambda: region_graph(net, Box([-1] * d, [1] * d), engine="lp", exact=False))
+        print(
+            f"lp engine {'-'.join(map(str, sizes[:-1]))}: {len(g)} regions,"
+            f" {g.number_of_edges()} edges in {t:.2f} s = {len(g) / t:,.0f} regions/s"
+        )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,330 @@
+r"""Linear programs whose answers carry exact certificates.
+
+The question asked of every polyhedron is whether the open system
+
+.. math::
+
+    A x < b
+
+has a solution, i.e. whether ``{x : A x ≤ b}`` has non-empty interior (rows
+with ``a_i = 0`` are handled directly). Either answer comes with evidence
+checked in rational arithmetic:
+
+* **feasible** — a witness ``x`` with ``A x < b`` exactly, and its margin: the
+  radius ``r = min_i (b_i − a_i x)/‖a_i‖_1`` of the largest cube (∞-norm ball)
+  around ``x`` that stays inside, an exact positive rational;
+* **infeasible** — a Motzkin (Farkas) certificate ``y ≥ 0``, ``y ≠ 0`` with
+  ``Aᵀ y = 0`` and ``bᵀ y ≤ 0``: any interior point would give
+  ``0 = yᵀ A x < yᵀ b ≤ 0``.
+
+The LP is solved in float64 by HiGHS (one reused ``highspy.Highs`` object) or
+by cvxpy; its answer is turned into an exact certificate and checked. When the
+check fails, an exact rational simplex (sympy's) decides instead.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from .errors import InvalidInputError
+
+__all__ = ["Feasibility", "interior_point", "verify_certificate"]
+
+BACKENDS = ("highs", "cvxpy", "exact")
+_local = threading.local()
+
+
+@dataclass(frozen=True, eq=False)
+class Feasibility:
+    """Whether ``A x < b`` has a solution, with the evidence either way.
+
+    ``witness`` and ``margin`` are set when feasible, ``farkas`` when not;
+    all are exact (``Fraction``). ``method`` says which solver produced the
+    certificate (``"highs"``, ``"cvxpy"`` or ``"exact"``). ``bool(result)`` is
+    ``feasible``.
+    """
+
+    feasible: bool
+    witness: np.ndarray | None
+    margin: Fraction | None
+    farkas: np.ndarray | None
+    method: str
+
+    def __bool__(self) -> bool:
+        return self.feasible
+
+
+def _to_fraction_matrix(a: Any, name: str) -> np.ndarray:
+    from .network import _exact_matrix
+
+    return _exact_matrix(a, name)
+
+
+def verify_certificate(a: Any, b: Any, result: Feasibility) -> bool:
+    """Check ``result`` against ``A x < b`` in exact arithmetic."""
+    a_q = _to_fraction_matrix(a, "A")
+    b_q = _to_fraction_matrix(b, "b")
+    if result.feasible:
+        if result.witness is None or result.margin is None:
+            return False
+        slack = b_q - a_q.dot(result.witness)
+        if not all(s > 0 for s in slack):
+            return False
+        return bool(_margin(a_q, slack) == result.margin)
+    y = result.farkas
+    if y is None or any(v < 0 for v in y) or sum(y) <= 0:
+        return False
+    return all(v == 0 for v in y.dot(a_q)) and y.dot(b_q) <= 0
+
+
+def _margin(a_q: np.ndarray, slack: np.ndarray) -> Fraction:
+    norms = [sum(abs(v) for v in row) for row in a_q]
+    return min((s / n for s, n in zip(slack, norms) if n != 0), default=Fraction(1))
+
+
+def interior_point(a: Any, b: Any, *, backend: str = "highs") -> Feasibility:
+    """Decide whether ``A x < b`` is feasible, with an exact certificate.
+
+    ``A`` has shape ``(m, d)``, ``b`` shape ``(m,)``; entries may be floats
+    (taken exactly), ints, ``Fraction`` or strings. ``backend`` is ``"highs"``
+    (default), ``"cvxpy"`` or ``"exact"`` (rational simplex only).
+
+    >>> r = interior_point([[1, 0], [-1, 0], [0, 1], [0, -1]], [1, 0, 1, 0])
+    >>> r.feasible, r.margin                      # the unit square
+    (True, Fraction(1, 2))
+    >>> r = interior_point([[1], [-1]], [0, 0])   # x < 0 and x > 0
+    >>> r.feasible, [str(v) for v in r.farkas]
+    (False, ['1/2', '1/2'])
+    """
+    if backend not in BACKENDS:
+        raise InvalidInputError(f"backend: expected one of {', '.join(BACKENDS)}, got {backend!r}")
+    a_q = _to_fraction_matrix(a, "A")
+    b_q = _to_fraction_matrix(b, "b")
+    if a_q.ndim != 2 or b_q.shape != (a_q.shape[0],):
+        raise InvalidInputError(
+            f"A, b: expected shapes (m, d) and (m,), got {a_q.shape} and {b_q.shape}"
+        )
+    m, d = a_q.shape
+    zero_rows = [i for i in range(m) if all(v == 0 for v in a_q[i])]
+    for i in zero_rows:  # 0 < b_i fails: e_i is a certificate
+        if b_q[i] <= 0:
+            y = np.array([Fraction(int(k == i)) for k in range(m)], dtype=object)
+            return Feasibility(False, None, None, y, "exact")
+    keep = [i for i in range(m) if i not in set(zero_rows)]
+    if not keep:
+        x = np.array([Fraction(0)] * d, dtype=object)
+        return Feasibility(True, x, Fraction(1), None, "exact")
+    sub_a, sub_b = a_q[keep], b_q[keep]
+    result = None
+    if backend != "exact":
+        result = _float_attempt(sub_a, sub_b, backend)
+    if result is None:
+        result = _exact_lp(sub_a, sub_b)
+    if result.farkas is not None:
+        full = np.array([Fraction(0)] * m, dtype=object)
+        full[keep] = result.farkas
+        result = Feasibility(False, None, None, full, result.method)
+    elif result.witness is not None:
+        slack = b_q - a_q.dot(result.witness)
+        result = Feasibility(True, result.witness, _margin(a_q, slack), None, result.method)
+    return result
+
+
+# -- float LPs, exactified ---------------------------------------------------------
+
+
+def _highs() -> Any:
+    solver = getattr(_local, "highs", None)
+    if solver is None:
+        import os
+        import sys
+
+        import highspy
+
+        # HiGHS prints a banner from C when constructed; keep it off the user's stdout
+        sys.stdout.flush()
+        saved, devnull = os.dup(1), os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, 1)
+        try:
+            solver = highspy.Highs()
+        finally:
+            os.dup2(saved, 1)
+            os.close(saved)
+            os.close(devnull)
+        solver.setOptionValue("output_flag", False)
+        _local.highs = solver
+    return solver
+
+
+def _solve_float(
+    c: np.ndarray,
+    a_ub: np.ndarray,
+    b_ub: np.ndarray,
+    a_eq: np.ndarray | None,
+    b_eq: np.ndarray | None,
+    lo: np.ndarray,
+    hi: np.ndarray,
+    backend: str,
+) -> np.ndarray | None:
+    """Minimise ``c·x`` s.t. ``A_ub x ≤ b_ub``, ``A_eq x = b_eq``, ``lo ≤ x ≤ hi``.
+
+    Returns the solution, or None when the solver does not report an optimum.
+    """
+    if backend == "cvxpy":
+        import cvxpy as cp
+
+        x = cp.Variable(len(c))
+        cons = [a_ub @ x <= b_ub]
+        if a_eq is not None:
+            cons.append(a_eq @ x == b_eq)
+        finite_lo, finite_hi = np.isfinite(lo), np.isfinite(hi)
+        if finite_lo.any():
+            cons.append(x[np.flatnonzero(finite_lo)] >= lo[finite_lo])
+        if finite_hi.any():
+            cons.append(x[np.flatnonzero(finite_hi)] <= hi[finite_hi])
+        prob = cp.Problem(cp.Minimize(c @ x), cons)
+        try:
+            prob.solve()
+        except cp.error.SolverError:
+            return None
+        if prob.status != cp.OPTIMAL or x.value is None:
+            return None
+        return np.asarray(x.value, dtype=np.float64)
+    import highspy
+
+    h = _highs()
+    h.clearModel()
+    inf = highspy.kHighsInf
+    lp = highspy.HighsLp()
+    n = len(c)
+    lp.num_col_ = n
+    rows = [a_ub] + ([a_eq] if a_eq is not None else [])
+    mat = np.vstack(rows)
+    lp.num_row_ = mat.shape[0]
+    lp.col_cost_ = c
+    lp.col_lower_ = np.where(np.isfinite(lo), lo, -inf)
+    lp.col_upper_ = np.where(np.isfinite(hi), hi, inf)
+    row_lo = np.r_[np.full(len(b_ub), -inf), b_eq if b_eq is not None else []]
+    row_hi = np.r_[b_ub, b_eq if b_eq is not None else []]
+    lp.row_lower_ = row_lo
+    lp.row_upper_ = row_hi
+    csc = _csc(mat)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = csc
+    h.passModel(lp)
+    h.run()
+    if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
+        return None
+    return np.asarray(h.getSolution().col_value, dtype=np.float64)
+
+
+def _csc(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    rows, cols = np.nonzero(mat.T)  # column-major order of the original
+    start = np.r_[0, np.cumsum(np.bincount(rows, minlength=mat.shape[1]))]
+    return start.astype(np.int32), cols.astype(np.int32), mat.T[rows, cols]
+
+
+def _float_attempt(a_q: np.ndarray, b_q: np.ndarray, backend: str) -> Feasibility | None:
+    a = np.array(a_q, dtype=np.float64)
+    b = np.array(b_q, dtype=np.float64)
+    m, d = a.shape
+    norms = np.abs(a).sum(axis=1)
+    # maximise r s.t. A x + r ‖a_i‖_1 ≤ b, r ≤ 1
+    sol = _solve_float(
+        np.r_[np.zeros(d), -1.0],
+        np.c_[a, norms],
+        b,
+        None,
+        None,
+        np.r_[np.full(d, -np.inf), -np.inf],
+        np.r_[np.full(d, np.inf), 1.0],
+        backend,
+    )
+    if sol is not None and sol[-1] > 0:
+        x = np.array([Fraction(float(v)) for v in sol[:d]], dtype=object)
+        if all(s > 0 for s in b_q - a_q.dot(x)):
+            return Feasibility(True, x, None, None, backend)
+    # Motzkin: minimise b·y s.t. Aᵀ y = 0, Σ y = 1, y ≥ 0
+    y = _solve_float(
+        b,
+        np.zeros((0, m)),
+        np.zeros(0),
+        np.vstack([a.T, np.ones((1, m))]),
+        np.r_[np.zeros(d), 1.0],
+        np.zeros(m),
+        np.full(m, np.inf),
+        backend,
+    )
+    if y is None:
+        return None
+    cert = _exact_farkas(a_q, b_q, y)
+    if cert is not None:
+        return Feasibility(False, None, None, cert, backend)
+    return None
+
+
+def _exact_farkas(a_q: np.ndarray, b_q: np.ndarray, y: np.ndarray) -> np.ndarray | None:
+    """Turn a float Motzkin vector into an exact one on the same support, or None."""
+    support = np.flatnonzero(y > 1e-9 * max(1.0, float(np.max(y))))
+    if support.size == 0:
+        return None
+    d = a_q.shape[1]
+    k = support.size
+    # (d + 1) x k system [A_Sᵀ; 1ᵀ] y_S = [0; 1], solved exactly by row reduction
+    rows = [[a_q[i, j] for i in support] + [Fraction(0)] for j in range(d)]
+    rows.append([Fraction(1)] * k + [Fraction(1)])
+    aug = fmpq_mat(d + 1, k + 1, [fmpq(v.numerator, v.denominator) for r in rows for v in r])
+    reduced, rank = aug.rref()
+    sol = [Fraction(0)] * k
+    for r in range(rank):
+        pivot = next(c for c in range(k + 1) if reduced[r, c] != 0)
+        if pivot == k:
+            return None  # inconsistent
+        q = reduced[r, k]
+        sol[pivot] = Fraction(int(q.p), int(q.q))
+    full = np.array([Fraction(0)] * a_q.shape[0], dtype=object)
+    full[support] = sol
+    if any(v < 0 for v in full) or sum(full) != 1:
+        return None
+    if any(v != 0 for v in full.dot(a_q)) or full.dot(b_q) > 0:
+        return None
+    return full
+
+
+# -- the exact fallback --------------------------------------------------------------
+
+
+def _exact_lp(a_q: np.ndarray, b_q: np.ndarray) -> Feasibility:
+    from sympy import Matrix, Rational
+    from sympy.solvers.simplex import linprog
+
+    m, d = a_q.shape
+
+    def rat(v: Fraction) -> Rational:
+        return Rational(v.numerator, v.denominator)
+
+    # maximise r s.t. A x + r‖a_i‖_1 ≤ b, r ≤ 1, in standard form (all variables ≥ 0):
+    # x = x⁺ − x⁻ and r = 1 − r', i.e. minimise r' s.t. A x⁺ − A x⁻ − r'‖a_i‖_1 ≤ b − ‖a_i‖_1.
+    norms = [sum(abs(v) for v in row) for row in a_q]
+    a_ub = Matrix(
+        [[rat(v) for v in row] + [-rat(v) for v in row] + [-rat(n)] for row, n in zip(a_q, norms)]
+    )
+    b_ub = Matrix([rat(v - n) for v, n in zip(b_q, norms)])
+    c = Matrix([0] * (2 * d) + [1])
+    _, sol = linprog(c, a_ub, b_ub)
+    sol = [Fraction(str(v)) for v in sol]
+    x = [p - q for p, q in zip(sol[:d], sol[d : 2 * d])]
+    if 1 - sol[-1] > 0:
+        return Feasibility(True, np.array(x, dtype=object), None, None, "exact")
+    a_eq = Matrix([[rat(a_q[i, j]) for i in range(m)] for j in range(d)] + [[1] * m])
+    b_eq = Matrix([0] * d + [1])
+    # (the inequality Σ y ≤ 1 is implied; sympy wants some inequality block)
+    _, y = linprog(Matrix([rat(v) for v in b_q]), Matrix([[1] * m]), Matrix([1]), a_eq, b_eq)
+    farkas = np.array([Fraction(str(v)) for v in y], dtype=object)
+    return Feasibility(False, None, None, farkas, "exact")

@@ -1,0 +1,170 @@
+"""The 2-D region engine: layer-wise splitting of convex polygons.
+
+A cell is a convex polygon on which every unit of the layers seen so far has a
+fixed bit, so the next layer's pre-activations are affine on it. Each unit of
+the next layer whose line ``z_j = 0`` passes through the cell's interior splits
+it in two (Sutherland–Hodgman against a half-plane). Vertices are ``fmpq``
+rationals in exact mode and floats otherwise. Every edge remembers the units
+whose boundary it lies on, which gives the region adjacency graph without any
+geometric search: crossing an edge flips exactly those bits.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq
+
+__all__ = ["Cell", "clip_polygon", "planar_cells", "polygon_area"]
+
+Point = tuple[Any, Any]
+
+
+def clip_polygon(poly: list[Point], a0: Any, a1: Any, c: Any) -> list[Point]:
+    """The part of a convex polygon where ``a0 x + a1 y + c ≤ 0``."""
+    out: list[Point] = []
+    n = len(poly)
+    vals = [a0 * x + a1 * y + c for x, y in poly]
+    for i in range(n):
+        p, q = poly[i], poly[(i + 1) % n]
+        fp, fq = vals[i], vals[(i + 1) % n]
+        if fp <= 0:
+            out.append(p)
+        if (fp < 0 < fq) or (fq < 0 < fp):
+            s = fp / (fp - fq)
+            out.append((p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1])))
+    return out
+
+
+def polygon_area(poly: list[Point]) -> Any:
+    """Signed area (shoelace), positive for counter-clockwise order."""
+    n = len(poly)
+    total: Any = 0
+    for i in range(n):
+        (x0, y0), (x1, y1) = poly[i], poly[(i + 1) % n]
+        total += x0 * y1 - x1 * y0
+    return total / 2
+
+
+@dataclass
+class Cell:
+    """A convex polygon with the bits decided so far and the labels of its edges.
+
+    ``labels[i]`` is the set of unit indices whose boundary contains the edge
+    from ``vertices[i]`` to ``vertices[i+1]`` (empty on the domain boundary).
+    """
+
+    vertices: list[Point]
+    labels: list[frozenset[int]]
+    bits: list[bool]
+    M: Any = None  # current layer's pre-activation map z = M x + m on the cell
+    m: Any = None
+
+
+def _clip_side(cell: Cell, vals: list[Any], unit: int, positive: bool) -> Cell | None:
+    """The part of the cell on one side of the unit's line, or None if it has no area."""
+    poly, labels = cell.vertices, cell.labels
+    n = len(poly)
+    cut = frozenset({unit})
+
+    def inside(f: Any) -> bool:
+        return bool(f >= 0) if positive else bool(f <= 0)
+
+    out_v: list[Point] = []
+    out_l: list[frozenset[int]] = []
+    for i in range(n):
+        p, q = poly[i], poly[(i + 1) % n]
+        fp, fq = vals[i], vals[(i + 1) % n]
+        if inside(fp):
+            out_v.append(p)
+            if inside(fq):
+                out_l.append(labels[i] | cut if fp == 0 and fq == 0 else labels[i])
+            elif fp == 0:
+                out_l.append(cut)  # leave p along the line
+            else:
+                s = fp / (fp - fq)
+                out_l.append(labels[i])
+                out_v.append((p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1])))
+                out_l.append(cut)
+        elif inside(fq) and fq != 0:
+            s = fp / (fp - fq)
+            out_v.append((p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1])))
+            out_l.append(labels[i])
+    if len(out_v) < 3 or polygon_area(out_v) == 0:
+        return None
+    return Cell(out_v, out_l, cell.bits)
+
+
+def _split(cell: Cell, a0: Any, a1: Any, c: Any, unit: int) -> list[tuple[Cell, bool]]:
+    """Split by the line ``a0 x + a1 y + c = 0``; children with their bit (``> 0``)."""
+    if a0 == 0 and a1 == 0:  # a constant unit: no line
+        return [(cell, bool(c > 0))]
+    poly, labels = cell.vertices, cell.labels
+    n = len(poly)
+    vals = [a0 * x + a1 * y + c for x, y in poly]
+    if all(v <= 0 for v in vals) or all(v >= 0 for v in vals):
+        on_line = [vals[i] == 0 and vals[(i + 1) % n] == 0 for i in range(n)]
+        new_labels = [lab | {unit} if on else lab for lab, on in zip(labels, on_line)]
+        return [(Cell(poly, new_labels, cell.bits), any(v > 0 for v in vals))]
+    children = []
+    for side in (True, False):
+        child = _clip_side(cell, vals, unit, side)
+        if child is not None:
+            children.append((child, side))
+    return children
+
+
+def planar_cells(net: Any, vertices: list[Point], exact: bool) -> list[Cell]:
+    """All full-dimensional cells of a 2-input network inside a convex polygon.
+
+    Units are numbered like the pattern: hidden layers in order, then the
+    output units when ``net.include_output``. Requires activations whose
+    affine piece is fixed by the bit (ReLU, leaky ReLU at threshold 0).
+    """
+
+    def conv(v: Any) -> Any:
+        return fmpq(v.numerator, v.denominator) if exact else float(v)
+
+    poly = [(conv(x), conv(y)) for x, y in vertices]
+    if polygon_area(poly) < 0:
+        poly = poly[::-1]
+    layers = [
+        (
+            np.vectorize(conv, otypes=[object if exact else np.float64])(w),
+            np.vectorize(conv, otypes=[object if exact else np.float64])(b),
+        )
+        for w, b in net.exact_weights
+    ]
+    n_split = net.depth + (1 if net.include_output else 0)
+    cells = [Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1])]
+    offset = 0
+    for layer in range(n_split):
+        n_units = layers[layer][0].shape[0]
+        next_cells: list[Cell] = []
+        for cell in cells:
+            big_m, small_m = cell.M, cell.m
+            pieces: list[tuple[Cell, list[bool]]] = [(cell, [])]
+            for j in range(n_units):
+                a0, a1, c = big_m[j, 0], big_m[j, 1], small_m[j]
+                pieces = [
+                    (child, [*bits, bit])
+                    for piece, bits in pieces
+                    for child, bit in _split(piece, a0, a1, c, offset + j)
+                ]
+            for piece, bits in pieces:
+                out = Cell(piece.vertices, piece.labels, cell.bits + bits)
+                if layer < net.depth:
+                    act = net.activations[layer]
+                    low = conv(act.slope) if act.name == "leaky_relu" else conv(Fraction(0))
+                    one = conv(Fraction(1))
+                    gain = np.array([one if bit else low for bit in bits], dtype=big_m.dtype)
+                    w, b = layers[layer + 1]
+                    out.M = w.dot(gain[:, None] * big_m)
+                    out.m = w.dot(gain * small_m) + b
+                next_cells.append(out)
+        cells = next_cells
+        offset += n_units
+    return cells

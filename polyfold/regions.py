@@ -1,0 +1,369 @@
+r"""Linear regions as exact polyhedra, realizability with certificates, enumeration, graphs.
+
+For a pattern ``π`` of a ReLU network (threshold 0), fixing the bits of the
+layers before ``l`` makes layer ``l``'s pre-activations affine in ``x``,
+``z_l = M_l x + m_l`` (masking the weights), so
+
+.. math::
+
+    R_π = \{x : M_l[j] x + m_l[j] > 0 \text{ if } π_{lj} = 1,\;
+                 M_l[j] x + m_l[j] ≤ 0 \text{ if } π_{lj} = 0\}
+
+is a polyhedron with one inequality per unit. ``π`` is realizable in a domain
+``D`` when ``R_π ∩ D`` has non-empty interior (DESIGN.md §1).
+
+Regions are polyhedra only when the pattern fixes each unit's affine piece:
+ReLU or leaky ReLU at threshold 0, with every hidden layer in the pattern.
+Other settings raise :class:`~polyfold.InvalidInputError`.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import networkx as nx
+import numpy as np
+
+from .domains import Polytope, Slice, as_domain
+from .errors import InvalidInputError
+from .folding import as_patterns
+from .lp import Feasibility, interior_point
+from .network import Network
+
+__all__ = [
+    "Region",
+    "enumerate_regions",
+    "is_realizable",
+    "pattern_key",
+    "region",
+    "region_graph",
+]
+
+ENGINES = ("auto", "planar", "lp")
+
+
+def pattern_key(pattern: Any) -> str:
+    """The pattern as a string of 0/1, the node key of region graphs."""
+    return "".join("1" if b else "0" for b in np.asarray(pattern, dtype=bool))
+
+
+def _check_polyhedral(net: Network) -> None:
+    if net.threshold != 0 or any(a.name not in ("relu", "leaky_relu") for a in net.activations):
+        raise InvalidInputError(
+            "net: region polyhedra need ReLU or leaky ReLU units at threshold 0 "
+            "(only then does a pattern fix every unit's affine piece)"
+        )
+    if net.pattern_layers != tuple(range(net.depth)):
+        raise InvalidInputError(
+            "net: region polyhedra need every hidden layer in the pattern (pattern_layers=None)"
+        )
+
+
+@dataclass(frozen=True, eq=False)
+class Region:
+    """The polyhedron ``R_π ∩ D`` of one pattern, exactly.
+
+    ``A x < b`` on rows with ``strict`` true, ``A x ≤ b`` elsewhere: one row per
+    unit of the pattern (strict for bit 1), then the domain's rows. ``maps[l]``
+    is ``(M_l, m_l)`` with ``z_l = M_l x + m_l`` on the region; ``maps[-1]`` is the
+    output. All entries are :class:`Fraction`. For a :class:`Slice` domain the
+    coordinates are the slice's ``α``.
+    """
+
+    pattern: np.ndarray
+    A: np.ndarray
+    b: np.ndarray
+    strict: np.ndarray
+    maps: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    @property
+    def output_map(self) -> tuple[np.ndarray, np.ndarray]:
+        return self.maps[-1]
+
+    def contains(self, x: Any) -> bool:
+        """Whether ``x`` (exact) lies in the region (strict rows strictly)."""
+        from .network import _exact_matrix
+
+        slack = self.b - self.A.dot(_exact_matrix(x, "x"))
+        return bool(all((s > 0) if st else (s >= 0) for s, st in zip(slack, self.strict)))
+
+
+def region(net: Network, pattern: Any, domain: Any = None) -> Region:
+    """The exact polyhedron and affine maps of ``pattern``, intersected with ``domain``.
+
+    >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+    >>> r = region(net, [1, 0])                     # -x < 0 and y <= 0
+    >>> [[str(v) for v in row] for row in r.A], [str(v) for v in r.b], r.strict.tolist()
+    ([['-1', '0'], ['0', '1']], ['0', '0'], [True, False])
+    """
+    work, poly, _ = as_domain(net, domain) if domain is not None else (net, None, None)
+    _check_polyhedral(work)
+    pi = _as_pattern(work, pattern)
+    layers = work.exact_weights
+    d = work.n_inputs
+    big_m = np.array([[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
+    small_m = np.array([Fraction(0)] * d, dtype=object)
+    maps = []
+    rows_a, rows_b, strict = [], [], []
+    offset = 0
+    for layer, (w, b) in enumerate(layers):
+        big_m, small_m = w.dot(big_m), w.dot(small_m) + b
+        maps.append((big_m, small_m))
+        if layer == work.depth and not work.include_output:
+            break
+        bits = pi[offset : offset + w.shape[0]]
+        offset += w.shape[0]
+        for j, bit in enumerate(bits):
+            sign = -1 if bit else 1  # bit 1: z > 0 <=> -z < 0; bit 0: z <= 0
+            rows_a.append(sign * big_m[j])
+            rows_b.append(-sign * small_m[j])
+            strict.append(bool(bit))
+        if layer < work.depth:
+            act = work.activations[layer]
+            low = act.slope if act.name == "leaky_relu" else Fraction(0)
+            gain = np.array([Fraction(1) if bit else low for bit in bits], dtype=object)
+            big_m, small_m = gain[:, None] * big_m, gain * small_m
+    a = np.array(rows_a, dtype=object).reshape(len(rows_a), d)
+    bb = np.array(rows_b, dtype=object)
+    st = np.array(strict, dtype=bool)
+    if poly is not None:
+        a, bb = np.vstack([a, poly.A]), np.r_[bb, poly.b]
+        st = np.r_[st, np.zeros(len(poly.b), dtype=bool)]
+    return Region(pi, a, bb, st, tuple(maps))
+
+
+def _as_pattern(net: Network, pattern: Any) -> np.ndarray:
+    rows = [pattern] if isinstance(pattern, str) else np.atleast_2d(np.asarray(pattern))
+    pi = as_patterns(rows, "pattern")
+    if pi.shape != (1, net.n_bits):
+        raise InvalidInputError(
+            f"pattern: expected one pattern of {net.n_bits} bits, got shape {pi.shape}"
+        )
+    return pi[0]
+
+
+@dataclass(frozen=True, eq=False)
+class Realizability:
+    """Whether a pattern is realizable in a domain, with the LP's certificate.
+
+    ``witness`` is a point strictly inside the region (input coordinates; for a
+    slice, ``alpha`` holds the slice coordinates) whose exact pattern is the
+    pattern; ``margin`` the radius of a cube around it inside the region;
+    ``farkas`` a Motzkin certificate over the region's rows when empty.
+    """
+
+    realizable: bool
+    pattern: np.ndarray
+    witness: np.ndarray | None
+    alpha: np.ndarray | None
+    margin: Fraction | None
+    farkas: np.ndarray | None
+    region: Region
+    certificate: Feasibility = field(repr=False)
+
+    def __bool__(self) -> bool:
+        return self.realizable
+
+
+def is_realizable(
+    net: Network, pattern: Any, domain: Any, *, backend: str = "highs"
+) -> Realizability:
+    """Whether ``R_π ∩ D`` has non-empty interior, with a witness or a Farkas certificate.
+
+    >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+    >>> from polyfold.domains import Box
+    >>> is_realizable(net, "10", Box([-1, -1], [1, 1])).realizable
+    True
+    >>> r = is_realizable(net, "10", Box([-2, -2], [-1, -1]))   # needs x > 0
+    >>> r.realizable, r.farkas is not None
+    (False, True)
+    """
+    reg = region(net, pattern, domain)
+    cert = interior_point(reg.A, reg.b, backend=backend)
+    alpha = None
+    witness = cert.witness
+    if witness is not None and isinstance(domain, Slice):
+        alpha, witness = witness, domain.to_input(witness)
+    return Realizability(
+        cert.feasible, reg.pattern, witness, alpha, cert.margin, cert.farkas, reg, cert
+    )
+
+
+# -- enumeration -----------------------------------------------------------------------
+
+
+@dataclass
+class _Budget:
+    max_regions: int | None
+    deadline: float | None
+    progress: Any
+
+    def exhausted(self, count: int) -> bool:
+        if self.max_regions is not None and count >= self.max_regions:
+            return True
+        return self.deadline is not None and time.perf_counter() > self.deadline
+
+
+def region_graph(
+    net: Network,
+    domain: Any,
+    *,
+    engine: str = "auto",
+    exact: bool = True,
+    max_regions: int | None = None,
+    time_budget: float | None = None,
+    progress: bool = False,
+) -> nx.Graph:
+    """The region adjacency graph of ``net`` on ``domain`` as a ``networkx.Graph``.
+
+    Nodes are the realizable patterns (keys: 0/1 strings) with attributes
+    ``pattern``, ``witness`` (a point strictly inside, exact), ``area`` (2-D,
+    exact in exact mode) and ``region`` (the :class:`Region`, built on demand
+    by :func:`region`). Edges join regions that share a facet, with ``flips``
+    (the units whose boundary it is) and ``facet_point`` (a point on the
+    shared facet). ``G.graph`` records ``engine``, ``exact`` and ``complete``
+    (false when ``max_regions`` or ``time_budget`` stopped the enumeration).
+
+    ``engine="planar"`` splits convex polygons exactly (2-D only);
+    ``engine="lp"`` splits polyhedra layer by layer with certified LPs (any
+    dimension); ``"auto"`` takes the planar engine in 2-D.
+
+    >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
+    >>> from polyfold.domains import Box
+    >>> G = region_graph(net, Box([-1, -1], [1, 1]))
+    >>> sorted(G.nodes), G.number_of_edges()
+    (['00', '01', '10', '11'], 4)
+    """
+    if engine not in ENGINES:
+        raise InvalidInputError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    work, poly, sl = as_domain(net, domain)
+    _check_polyhedral(work)
+    if engine == "auto":
+        engine = "planar" if work.n_inputs == 2 else "lp"
+    if engine == "planar" and work.n_inputs != 2:
+        raise InvalidInputError(
+            f"engine: 'planar' needs a 2-D domain, this one has dimension {work.n_inputs}"
+        )
+    deadline = None if time_budget is None else time.perf_counter() + float(time_budget)
+    budget = _Budget(max_regions, deadline, _progress_bar(progress))
+    if engine == "planar":
+        graph = _planar_graph(work, poly, exact, budget)
+    else:
+        from ._lpengine import lp_graph
+
+        graph = lp_graph(work, poly, exact, budget)
+    graph.graph.update(engine=engine, exact=exact)
+    if sl is not None:
+        for _, data in graph.nodes(data=True):
+            data["alpha"] = data["witness"]
+            data["witness"] = sl.to_input(data["witness"])
+    if budget.progress is not None:
+        budget.progress.close()
+    return graph
+
+
+def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
+    """The realizable patterns in ``domain`` (keys as 0/1 strings); see :func:`region_graph`."""
+    return list(region_graph(net, domain, **options).nodes)
+
+
+def _progress_bar(enabled: bool) -> Any:
+    if not enabled:
+        return None
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _TextProgress()
+    return tqdm(unit="regions")
+
+
+class _TextProgress:
+    """A minimal progress report on stderr when tqdm is not installed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def update(self, n: int = 1) -> None:
+        import sys
+
+        self.count += n
+        if self.count % 1000 == 0:
+            print(f"\r{self.count} regions", end="", file=sys.stderr, flush=True)
+
+    def close(self) -> None:
+        import sys
+
+        print(f"\r{self.count} regions", file=sys.stderr)
+
+
+def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) -> nx.Graph:
+    from .planar import planar_cells, polygon_area
+
+    cells = planar_cells(net, poly.vertices_2d(), exact)
+    graph = nx.Graph(complete=True)
+    keys = []
+    for cell in cells:
+        if budget.exhausted(graph.number_of_nodes()):
+            graph.graph["complete"] = False
+            break
+        key = pattern_key(cell.bits)
+        keys.append(key)
+        verts = cell.vertices
+        # the vertex average is strictly inside a convex polygon with area
+        cx = sum(v[0] for v in verts[1:]) + verts[0][0]
+        cy = sum(v[1] for v in verts[1:]) + verts[0][1]
+        cx, cy = cx / len(verts), cy / len(verts)
+        witness = _out_point((cx, cy), exact)
+        graph.add_node(
+            key,
+            pattern=np.array(cell.bits, dtype=bool),
+            witness=witness,
+            area=_out_scalar(polygon_area(verts), exact),
+            vertices=[_out_point(v, exact) for v in verts],
+        )
+        if budget.progress is not None:
+            budget.progress.update(1)
+    index = {key: cell for key, cell in zip(keys, cells)}
+    for key, cell in index.items():
+        bits = np.array(cell.bits, dtype=bool)
+        n = len(cell.vertices)
+        for i, labels in enumerate(cell.labels):
+            if not labels:
+                continue
+            p, q = cell.vertices[i], cell.vertices[(i + 1) % n]
+            other = _neighbour(bits, labels, index)
+            if other is None or graph.has_edge(key, other[0]):
+                continue
+            mid = ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
+            graph.add_edge(key, other[0], flips=other[1], facet_point=_out_point(mid, exact))
+    return graph
+
+
+def _neighbour(
+    bits: np.ndarray, labels: frozenset[int], index: dict[str, Any]
+) -> tuple[str, tuple[int, ...]] | None:
+    """The region across an edge: flip the edge's units (or, if some only touch, a subset)."""
+    from itertools import combinations
+
+    units = sorted(labels)
+    for size in range(len(units), 0, -1):
+        for subset in combinations(units, size):
+            flipped = bits.copy()
+            flipped[list(subset)] ^= True
+            key = pattern_key(flipped)
+            if key in index:
+                return key, tuple(subset)
+    return None
+
+
+def _out_scalar(v: Any, exact: bool) -> Any:
+    return Fraction(int(v.p), int(v.q)) if exact else float(v)
+
+
+def _out_point(p: Any, exact: bool) -> np.ndarray:
+    if exact:
+        return np.array([_out_scalar(v, True) for v in p], dtype=object)
+    return np.array([float(v) for v in p])

@@ -1,0 +1,214 @@
+from fractions import Fraction as F
+from itertools import combinations
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+from polyfold.lp import verify_certificate
+
+
+def lines_net(w, b):
+    return pf.Network.from_layers([(w, b), ([[1] * len(w)], [0])])
+
+
+THREE_LINES = lines_net([[1, 0], [0, 1], [1, 1]], [0, 0, -1])  # x = 0, y = 0, x + y = 1
+BOX = pf.Box([-2, -2], [2, 2])
+
+
+def test_three_lines_worked_by_hand():
+    G = pf.region_graph(THREE_LINES, BOX)
+    # x + y > 1 needs x > 0 or y > 0, so 001 is the one pattern missing.
+    assert sorted(G.nodes) == ["000", "010", "011", "100", "101", "110", "111"]
+    # quadrants have area 4; x + y = 1 cuts a triangle of area 1/2 off three of them
+    areas = {k: G.nodes[k]["area"] for k in G}
+    assert areas == {
+        "000": 4,
+        "100": F(7, 2),
+        "101": F(1, 2),
+        "010": F(7, 2),
+        "011": F(1, 2),
+        "110": F(1, 2),
+        "111": F(7, 2),
+    }
+    expected = {
+        ("000", "100"),
+        ("010", "110"),
+        ("011", "111"),
+        ("000", "010"),
+        ("100", "110"),
+        ("101", "111"),
+        ("100", "101"),
+        ("010", "011"),
+        ("110", "111"),
+    }
+    assert {tuple(sorted(e)) for e in G.edges} == expected
+    assert G.graph["complete"] and G.graph["engine"] == "planar"
+
+
+@pytest.mark.parametrize("n", range(1, 7))
+@pytest.mark.parametrize("seed", range(3))
+def test_lines_in_general_position_count(n, seed):
+    rng = np.random.default_rng(seed * 10 + n)
+    while True:  # draw until in general position: no two parallel, no three concurrent
+        w = rng.integers(-9, 10, size=(n, 2))
+        b = rng.integers(-9, 10, size=n)
+        if _general_position(w, b):
+            break
+    pts = [
+        np.linalg.solve(w[[i, j]].astype(float), -b[[i, j]].astype(float))
+        for i, j in combinations(range(n), 2)
+    ]
+    # ... and every line's point nearest the origin
+    near = [abs(b[i]) / np.linalg.norm(w[i]) for i in range(n)]
+    r = int(np.ceil(max([1.0, *near, *[np.abs(p).max() for p in pts]]))) + 1
+    net = lines_net(w, b)
+    box = pf.Box([-r, -r], [r, r])
+    expected = 1 + n + n * (n - 1) // 2
+    assert len(pf.region_graph(net, box)) == expected
+    assert len(pf.region_graph(net, box, engine="lp")) == expected
+
+
+def _general_position(w, b):
+    n = len(w)
+    wq = [[F(int(v)) for v in row] for row in w]
+    for i, j in combinations(range(n), 2):
+        if wq[i][0] * wq[j][1] - wq[i][1] * wq[j][0] == 0:
+            return False
+    for i, j, k in combinations(range(n), 3):
+        det = wq[i][0] * wq[j][1] - wq[i][1] * wq[j][0]
+        x = (-b[i] * wq[j][1] + b[j] * wq[i][1]) / det
+        y = (-wq[i][0] * b[j] + wq[j][0] * b[i]) / det
+        if wq[k][0] * x + wq[k][1] * y + b[k] == 0:
+            return False
+    return True
+
+
+def _check_graph_evidence(net, G, domain_area=None):
+    for key, data in G.nodes(data=True):
+        assert pf.regions.pattern_key(net.pattern(data["witness"], exact=True)) == key
+    for u, v, data in G.edges(data=True):
+        p = data["facet_point"]
+        # the open segment from a facet point to a region's witness lies inside the region
+        for key in (u, v):
+            path = pf.walk(net, p, G.nodes[key]["witness"])
+            assert path.bitstrings() == [key]
+        differ = [i for i in range(len(u)) if u[i] != v[i]]
+        assert list(data["flips"]) == differ
+    if domain_area is not None:
+        assert sum(d["area"] for _, d in G.nodes(data=True)) == domain_area
+
+
+@pytest.mark.parametrize("seed", range(3))
+def test_engines_agree_and_evidence_checks(seed):
+    net = pf.zoo.random_network([2, 5, 4, 1], seed=seed)
+    box = pf.Box([-1, -1], [1, 1])
+    planar = pf.region_graph(net, box, engine="planar")
+    planar_f = pf.region_graph(net, box, engine="planar", exact=False)
+    lp_exact = pf.region_graph(net, box, engine="lp", exact=True)
+    lp_float = pf.region_graph(net, box, engine="lp", exact=False)
+    edges = {frozenset(e) for e in planar.edges}
+    for other in (planar_f, lp_exact, lp_float):
+        assert set(other.nodes) == set(planar.nodes)
+        assert {frozenset(e) for e in other.edges} == edges
+    _check_graph_evidence(net, planar, domain_area=4)
+    _check_graph_evidence(net, lp_exact)
+
+
+def test_lp_engine_in_three_dimensions():
+    net = pf.zoo.random_network([3, 4, 3, 1], seed=4)
+    G = pf.region_graph(net, pf.Box([-1] * 3, [1] * 3))
+    assert len(G) > 4 and nx_connected(G)
+    _check_graph_evidence(net, G)
+
+
+def nx_connected(G):
+    import networkx as nx
+
+    return nx.is_connected(G)
+
+
+def test_region_polyhedron_and_maps():
+    net = pf.zoo.tent()
+    reg = pf.region(net, [1, 0, 1])
+    # on (1/4, 1/2): h1 = x, h2 = 0, g = x - 1/4 and the output is g
+    m_out, c_out = reg.output_map
+    assert list(m_out.ravel()) == [1] and list(c_out) == [F(-1, 4)]
+    assert reg.contains([F(3, 8)]) and not reg.contains([F(1, 4)]) and not reg.contains([F(5, 8)])
+
+
+def test_unrealizable_pattern_has_a_verified_farkas_certificate():
+    res = pf.is_realizable(THREE_LINES, "001", BOX)
+    assert not res and res.farkas is not None
+    assert verify_certificate(res.region.A, res.region.b, res.certificate)
+    outside = pf.is_realizable(THREE_LINES, "111", pf.Box([-2, -2], [-1, -1]))
+    assert not outside and verify_certificate(
+        outside.region.A, outside.region.b, outside.certificate
+    )
+    inside = pf.is_realizable(THREE_LINES, "101", BOX)
+    assert inside and inside.margin > 0
+    assert pf.regions.pattern_key(THREE_LINES.pattern(inside.witness, exact=True)) == "101"
+
+
+def test_highs_and_cvxpy_agree_on_random_patterns():
+    pytest.importorskip("cvxpy")
+    net = pf.zoo.random_network([3, 5, 4, 1], seed=1)
+    box = pf.Box([-1] * 3, [1] * 3)
+    rng = np.random.default_rng(0)
+    seen = {True: 0, False: 0}
+    for _ in range(40):
+        pattern = rng.integers(0, 2, size=9)
+        a = pf.is_realizable(net, pattern, box, backend="highs")
+        b = pf.is_realizable(net, pattern, box, backend="cvxpy")
+        assert a.realizable == b.realizable
+        for res in (a, b):
+            assert verify_certificate(res.region.A, res.region.b, res.certificate)
+        seen[a.realizable] += 1
+    assert seen[True] and seen[False]
+
+
+def test_plane_through_three_points():
+    net = pf.zoo.random_network([5, 6, 6, 1], seed=2)
+    rng = np.random.default_rng(1)
+    pts = rng.normal(size=(3, 5))
+    plane = pf.Slice.through(*pts)
+    G = pf.region_graph(net, plane)
+    assert sum(d["area"] for _, d in G.nodes(data=True)) == F(1, 2)  # the α-triangle
+    for key, data in G.nodes(data=True):
+        assert pf.regions.pattern_key(net.pattern(data["witness"], exact=True)) == key
+    assert set(G.nodes) == set(pf.region_graph(net, plane, engine="lp").nodes)
+
+
+def test_budget_returns_a_partial_graph_marked_incomplete():
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
+    G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), max_regions=5)
+    assert len(G) == 5 and G.graph["complete"] is False
+    G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine="lp", max_regions=5)
+    assert G.graph["complete"] is False
+
+
+@pytest.mark.parametrize(
+    "make,match",
+    [
+        (lambda: pf.Box([0, 0], [1, 0]), "lo < hi"),
+        (lambda: pf.Box([0, np.inf], [1, 1]), "finite"),
+        (lambda: pf.Polytope([[1, 0], [0, 1]], [1, 1]), "unbounded"),
+        (lambda: pf.Polytope([[1, 0], [-1, 0], [0, 1], [0, -1]], [0, 0, 1, 1]), "empty"),
+        (lambda: pf.Slice.through([0, 0, 0], [1, 1, 1], [2, 2, 2]), "linearly dependent"),
+        (lambda: pf.region_graph(THREE_LINES, pf.Box([0] * 3, [1] * 3)), "dimension"),
+        (lambda: pf.region(THREE_LINES, "01"), "3 bits"),
+        (lambda: pf.region(THREE_LINES, "0a1"), "'0' and '1'"),
+        (lambda: pf.region_graph(THREE_LINES, BOX, engine="magic"), "engine"),
+        (lambda: pf.region_graph(THREE_LINES.with_options(threshold="1/2"), BOX), "threshold 0"),
+        (lambda: pf.region_graph(THREE_LINES, "box"), "Box, Polytope or Slice"),
+        (
+            lambda: pf.region_graph(
+                pf.zoo.random_network([3, 2, 1]), pf.Box([0] * 3, [1] * 3), engine="planar"
+            ),
+            "2-D",
+        ),
+    ],
+)
+def test_bad_input(make, match):
+    with pytest.raises(pf.InvalidInputError, match=match):
+        make()
