@@ -15,6 +15,7 @@ its witness is an exact point on the facet.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -74,24 +75,25 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
     start = _interior(a0, b0, exact)
     if start is None:  # pragma: no cover - domains are checked to have interior
         raise AssertionError("domain without interior")
-    cells = [_Cell(a0, b0, start, [], layers[0][0], layers[0][1])]
     n_split = net.depth + (1 if net.include_output else 0)
-    complete = True
-    for layer in range(n_split):
-        done: list[_Cell] = []
-        for cell in cells:
-            pieces = [cell]
-            for j in range(cell.M.shape[0]):
-                pieces = [child for piece in pieces for child in _split(piece, j, exact)]
-            done += pieces
-            if budget.exhausted(len(done)) and layer == n_split - 1:
-                complete = False
-                break
-        cells = (
-            [_advance(c, net, layers, layer, exact) for c in done] if layer < net.depth else done
-        )
-    graph = nx.Graph(complete=complete)
-    for cell in cells:
+
+    def descend(cell: _Cell, layer: int) -> Iterator[_Cell]:
+        # depth first, so that a caller who stops early holds only finished regions
+        if layer == n_split:
+            yield cell
+            return
+        pieces = [cell]
+        for j in range(cell.M.shape[0]):
+            pieces = [child for piece in pieces for child in _split(piece, j, exact)]
+        for piece in pieces:
+            nxt = _advance(piece, net, layers, layer, exact) if layer < net.depth else piece
+            yield from descend(nxt, layer + 1)
+
+    graph = nx.Graph(complete=True)
+    for cell in descend(_Cell(a0, b0, start, [], layers[0][0], layers[0][1]), 0):
+        if budget.exhausted(graph.number_of_nodes()):
+            graph.graph["complete"] = False
+            break
         key = "".join("1" if bit else "0" for bit in cell.bits)
         witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
         graph.add_node(key, pattern=np.array(cell.bits, dtype=bool), witness=witness)

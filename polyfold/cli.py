@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 import time
 from collections.abc import Sequence
@@ -153,6 +154,83 @@ def cmd_chi(args: argparse.Namespace) -> int:
     return 0
 
 
+def _graphml_ready(graph: Any) -> Any:
+    """A copy of a region graph whose attributes GraphML can store (strings and numbers)."""
+    import networkx as nx
+
+    out = nx.Graph(**{k: str(v) for k, v in graph.graph.items()})
+    for key, data in graph.nodes(data=True):
+        attrs = {"witness": ",".join(str(v) for v in data["witness"])}
+        if "area" in data:
+            attrs["area"] = str(data["area"])
+            attrs["area_float"] = float(data["area"])
+        out.add_node(key, **attrs)
+    for u, v, data in graph.edges(data=True):
+        out.add_edge(
+            u,
+            v,
+            flips=",".join(str(k) for k in data["flips"]),
+            facet_point=",".join(str(c) for c in data["facet_point"]),
+        )
+    return out
+
+
+def cmd_regions(args: argparse.Namespace) -> int:
+    from .domains import Box, Slice
+    from .regions import region_graph
+
+    net = Network.load(args.model)
+    if (args.box is None) == (args.plane is None):
+        raise PolyfoldError("give exactly one of --box LO HI or --plane P0 P1 P2")
+    if args.box is not None:
+        domain: Any = Box(
+            _parse_point(args.box[0], "--box LO"), _parse_point(args.box[1], "--box HI")
+        )
+    else:
+        domain = Slice.through(*[_parse_point(p, "--plane") for p in args.plane])
+    graph, seconds = _timed(
+        region_graph,
+        net,
+        domain,
+        engine=args.engine,
+        exact=not args.float,
+        max_regions=args.max_regions,
+        time_budget=args.time_budget,
+        progress=args.progress,
+    )
+    summary: dict[str, Any] = {
+        "regions": graph.number_of_nodes(),
+        "adjacencies": graph.number_of_edges(),
+        "complete": bool(graph.graph["complete"]),
+        "engine": graph.graph["engine"],
+        "exact": bool(graph.graph["exact"]),
+        "seconds": seconds,
+    }
+    if args.graphml:
+        import networkx as nx
+
+        nx.write_graphml(_graphml_ready(graph), args.graphml)
+        summary["graphml"] = args.graphml
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import region_graph_drawing, tessellation
+
+        if "vertices" in next(iter(graph.nodes.values())):
+            ax = tessellation(graph, net=net if args.box is not None else None)
+        else:
+            ax = region_graph_drawing(graph)
+        ax.figure.savefig(args.png, dpi=150, bbox_inches="tight")
+        summary["png"] = args.png
+    if args.json:
+        print(json.dumps(summary, indent=2))
+    else:
+        for key, value in summary.items():
+            print(f"{key:>12}: {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polyfold", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,10 +247,26 @@ def build_parser() -> argparse.ArgumentParser:
     chi.add_argument("--regions", action="store_true", help="list every region crossed")
     chi.add_argument("--json", action="store_true")
     chi.set_defaults(func=cmd_chi)
+    reg = sub.add_parser("regions", help="linear regions of a saved network in a box or a plane")
+    reg.add_argument("model", help="a network saved with Network.save")
+    reg.add_argument("--box", nargs=2, metavar=("LO", "HI"), help="e.g. --box -1,-1 1,1")
+    reg.add_argument("--plane", nargs=3, metavar="P", help="the triangle through three points")
+    reg.add_argument("--engine", choices=["auto", "planar", "lp"], default="auto")
+    reg.add_argument("--float", action="store_true", help="float64 instead of exact arithmetic")
+    reg.add_argument("--max-regions", type=int, default=None)
+    reg.add_argument("--time-budget", type=float, default=None, help="seconds")
+    reg.add_argument("--progress", action="store_true")
+    reg.add_argument("--graphml", help="write the region graph to this GraphML file")
+    reg.add_argument("--png", help="draw the tessellation (2-D) or the graph to this PNG")
+    reg.add_argument("--json", action="store_true")
+    reg.set_defaults(func=cmd_regions)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    # a point such as -1,-1/2 is a value, not an option: argparse only knows plain negatives
+    argv = [" " + a if re.match(r"^-[0-9.]", a) else a for a in argv]
     args = build_parser().parse_args(argv)
     try:
         return int(args.func(args))

@@ -11,6 +11,7 @@ geometric search: crossing an edge flips exactly those bits.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
@@ -117,7 +118,7 @@ def _split(cell: Cell, a0: Any, a1: Any, c: Any, unit: int) -> list[tuple[Cell, 
     return children
 
 
-def planar_cells(net: Any, vertices: list[Point], exact: bool) -> list[Cell]:
+def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]:
     """All full-dimensional cells of a 2-input network inside a convex polygon.
 
     Units are numbered like the pattern: hidden layers in order, then the
@@ -128,43 +129,69 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> list[Cell]:
     def conv(v: Any) -> Any:
         return fmpq(v.numerator, v.denominator) if exact else float(v)
 
+    dtype: Any = object if exact else np.float64
     poly = [(conv(x), conv(y)) for x, y in vertices]
     if polygon_area(poly) < 0:
         poly = poly[::-1]
     layers = [
-        (
-            np.vectorize(conv, otypes=[object if exact else np.float64])(w),
-            np.vectorize(conv, otypes=[object if exact else np.float64])(b),
-        )
+        (np.vectorize(conv, otypes=[dtype])(w), np.vectorize(conv, otypes=[dtype])(b))
         for w, b in net.exact_weights
     ]
     n_split = net.depth + (1 if net.include_output else 0)
-    cells = [Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1])]
-    offset = 0
-    for layer in range(n_split):
-        n_units = layers[layer][0].shape[0]
-        next_cells: list[Cell] = []
-        for cell in cells:
-            big_m, small_m = cell.M, cell.m
-            pieces: list[tuple[Cell, list[bool]]] = [(cell, [])]
-            for j in range(n_units):
-                a0, a1, c = big_m[j, 0], big_m[j, 1], small_m[j]
-                pieces = [
-                    (child, [*bits, bit])
-                    for piece, bits in pieces
-                    for child, bit in _split(piece, a0, a1, c, offset + j)
-                ]
-            for piece, bits in pieces:
-                out = Cell(piece.vertices, piece.labels, cell.bits + bits)
-                if layer < net.depth:
-                    act = net.activations[layer]
-                    low = conv(act.slope) if act.name == "leaky_relu" else conv(Fraction(0))
-                    one = conv(Fraction(1))
-                    gain = np.array([one if bit else low for bit in bits], dtype=big_m.dtype)
-                    w, b = layers[layer + 1]
-                    out.M = w.dot(gain[:, None] * big_m)
-                    out.m = w.dot(gain * small_m) + b
-                next_cells.append(out)
-        cells = next_cells
-        offset += n_units
-    return cells
+    gains = []
+    for layer in range(net.depth):
+        act = net.activations[layer]
+        low = conv(act.slope) if act.name == "leaky_relu" else conv(Fraction(0))
+        gains.append((conv(Fraction(1)), low))
+    offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
+
+    def descend(cell: Cell, layer: int) -> Iterator[Cell]:
+        # depth first, so that a caller who stops early holds only finished regions
+        if layer == n_split:
+            yield cell
+            return
+        for piece, bits in _split_by_layer(cell, int(offsets[layer]), dtype):
+            out = Cell(piece.vertices, piece.labels, cell.bits + list(bits))
+            if layer < net.depth:
+                gain = np.where(bits, gains[layer][0], gains[layer][1]).astype(dtype)
+                w, b = layers[layer + 1]
+                out.M = w.dot(gain[:, None] * cell.M)
+                out.m = w.dot(gain * cell.m) + b
+            yield from descend(out, layer + 1)
+
+    yield from descend(Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1]), 0)
+
+
+def _split_by_layer(cell: Cell, offset: int, dtype: Any) -> list[tuple[Cell, Any]]:
+    """Split a cell by every unit of one layer; each piece with the layer's bits.
+
+    One matrix product gives every unit's value at every vertex; only units
+    whose line passes through the cell's interior are clipped against, one by
+    one, since the pieces lie inside the cell.
+    """
+    big_m, small_m = cell.M, cell.m
+    pts = np.array(cell.vertices, dtype=dtype)
+    values = pts.dot(big_m.T) + small_m  # (vertices, units)
+    positive = np.asarray(values > 0, dtype=bool)
+    negative = np.asarray(values < 0, dtype=bool)
+    bits = positive.any(axis=0)
+    cutting = np.flatnonzero(bits & negative.any(axis=0))
+    zero = ~positive & ~negative
+    on_edge = zero & np.roll(zero, -1, axis=0)  # edge i has both ends on the unit's line
+    labels = list(cell.labels)
+    if on_edge.any():
+        constant = np.array([all(v == 0 for v in row) for row in big_m])
+        for i, j in zip(*np.nonzero(on_edge & ~constant[None, :])):
+            if j not in set(cutting):
+                labels[i] = labels[i] | {offset + int(j)}
+    pieces: list[tuple[Cell, Any]] = [(Cell(cell.vertices, labels, cell.bits), bits)]
+    for j in cutting:
+        a0, a1, c = big_m[j, 0], big_m[j, 1], small_m[j]
+        new_pieces = []
+        for piece, piece_bits in pieces:
+            for child, bit in _split(piece, a0, a1, c, offset + int(j)):
+                child_bits = piece_bits.copy()
+                child_bits[j] = bit
+                new_pieces.append((child, child_bits))
+        pieces = new_pieces
+    return pieces

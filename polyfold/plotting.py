@@ -8,7 +8,7 @@ import numpy as np
 
 from .path import Path
 
-__all__ = ["hamming_profile"]
+__all__ = ["hamming_profile", "region_graph_drawing", "tessellation"]
 
 
 def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> Any:
@@ -41,4 +41,101 @@ def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> 
     ax.set_xlim(t[0], t[-1])
     ax.set_title(title or f"{path.n_pieces} regions, χ = {path.chi}")
     ax.legend(loc="upper left", fontsize="small", frameon=False, bbox_to_anchor=(0, 0.92))
+    return ax
+
+
+def tessellation(
+    graph: Any,
+    ax: Any = None,
+    *,
+    net: Any = None,
+    path: Path | None = None,
+    decision_boundary: bool = False,
+    cmap: str = "tab20",
+) -> Any:
+    """Draw a 2-D region graph's regions, coloured by pattern, boundaries by layer.
+
+    ``graph`` comes from :func:`polyfold.region_graph` with the planar engine
+    (nodes carry their polygon ``vertices``). With ``net`` given, each edge of
+    the drawing is coloured by the layer of the unit whose boundary it is and,
+    with ``decision_boundary=True``, the argmax decision boundary of the
+    output is overlaid (sampled on a grid: it is a picture, not a certificate).
+    ``path`` (a 2-D walk) is drawn on top with its breakpoints.
+    """
+    import matplotlib.pyplot as plt
+    from matplotlib.collections import PolyCollection
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    polys, colours = [], []
+    colormap = plt.get_cmap(cmap)
+    for i, (_, data) in enumerate(graph.nodes(data=True)):
+        if "vertices" not in data:
+            raise ValueError("graph: expected a planar region graph (nodes with 'vertices')")
+        polys.append([[float(x), float(y)] for x, y in data["vertices"]])
+        colours.append(colormap((i * 7) % colormap.N))
+    ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="none", alpha=0.55))
+    offsets = np.cumsum((0, *net.hidden_sizes, net.n_outputs)) if net is not None else None
+    for (_, data), poly in zip(graph.nodes(data=True), polys):
+        for i, units in enumerate(data.get("edge_units", [()] * len(poly))):
+            p, q = poly[i], poly[(i + 1) % len(poly)]
+            colour, width = "k", 0.4
+            if units and offsets is not None:
+                colour = f"C{int(np.searchsorted(offsets, units[0], side='right') - 1)}"
+                width = 0.8
+            ax.plot([p[0], q[0]], [p[1], q[1]], color=colour, linewidth=width)
+    all_xy = np.concatenate([np.array(p) for p in polys])
+    ax.set_xlim(all_xy[:, 0].min(), all_xy[:, 0].max())
+    ax.set_ylim(all_xy[:, 1].min(), all_xy[:, 1].max())
+    if decision_boundary and net is not None:
+        (x0, x1), (y0, y1) = ax.get_xlim(), ax.get_ylim()
+        xs, ys = np.linspace(x0, x1, 300), np.linspace(y0, y1, 300)
+        grid = np.stack(np.meshgrid(xs, ys), axis=-1).reshape(-1, 2)
+        out = net.forward(grid)
+        label = out.argmax(axis=1) if out.shape[1] > 1 else (out[:, 0] > 0).astype(int)
+        ax.contour(
+            xs,
+            ys,
+            label.reshape(300, 300),
+            levels=np.arange(label.max()) + 0.5,
+            colors="red",
+            linewidths=1.5,
+        )
+    if path is not None:
+        pts = np.array([path.x1, path.x2], dtype=np.float64)
+        ax.plot(pts[:, 0], pts[:, 1], "-", color="black", linewidth=1.5)
+        t = np.array([float(v) for v in path.breakpoints])
+        bp = pts[0] + t[:, None] * (pts[1] - pts[0])
+        ax.plot(bp[:, 0], bp[:, 1], "o", color="black", markersize=3)
+    ax.set_aspect("equal")
+    ax.set_title(f"{graph.number_of_nodes()} regions")
+    return ax
+
+
+def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None = None) -> Any:
+    """Draw the region adjacency graph, nodes at their witness points (2-D) or spring layout."""
+    import matplotlib.pyplot as plt
+    import networkx as nx
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 6))
+    first: dict[str, Any] = next(iter(graph.nodes(data=True)), (None, {}))[1]
+    witness = first.get("alpha", first.get("witness"))
+    if witness is not None and len(witness) == 2:
+        key = "alpha" if "alpha" in first else "witness"
+        pos = {n: [float(c) for c in d[key]] for n, d in graph.nodes(data=True)}
+    else:
+        pos = nx.spring_layout(graph, seed=0)
+    if with_labels is None:
+        with_labels = graph.number_of_nodes() <= 30
+    nx.draw_networkx(
+        graph,
+        pos=pos,
+        ax=ax,
+        node_size=20 if not with_labels else 200,
+        with_labels=with_labels,
+        font_size=6,
+        width=0.5,
+    )
+    ax.set_title(f"{graph.number_of_nodes()} regions, {graph.number_of_edges()} adjacencies")
     return ax

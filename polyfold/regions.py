@@ -46,8 +46,12 @@ ENGINES = ("auto", "planar", "lp")
 
 
 def pattern_key(pattern: Any) -> str:
-    """The pattern as a string of 0/1, the node key of region graphs."""
-    return "".join("1" if b else "0" for b in np.asarray(pattern, dtype=bool))
+    """The pattern as a string of 0/1, the node key of region graphs.
+
+    >>> pattern_key([True, False, True])
+    '101'
+    """
+    return (np.asarray(pattern, dtype=np.uint8) + 48).tobytes().decode("ascii")
 
 
 def _check_polyhedral(net: Network) -> None:
@@ -302,31 +306,29 @@ class _TextProgress:
 def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) -> nx.Graph:
     from .planar import planar_cells, polygon_area
 
-    cells = planar_cells(net, poly.vertices_2d(), exact)
     graph = nx.Graph(complete=True)
-    keys = []
-    for cell in cells:
+    index = {}
+    for cell in planar_cells(net, poly.vertices_2d(), exact):
         if budget.exhausted(graph.number_of_nodes()):
             graph.graph["complete"] = False
             break
         key = pattern_key(cell.bits)
-        keys.append(key)
+        index[key] = cell
         verts = cell.vertices
         # the vertex average is strictly inside a convex polygon with area
         cx = sum(v[0] for v in verts[1:]) + verts[0][0]
         cy = sum(v[1] for v in verts[1:]) + verts[0][1]
         cx, cy = cx / len(verts), cy / len(verts)
-        witness = _out_point((cx, cy), exact)
         graph.add_node(
             key,
             pattern=np.array(cell.bits, dtype=bool),
-            witness=witness,
+            witness=_out_point((cx, cy), exact),
             area=_out_scalar(polygon_area(verts), exact),
             vertices=[_out_point(v, exact) for v in verts],
+            edge_units=[tuple(sorted(lab)) for lab in cell.labels],
         )
         if budget.progress is not None:
             budget.progress.update(1)
-    index = {key: cell for key, cell in zip(keys, cells)}
     for key, cell in index.items():
         bits = np.array(cell.bits, dtype=bool)
         n = len(cell.vertices)

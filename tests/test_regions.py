@@ -212,3 +212,10 @@ def test_budget_returns_a_partial_graph_marked_incomplete():
 def test_bad_input(make, match):
     with pytest.raises(pf.InvalidInputError, match=match):
         make()
+
+
+def test_time_budget_stops_with_finished_regions_only():
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
+    for engine in ("planar", "lp"):
+        G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine=engine, time_budget=0)
+        assert G.graph["complete"] is False and len(G) == 0

@@ -1,0 +1,69 @@
+import json
+
+import networkx as nx
+import pytest
+
+import polyfold as pf
+from polyfold.cli import main
+
+
+@pytest.fixture
+def tent_file(tmp_path):
+    path = tmp_path / "tent.npz"
+    pf.zoo.tent().save(path)
+    return path
+
+
+def test_chi_json_matches_the_api(tent_file, capsys):
+    assert main(["chi", str(tent_file), "--x1", "0", "--x2", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["chi"] == "1/3" and out["regions"] == 4
+    assert out["patterns"] == ["100", "101", "111", "110"]
+    assert out["breakpoints"] == ["0", "1/4", "1/2", "3/4", "1"]
+    # the sampled estimate sees the boundary point x = 0 (pattern 000) as a region
+    assert out["sampled"]["11"]["chi"] == "1/4"
+
+
+def test_chi_table_and_negative_points(tent_file, capsys):
+    assert main(["chi", str(tent_file), "--x1", "-1", "--x2", "1/2", "--regions"]) == 0
+    out = capsys.readouterr().out
+    assert "chi exact" in out and "(0, 2/3)  000" in out
+
+
+def test_errors_exit_2_with_a_message(tent_file, capsys):
+    assert main(["chi", str(tent_file), "--x1", "0,0", "--x2", "1"]) == 2
+    assert "x1: expected shape (1,)" in capsys.readouterr().err
+    assert main(["chi", str(tent_file), "--x1", "a", "--x2", "1"]) == 2
+    assert "--x1" in capsys.readouterr().err
+    assert main(["regions", str(tent_file)]) == 2
+
+
+def test_regions_graphml_and_png(tmp_path, capsys):
+    model = tmp_path / "net.npz"
+    pf.zoo.random_network([2, 4, 4, 2], seed=0).save(model)
+    graphml, png = tmp_path / "g.graphml", tmp_path / "g.png"
+    args = [
+        "regions",
+        str(model),
+        "--box",
+        "-1,-1",
+        "1,1",
+        "--graphml",
+        str(graphml),
+        "--png",
+        str(png),
+        "--json",
+    ]
+    assert main(args) == 0
+    out = json.loads(capsys.readouterr().out)
+    G = nx.read_graphml(graphml)
+    expected = pf.region_graph(pf.Network.load(model), pf.Box([-1, -1], [1, 1]))
+    assert out["regions"] == len(G) == len(expected) and out["complete"]
+    assert set(G.nodes) == set(expected.nodes)
+    assert png.stat().st_size > 1000
+
+
+def test_demo_runs(capsys):
+    assert main(["demo", "--segments", "2"]) == 0
+    out = capsys.readouterr().out
+    assert "chi exact" in out and "segments fold" in out
