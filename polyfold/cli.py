@@ -160,7 +160,7 @@ def _graphml_ready(graph: Any) -> Any:
 
     out = nx.Graph(**{k: str(v) for k, v in graph.graph.items()})
     for key, data in graph.nodes(data=True):
-        attrs = {"witness": ",".join(str(v) for v in data["witness"])}
+        attrs: dict[str, Any] = {"witness": ",".join(str(v) for v in data["witness"])}
         if "area" in data:
             attrs["area"] = str(data["area"])
             attrs["area_float"] = float(data["area"])
