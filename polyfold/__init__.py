@@ -11,7 +11,8 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import datasets, lp, regions, zoo
+from . import convexity, datasets, intervals, lp, regions, zoo
+from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
 from .folding import (
@@ -29,6 +30,7 @@ from .folding import (
     sampled_patterns,
 )
 from .interop import from_sklearn
+from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
 from .regions import Region, enumerate_regions, is_realizable, region, region_graph
@@ -48,17 +50,23 @@ __all__ = [
     "Slice",
     "UndecidedError",
     "as_patterns",
+    "check_lemma1",
     "chi",
     "chi_sampled",
+    "convexity",
     "d_chi",
     "datasets",
     "dedupe",
     "enumerate_regions",
     "from_sklearn",
     "hamming",
+    "in_hamming_interval",
     "interaction",
     "interaction_mean_nonzero",
+    "intervals",
+    "is_hamming_convex",
     "is_realizable",
+    "is_union_convex",
     "lp",
     "r1",
     "r2",
