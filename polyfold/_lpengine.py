@@ -32,29 +32,47 @@ from .network import Network
 class _Cell:
     a: np.ndarray  # rows of A x < b (Fraction in exact mode, float otherwise)
     b: np.ndarray
-    witness: np.ndarray
+    units: list[int]  # the unit of each row (-1: the domain's)
+    pool: np.ndarray  # points strictly inside, the witness first
     bits: list[bool]
     M: np.ndarray
     m: np.ndarray
 
+    @property
+    def witness(self) -> np.ndarray:
+        return self.pool[0]
+
 
 def _float_interior(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     """A point with ``A x < b`` (margin > 1e-9 in ∞-norm), by one float LP; None if none."""
-    d = a.shape[1]
-    norms = np.abs(a).sum(axis=1)
-    sol = _solve_float(
-        np.r_[np.zeros(d), -1.0],
-        np.c_[a, norms],
-        b,
-        None,
-        None,
-        np.full(d + 1, -np.inf),
-        np.r_[np.full(d, np.inf), 1.0],
-        "highs",
-    )
+    m, d = a.shape
+    a_ub = np.empty((m, d + 1))
+    a_ub[:, :d] = a
+    a_ub[:, d] = np.abs(a).sum(axis=1)
+    cost = np.zeros(d + 1)
+    cost[d] = -1.0
+    upper = np.full(d + 1, np.inf)
+    upper[d] = 1.0
+    sol = _solve_float(cost, a_ub, b, None, None, np.full(d + 1, -np.inf), upper, "highs")
     if sol is None or sol[-1] <= 1e-9:
         return None
     return sol[:d]
+
+
+def _float_box(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The bounding box of ``{A x ≤ b}`` by 2d float LPs (None if an LP fails)."""
+    d = a.shape[1]
+    free = np.full(d, np.inf)
+    lo, hi = np.empty(d), np.empty(d)
+    for i in range(d):
+        for sign, out in ((1.0, lo), (-1.0, hi)):
+            c = np.zeros(d)
+            c[i] = sign
+            sol = _solve_float(c, a, b, None, None, -free, free, "highs")
+            if sol is None:
+                return None
+            out[i] = sol[i]
+    return lo, hi
 
 
 def _interior(a: np.ndarray, b: np.ndarray, exact: bool) -> np.ndarray | None:
@@ -75,59 +93,113 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
     start = _interior(a0, b0, exact)
     if start is None:  # pragma: no cover - domains are checked to have interior
         raise AssertionError("domain without interior")
+    pool = _initial_pool(poly, a0, b0, start, exact)
     n_split = net.depth + (1 if net.include_output else 0)
 
-    def descend(cell: _Cell, layer: int) -> Iterator[_Cell]:
+    def descend(cell: _Cell, layer: int, unit0: int) -> Iterator[_Cell]:
         # depth first, so that a caller who stops early holds only finished regions
         if layer == n_split:
             yield cell
             return
         pieces = [cell]
+        sides = None if exact else _box_sides(cell)
         for j in range(cell.M.shape[0]):
-            pieces = [child for piece in pieces for child in _split(piece, j, exact)]
+            if sides is not None and sides[j] != 0:  # the unit misses the cell's bounding box
+                bit = bool(sides[j] > 0)
+                pieces = [_with_bit(piece, bit) for piece in pieces]
+                continue
+            pieces = [child for piece in pieces for child in _split(piece, j, unit0 + j, exact)]
         for piece in pieces:
             nxt = _advance(piece, net, layers, layer, exact) if layer < net.depth else piece
-            yield from descend(nxt, layer + 1)
+            yield from descend(nxt, layer + 1, unit0 + cell.M.shape[0])
 
+    root = _Cell(a0, b0, [-1] * len(b0), pool, [], layers[0][0], layers[0][1])
+    cells = {}
     graph = nx.Graph(complete=True)
-    for cell in descend(_Cell(a0, b0, start, [], layers[0][0], layers[0][1]), 0):
+    for cell in descend(root, 0, 0):
         if budget.exhausted(graph.number_of_nodes()):
             graph.graph["complete"] = False
             break
         key = "".join("1" if bit else "0" for bit in cell.bits)
         witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
         graph.add_node(key, pattern=np.array(cell.bits, dtype=bool), witness=witness)
+        cells[key] = cell
         if budget.progress is not None:
             budget.progress.update(1)
-    _add_facets(graph, net, poly, exact)
+    _add_facets(graph, cells, exact)
     return graph
 
 
-def _split(cell: _Cell, j: int, exact: bool) -> list[_Cell]:
-    """The children of ``cell`` by unit ``j``: bit 1 on ``z_j > 0``, bit 0 on ``z_j < 0``."""
+def _initial_pool(
+    poly: Polytope, a0: np.ndarray, b0: np.ndarray, start: np.ndarray, exact: bool, size: int = 64
+) -> np.ndarray:
+    """The witness and random points strictly inside the domain (seeded, dyadic)."""
+    lo, hi = poly.bounds
+    rng = np.random.default_rng(0)
+    pts = lo + (hi - lo) * rng.random((size, len(lo)))
+    if exact:
+        pts = np.vectorize(Fraction, otypes=[object])(pts)
+    inside = np.all(np.asarray(pts.dot(a0.T) < b0, dtype=bool), axis=1)
+    return np.vstack([np.asarray(start, dtype=pts.dtype)[None, :], pts[inside]])
+
+
+def _box_sides(cell: _Cell) -> np.ndarray | None:
+    """Float mode: +1/−1 for units whose pre-activation keeps one sign on the cell's box.
+
+    The margin ``1e-9·scale`` keeps rounding in the box LPs from deciding a sign.
+    """
+    box = _float_box(cell.a, cell.b)
+    if box is None:
+        return None
+    lo, hi = box
+    centre, half = (lo + hi) / 2, (hi - lo) / 2
+    mid = cell.M.dot(centre) + cell.m
+    spread = np.abs(cell.M).dot(half)
+    margin = 1e-9 * (1 + np.abs(cell.M).dot(np.abs(centre) + half) + np.abs(cell.m))
+    sides = np.zeros(len(mid), dtype=np.int8)
+    sides[mid - spread > margin] = 1
+    sides[mid + spread < -margin] = -1
+    return sides
+
+
+def _with_bit(cell: _Cell, bit: bool) -> _Cell:
+    return _Cell(cell.a, cell.b, cell.units, cell.pool, [*cell.bits, bit], cell.M, cell.m)
+
+
+def _split(cell: _Cell, j: int, unit: int, exact: bool) -> list[_Cell]:
+    """The children of ``cell`` by unit ``j``: bit 1 on ``z_j > 0``, bit 0 on ``z_j < 0``.
+
+    Known interior points decide a side for free; an LP is asked only when
+    none of them lies strictly on it.
+    """
     row, c = cell.M[j], cell.m[j]
     if all(v == 0 for v in row):
-        return [_child(cell, None, None, cell.witness, bool(c > 0))]
-    value = row.dot(cell.witness) + c
+        return [_with_bit(cell, bool(c > 0))]
+    values = cell.pool.dot(row) + c
     children = []
     for bit in (True, False):
         # bit 1: -row·x < c ; bit 0: row·x < -c
         new_a, new_b = (-row, c) if bit else (row, -c)
-        if (value > 0) == bit and value != 0:
-            witness: np.ndarray | None = cell.witness
+        side = np.asarray(values > 0 if bit else values < 0, dtype=bool)
+        if side.any():
+            pool = cell.pool[side]
         else:
-            witness = _interior(np.vstack([cell.a, new_a]), np.r_[cell.b, new_b], exact)
-        if witness is not None:
-            children.append(_child(cell, new_a, new_b, witness, bit))
+            found = _interior(np.vstack([cell.a, new_a]), np.r_[cell.b, new_b], exact)
+            if found is None:
+                continue
+            pool = np.asarray(found, dtype=cell.pool.dtype)[None, :]
+        children.append(
+            _Cell(
+                np.vstack([cell.a, new_a]),
+                np.r_[cell.b, new_b],
+                [*cell.units, unit],
+                pool,
+                [*cell.bits, bit],
+                cell.M,
+                cell.m,
+            )
+        )
     return children
-
-
-def _child(cell: _Cell, row: Any, rhs: Any, witness: np.ndarray, bit: bool) -> _Cell:
-    if row is None:
-        return _Cell(cell.a, cell.b, witness, [*cell.bits, bit], cell.M, cell.m)
-    return _Cell(
-        np.vstack([cell.a, row]), np.r_[cell.b, rhs], witness, [*cell.bits, bit], cell.M, cell.m
-    )
 
 
 def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bool) -> _Cell:
@@ -146,27 +218,30 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
     return _Cell(
         cell.a,
         cell.b,
-        cell.witness,
+        cell.units,
+        cell.pool,
         cell.bits,
         w.dot(gain[:, None] * cell.M),
         w.dot(gain * cell.m) + b,
     )
 
 
-def _add_facets(graph: nx.Graph, net: Network, poly: Polytope, exact: bool) -> None:
-    """Join ``π`` and ``π ⊕ {k}`` when they share a (d−1)-dimensional facet."""
-    from .regions import region
+def _add_facets(graph: nx.Graph, cells: dict[str, _Cell], exact: bool) -> None:
+    """Join ``π`` and ``π ⊕ {k}`` when they share a (d−1)-dimensional facet.
 
-    keys = set(graph.nodes)
-    for key in sorted(keys):
-        reg = region(net, key, poly)
-        for k in range(len(key)):
-            other = key[:k] + ("1" if key[k] == "0" else "0") + key[k + 1 :]
-            if other not in keys or other < key:
+    A facet of a final cell lies on one of the rows its splits added; the cell's
+    own rows (in its own arithmetic) give the facet LP.
+    """
+    for key, cell in cells.items():
+        for r, unit in enumerate(cell.units):
+            if unit < 0:
                 continue
-            point = _facet_point(reg.A, reg.b, k, exact)
+            other = key[:unit] + ("1" if key[unit] == "0" else "0") + key[unit + 1 :]
+            if other not in cells or other < key:
+                continue
+            point = _facet_point(cell.a, cell.b, r, exact)
             if point is not None:
-                graph.add_edge(key, other, flips=(k,), facet_point=point)
+                graph.add_edge(key, other, flips=(unit,), facet_point=point)
 
 
 def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarray | None:
@@ -177,14 +252,12 @@ def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarra
     ``d − 1`` coordinates, decided (and certified in exact mode) like any other.
     """
     row, rhs = a[k], b[k]
-    p = next(i for i, v in enumerate(row) if v != 0)
+    p = int(np.argmax(np.abs(np.array(row, dtype=np.float64))))
     others = [i for i in range(len(b)) if i != k]
     free = [i for i in range(a.shape[1]) if i != p]
     # x_p = (rhs - row_free · y) / row_p
-    sub_a = np.array(
-        [[a[i, f] - a[i, p] * row[f] / row[p] for f in free] for i in others], dtype=object
-    ).reshape(len(others), len(free))
-    sub_b = np.array([b[i] - a[i, p] * rhs / row[p] for i in others], dtype=object)
+    sub_a = a[others][:, free] - np.outer(a[others, p], row[free]) / row[p]
+    sub_b = b[others] - a[others, p] * rhs / row[p]
     y: np.ndarray | None
     if not free:
         ok = all(v > 0 for v in sub_b)
@@ -193,12 +266,11 @@ def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarra
         res = interior_point(sub_a, sub_b)
         ok, y = res.feasible, res.witness
     else:
-        yf = _float_interior(np.array(sub_a, dtype=np.float64), np.array(sub_b, dtype=np.float64))
-        ok, y = yf is not None, yf
+        y = _float_interior(sub_a, sub_b)
+        ok = y is not None
     if not ok or y is None:
         return None
-    y = np.array([Fraction(v) for v in y], dtype=object)
-    x = np.empty(a.shape[1], dtype=object)
+    x = np.empty(a.shape[1], dtype=a.dtype)
     x[free] = y
-    x[p] = (rhs - sum(row[f] * yv for f, yv in zip(free, y))) / row[p]
-    return x
+    x[p] = (rhs - row[free].dot(y)) / row[p]
+    return np.array([Fraction(v) for v in x], dtype=object) if exact else x

@@ -158,6 +158,7 @@ def _highs() -> Any:
             os.close(saved)
             os.close(devnull)
         solver.setOptionValue("output_flag", False)
+        solver.setOptionValue("presolve", "off")  # these LPs are tiny: presolve only costs
         _local.highs = solver
     return solver
 
@@ -203,31 +204,31 @@ def _solve_float(
     inf = highspy.kHighsInf
     lp = highspy.HighsLp()
     n = len(c)
+    mat = a_ub if a_eq is None else np.vstack([a_ub, a_eq])
+    n_ub, n_rows = len(b_ub), mat.shape[0]
     lp.num_col_ = n
-    rows = [a_ub] + ([a_eq] if a_eq is not None else [])
-    mat = np.vstack(rows)
-    lp.num_row_ = mat.shape[0]
+    lp.num_row_ = n_rows
     lp.col_cost_ = c
     lp.col_lower_ = np.where(np.isfinite(lo), lo, -inf)
     lp.col_upper_ = np.where(np.isfinite(hi), hi, inf)
-    row_lo = np.r_[np.full(len(b_ub), -inf), b_eq if b_eq is not None else []]
-    row_hi = np.r_[b_ub, b_eq if b_eq is not None else []]
+    row_lo = np.full(n_rows, -inf)
+    row_hi = np.empty(n_rows)
+    row_hi[:n_ub] = b_ub
+    if b_eq is not None:
+        row_lo[n_ub:] = b_eq
+        row_hi[n_ub:] = b_eq
     lp.row_lower_ = row_lo
     lp.row_upper_ = row_hi
-    csc = _csc(mat)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_, lp.a_matrix_.index_, lp.a_matrix_.value_ = csc
+    # small dense matrices: pass every entry, row by row
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kRowwise
+    lp.a_matrix_.start_ = np.arange(0, n_rows * n + 1, n, dtype=np.int32)
+    lp.a_matrix_.index_ = np.tile(np.arange(n, dtype=np.int32), n_rows)
+    lp.a_matrix_.value_ = np.ascontiguousarray(mat, dtype=np.float64).ravel()
     h.passModel(lp)
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return None
     return np.asarray(h.getSolution().col_value, dtype=np.float64)
-
-
-def _csc(mat: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    rows, cols = np.nonzero(mat.T)  # column-major order of the original
-    start = np.r_[0, np.cumsum(np.bincount(rows, minlength=mat.shape[1]))]
-    return start.astype(np.int32), cols.astype(np.int32), mat.T[rows, cols]
 
 
 def _float_attempt(a_q: np.ndarray, b_q: np.ndarray, backend: str) -> Feasibility | None:

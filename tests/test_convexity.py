@@ -126,32 +126,42 @@ def _arrangement(d, n, seed):
     return pf.Network.from_layers([(w, b), ([[1] * n], [0])])
 
 
-def test_lemma1_on_arrangements_in_the_plane():
-    disagreements = subsets = 0
-    for seed in range(30):
-        n = 3 + seed % 4  # 3..6 lines
-        net = _arrangement(2, n, seed)
-        geo = UnionGeometry(net, SQUARE)
-        rep = check_lemma1(
-            net, SQUARE, geometry=geo, subsets="all" if len(geo.keys) <= 11 else 400, seed=seed
-        )
-        disagreements += len(rep.disagreements)
+def _lemma1_sweep(d, counts, box):
+    exhaustive = subsets = 0
+    for seed in range(50):
+        net = _arrangement(d, counts[seed % len(counts)], seed)
+        geo = UnionGeometry(net, box)
+        small = len(geo.keys) <= 20
+        rep = check_lemma1(net, box, geometry=geo, subsets="all" if small else 2000, seed=seed)
+        assert rep.disagreements == [] and rep.undecided == []
+        assert rep.agree == rep.checked
+        exhaustive += small
         subsets += rep.checked
-        assert not rep.undecided
-    assert disagreements == 0 and subsets > 5000
+    return exhaustive, subsets
 
 
-def test_lemma1_on_arrangements_in_space():
-    cube = pf.Box([-1] * 3, [1] * 3)
-    disagreements = 0
-    for seed in range(20):
-        net = _arrangement(3, 3 + seed % 3, seed)  # 3..5 planes
-        geo = UnionGeometry(net, cube)
-        rep = check_lemma1(
-            net, cube, geometry=geo, subsets="all" if len(geo.keys) <= 10 else 300, seed=seed
-        )
-        disagreements += len(rep.disagreements)
-    assert disagreements == 0
+def test_lemma1_on_fifty_arrangements_of_lines():
+    exhaustive, subsets = _lemma1_sweep(2, [3, 4, 5, 6], SQUARE)
+    assert exhaustive >= 40 and subsets > 10**5
+
+
+def test_lemma1_on_fifty_arrangements_of_planes():
+    exhaustive, subsets = _lemma1_sweep(3, [3, 4, 5], pf.Box([-1] * 3, [1] * 3))
+    assert exhaustive >= 30
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_all_subsets_bitmask_path_matches_per_subset_path(seed):
+    net = _arrangement(2, 3 + seed % 2, seed)
+    geo = UnionGeometry(net, SQUARE)
+    fast = check_lemma1(net, SQUARE, geometry=geo)  # the vectorised path
+    convex = agree = checked = 0
+    for size in range(1, len(geo.keys) + 1):  # one subset at a time
+        for s in combinations(geo.keys, size):
+            e = is_union_convex(net, list(s), SQUARE, geometry=geo, evidence=False).convex
+            h = is_hamming_convex(list(s), geo.keys).convex
+            checked, convex, agree = checked + 1, convex + e, agree + (e == h)
+    assert (fast.checked, fast.convex, fast.agree) == (checked, convex, agree)
 
 
 def test_lemma1_evidence_verifies_on_an_arrangement():
