@@ -32,7 +32,8 @@ def main() -> None:
     start = time.perf_counter()
     res = is_hamming_convex(omega, omega)
     print(
-        f"|S| = |Omega| = 10000, N = 256: convex={res.convex} in {time.perf_counter() - start:.2f} s"
+        f"|S| = |Omega| = 10000, N = 256: convex={res.convex}"
+        f" in {time.perf_counter() - start:.2f} s"
     )
     # a structured case: patterns near a common centre, S = those within radius 3
     centre = rng.random(256) < 0.5

@@ -147,7 +147,7 @@ def test_lemma1_on_fifty_arrangements_of_lines():
 
 def test_lemma1_on_fifty_arrangements_of_planes():
     exhaustive, subsets = _lemma1_sweep(3, [3, 4, 5], pf.Box([-1] * 3, [1] * 3))
-    assert exhaustive >= 30
+    assert exhaustive >= 30 and subsets > 10**4
 
 
 @pytest.mark.parametrize("seed", range(4))
