@@ -29,6 +29,7 @@ from .folding import (
     r2,
     sampled_patterns,
 )
+from .globalfold import GlobalFolding, global_folding, triangle_paths
 from .interop import from_sklearn
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
@@ -41,6 +42,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Box",
     "D",
+    "GlobalFolding",
     "InvalidInputError",
     "Network",
     "Path",
@@ -59,6 +61,7 @@ __all__ = [
     "dedupe",
     "enumerate_regions",
     "from_sklearn",
+    "global_folding",
     "hamming",
     "in_hamming_interval",
     "interaction",
@@ -74,6 +77,7 @@ __all__ = [
     "region_graph",
     "regions",
     "sampled_patterns",
+    "triangle_paths",
     "walk",
     "walk_many",
     "walk_polyline",

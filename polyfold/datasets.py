@@ -1,10 +1,18 @@
-"""Embedded data: scikit-learn's bundled digits (no download at run time)."""
+"""Embedded data (no download at run time) and loaders for a user's arrays.
+
+scikit-learn's bundled 8×8 digits, seeded 2-D toy sets (moons, circles,
+spirals), and :func:`load_arrays` for ``.npz``/``.csv`` files.
+"""
 
 from __future__ import annotations
 
+import os
+
 import numpy as np
 
-__all__ = ["digits"]
+from .errors import InvalidInputError
+
+__all__ = ["circles", "digits", "load_arrays", "moons", "spirals"]
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -21,3 +29,96 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 
     data = load_digits()
     return np.asarray(data.data, dtype=np.float64) / 16.0, np.asarray(data.target, dtype=np.int64)
+
+
+def moons(n: int = 200, *, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """Two interleaving half circles (scikit-learn's ``make_moons``), seeded.
+
+    >>> X, y = moons(10)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((10, 2), [0, 1])
+    """
+    from sklearn.datasets import make_moons
+
+    x, y = make_moons(n_samples=_count(n), noise=_noise(noise), random_state=seed)
+    return x.astype(np.float64), y.astype(np.int64)
+
+
+def circles(
+    n: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """Two concentric circles (scikit-learn's ``make_circles``), seeded."""
+    from sklearn.datasets import make_circles
+
+    x, y = make_circles(n_samples=_count(n), noise=_noise(noise), factor=factor, random_state=seed)
+    return x.astype(np.float64), y.astype(np.int64)
+
+
+def spirals(
+    n: int = 200, *, arms: int = 2, turns: float = 1.5, noise: float = 0.05, seed: int = 0
+) -> tuple[np.ndarray, np.ndarray]:
+    """``arms`` interleaved spirals of ``n`` points in all, seeded.
+
+    >>> X, y = spirals(9, arms=3)
+    >>> X.shape, np.bincount(y).tolist()
+    ((9, 2), [3, 3, 3])
+    """
+    if isinstance(arms, bool) or not isinstance(arms, int) or arms < 2:
+        raise InvalidInputError(f"arms: expected an integer >= 2, got {arms!r}")
+    rng = np.random.default_rng(seed)
+    labels = np.arange(_count(n)) % arms
+    r = rng.random(len(labels))
+    theta = 2 * np.pi * (turns * r + labels / arms)
+    x = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
+    x += _noise(noise) * rng.normal(size=x.shape)
+    return x, labels.astype(np.int64)
+
+
+def load_arrays(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
+    """A user's labelled data: ``.npz`` with arrays ``X`` and ``y``, or ``.csv`` (label last).
+
+    Rows and labels must match and every value must be finite; no pickle is loaded.
+    """
+    name = os.fspath(path)
+    try:
+        if name.endswith(".npz"):
+            with np.load(name, allow_pickle=False) as data:
+                if "X" not in data or "y" not in data:
+                    raise InvalidInputError(f"path: {name!r} must hold arrays named 'X' and 'y'")
+                x, y = np.asarray(data["X"]), np.asarray(data["y"])
+        elif name.endswith(".csv"):
+            table = np.loadtxt(name, delimiter=",", ndmin=2)
+            x, y = table[:, :-1], table[:, -1]
+        else:
+            raise InvalidInputError(f"path: expected a .npz or .csv file, got {name!r}")
+    except (OSError, ValueError) as exc:
+        if isinstance(exc, InvalidInputError):
+            raise
+        raise InvalidInputError(f"path: cannot read {name!r}: {exc}") from exc
+    if x.ndim != 2 or x.shape[0] == 0 or x.dtype.kind not in "fiu":
+        raise InvalidInputError(
+            f"X: expected a non-empty 2-D numeric array, got {x.shape} {x.dtype}"
+        )
+    if y.shape != (x.shape[0],):
+        raise InvalidInputError(
+            f"y: expected {x.shape[0]} labels (one per row of X), got {y.shape}"
+        )
+    if not np.all(np.isfinite(x)):
+        raise InvalidInputError("X: expected finite values, found NaN or inf")
+    if y.dtype.kind == "f":
+        if not np.all(np.isfinite(y)) or not np.all(y == np.round(y)):
+            raise InvalidInputError("y: expected integer class labels")
+        y = y.astype(np.int64)
+    return x.astype(np.float64), y
+
+
+def _count(n: int) -> int:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
+        raise InvalidInputError(f"n: expected a positive number of points, got {n!r}")
+    return int(n)
+
+
+def _noise(noise: float) -> float:
+    if not np.isfinite(noise) or noise < 0:
+        raise InvalidInputError(f"noise: expected a finite value >= 0, got {noise!r}")
+    return float(noise)

@@ -392,6 +392,20 @@ class Network:
                 include_output=bool(data["include_output"]),
             )
 
+    def __getstate__(self) -> dict[str, Any]:
+        # cached float and python-flint forms are rebuilt on demand (flint objects don't pickle)
+        cached = (
+            "_float_layers",
+            "_float_affine",
+            "_exact_affine",
+            "pattern_columns",
+            "is_float_exact",
+        )
+        return {k: v for k, v in self.__dict__.items() if k not in cached}
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in (self.n_inputs, *self.hidden_sizes, self.n_outputs))
         acts = sorted({a.name for a in self.activations})

@@ -1,0 +1,297 @@
+r"""Global folding of a network on a labelled data set.
+
+Cluster the inputs of each label (seeded k-means), take the centroids, walk
+the segment between every pair of centroids (of different labels by default)
+and summarise the folding measures of those paths:
+
+.. math::
+
+    Φ_N = \operatorname{median}\{ χ(Γ) : χ(Γ) > 0 \}
+
+reported with the fraction of folded paths and every path's ``χ``, ``r1``,
+``r2`` and number of regions (DESIGN.md §2, "Global folding"). ``χ`` values
+are exact rationals and so is the median (the mean of the two middle values
+for an even count).
+
+Batches of segments go to a ``concurrent.futures.Executor`` when one is given
+— a local ``ProcessPoolExecutor``, or a Dask cluster through
+``distributed.Client.get_executor()`` (or the ``Client`` itself) — and the
+result is the same as the serial one, exactly.
+
+Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025.
+"""
+
+from __future__ import annotations
+
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidInputError
+from .network import Network, as_points
+from .walk import walk, walk_many
+
+__all__ = ["GlobalFolding", "global_folding", "median", "triangle_paths"]
+
+PAIRS = ("between", "within", "all")
+
+
+def median(values: list[Fraction]) -> Fraction:
+    """The exact median (mean of the two middle values for an even count).
+
+    >>> median([Fraction(1, 3), Fraction(1, 2), Fraction(1, 4), Fraction(2, 3)])
+    Fraction(5, 12)
+    """
+    if not values:
+        raise InvalidInputError("values: the median of an empty set is undefined")
+    ordered = sorted(values)
+    mid = len(ordered) // 2
+    if len(ordered) % 2:
+        return ordered[mid]
+    return (ordered[mid - 1] + ordered[mid]) / 2
+
+
+@dataclass(frozen=True, eq=False)
+class GlobalFolding:
+    """The global folding of a network on a data set.
+
+    ``phi`` is ``median{χ > 0}`` (``None`` when no path folds); ``chi``,
+    ``r1``, ``r2`` and ``regions`` have one entry per walked pair ``pairs[i] =
+    (a, b)`` of rows of ``centroids`` (labels in ``centroid_labels``).
+    """
+
+    phi: Fraction | None
+    fraction_folded: Fraction
+    chi: list[Fraction]
+    r1: np.ndarray
+    r2: np.ndarray
+    regions: np.ndarray
+    pairs: np.ndarray
+    centroids: np.ndarray
+    centroid_labels: np.ndarray
+    exact: bool
+
+    @property
+    def n_paths(self) -> int:
+        return len(self.chi)
+
+    def distribution(self) -> dict[Fraction, int]:
+        """How many paths have each value of ``χ``."""
+        out: dict[Fraction, int] = {}
+        for c in self.chi:
+            out[c] = out.get(c, 0) + 1
+        return dict(sorted(out.items()))
+
+    def rows(self) -> list[dict[str, Any]]:
+        """One dict per path (labels, χ, r1, r2, regions), e.g. for a CSV."""
+        return [
+            {
+                "a": int(a),
+                "b": int(b),
+                "label_a": self.centroid_labels[a].item(),
+                "label_b": self.centroid_labels[b].item(),
+                "chi": str(c),
+                "r1": int(r1),
+                "r2": int(r2),
+                "regions": int(n),
+            }
+            for (a, b), c, r1, r2, n in zip(self.pairs, self.chi, self.r1, self.r2, self.regions)
+        ]
+
+
+def _validate_data(net: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    pts = as_points(x, "X", net.n_inputs, exact=False)
+    if pts.ndim != 2:
+        raise InvalidInputError(f"X: expected a 2-D array (m, {net.n_inputs}), got {pts.shape}")
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != pts.shape[0]:
+        raise InvalidInputError(
+            f"y: expected one label per row of X ({pts.shape[0]}), got shape {labels.shape}"
+        )
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise InvalidInputError("y: labels must be finite")
+    return pts, labels
+
+
+def _centroids(
+    x: np.ndarray, y: np.ndarray, clusters: int | None, seed: int
+) -> tuple[np.ndarray, np.ndarray]:
+    classes = np.unique(y)
+    if clusters is None:
+        return x, y
+    if isinstance(clusters, bool) or not isinstance(clusters, (int, np.integer)) or clusters < 1:
+        raise InvalidInputError(f"clusters: expected a positive integer or None, got {clusters!r}")
+    from sklearn.cluster import KMeans
+
+    centres, labels = [], []
+    for label in classes:
+        members = x[y == label]
+        if len(members) < clusters:
+            raise InvalidInputError(
+                f"clusters: label {label!r} has {len(members)} points, "
+                f"fewer than clusters={clusters}"
+            )
+        km = KMeans(n_clusters=int(clusters), random_state=seed, n_init=4).fit(members)
+        centres.append(km.cluster_centers_)
+        labels.append(np.full(int(clusters), label))
+    return np.vstack(centres), np.concatenate(labels)
+
+
+def _pairs(labels: np.ndarray, mode: str) -> np.ndarray:
+    i, j = np.triu_indices(len(labels), k=1)
+    if mode == "between":
+        keep = labels[i] != labels[j]
+    elif mode == "within":
+        keep = labels[i] == labels[j]
+    else:
+        keep = np.ones(len(i), dtype=bool)
+    return np.stack([i[keep], j[keep]], axis=1)
+
+
+def _fold_chunk(net: Network, a: np.ndarray, b: np.ndarray, exact: bool) -> list[tuple[Any, ...]]:
+    """Walk a batch of segments; the unit of work sent to an executor."""
+    return [(p.chi, p.r1, p.r2, p.n_pieces) for p in walk_many(net, a, b, exact=exact)]
+
+
+def global_folding(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    clusters: int | None = 10,
+    pairs: str = "between",
+    seed: int = 0,
+    exact: bool = False,
+    max_pairs: int | None = None,
+    executor: Executor | Any = None,
+    chunk: int = 128,
+) -> GlobalFolding:
+    """Φ and the folding of the segments between class centroids.
+
+    Parameters
+    ----------
+    X, y
+        Inputs ``(m, d)`` and one label per row.
+    clusters
+        k-means centroids per label (seeded by ``seed``); ``None`` walks between
+        the points themselves.
+    pairs
+        ``"between"`` (centroids of different labels, the default), ``"within"``
+        (same label) or ``"all"``.
+    exact
+        Walk in rational arithmetic (slower) or float64 (default; the patterns'
+        χ is still an exact ratio of counts).
+    max_pairs
+        Walk at most this many pairs, a seeded uniform sample.
+    executor
+        A ``concurrent.futures.Executor`` to run batches of ``chunk`` segments
+        on, or a ``distributed.Client`` (the network is then scattered to the
+        workers once instead of travelling with every batch).
+
+    >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
+    >>> res = global_folding(net, [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1], clusters=None)
+    >>> res.phi, res.fraction_folded, [str(c) for c in res.chi]
+    (Fraction(1, 3), Fraction(1, 4), ['0', '1/3', '0', '0'])
+    """
+    if pairs not in PAIRS:
+        raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
+    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
+        raise InvalidInputError(f"chunk: expected a positive integer, got {chunk!r}")
+    x, labels = _validate_data(net, X, y)
+    if pairs == "between" and len(np.unique(labels)) < 2:
+        raise InvalidInputError("y: pairs='between' needs at least two classes")
+    centres, centre_labels = _centroids(x, labels, clusters, seed)
+    todo = _pairs(centre_labels, pairs)
+    if len(todo) == 0:
+        raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
+    if max_pairs is not None:
+        if (
+            isinstance(max_pairs, bool)
+            or not isinstance(max_pairs, (int, np.integer))
+            or max_pairs < 1
+        ):
+            raise InvalidInputError(f"max_pairs: expected a positive integer, got {max_pairs!r}")
+        if len(todo) > max_pairs:
+            keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
+            todo = todo[np.sort(keep)]
+    batches = [todo[k : k + chunk] for k in range(0, len(todo), int(chunk))]
+    if executor is None:
+        results = [_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact) for t in batches]
+    elif hasattr(executor, "scatter") and hasattr(executor, "gather"):
+        # a dask.distributed Client: send the network to every worker once
+        client: Any = executor
+        remote = client.scatter(net, broadcast=True)
+        futures = [
+            client.submit(
+                _fold_chunk, remote, centres[t[:, 0]], centres[t[:, 1]], exact, pure=False
+            )
+            for t in batches
+        ]
+        results = client.gather(futures)
+    else:
+        futures = [
+            executor.submit(_fold_chunk, net, centres[t[:, 0]], centres[t[:, 1]], exact)
+            for t in batches
+        ]
+        results = [f.result() for f in futures]
+    flat = [r for batch in results for r in batch]
+    chis = [Fraction(r[0]) for r in flat]
+    positive = [c for c in chis if c > 0]
+    return GlobalFolding(
+        phi=median(positive) if positive else None,
+        fraction_folded=Fraction(len(positive), len(chis)),
+        chi=chis,
+        r1=np.array([r[1] for r in flat]),
+        r2=np.array([r[2] for r in flat]),
+        regions=np.array([r[3] for r in flat]),
+        pairs=todo,
+        centroids=centres,
+        centroid_labels=centre_labels,
+        exact=exact,
+    )
+
+
+def triangle_paths(
+    net: Network, a: Any, b: Any, c: Any, *, fan: int = 8, exact: bool = True
+) -> dict[str, Any]:
+    """Walks inside the triangle ``abc``: its three edges and a fan from ``a``.
+
+    The fan has ``fan`` segments from ``a`` to equally spaced interior points of
+    the edge ``bc``. Returns the paths and their χ; for the regions of the
+    triangle itself use ``region_graph(net, Slice.through(a, b, c))``.
+
+    One unit ``x > 0``: only the edge ``ab`` crosses ``x = 0`` (``c`` lies on it).
+
+    >>> out = triangle_paths(Network.from_layers([([[1, 0]], [0]), ([[1]], [0])]),
+    ...                      [-1, 0], [1, 0], [0, 1], fan=3)
+    >>> [p.n_pieces for p in out["edges"]], [p.n_pieces for p in out["fan"]]
+    ([2, 1, 1], [2, 2, 2])
+    """
+    if isinstance(fan, bool) or not isinstance(fan, (int, np.integer)) or fan < 0:
+        raise InvalidInputError(f"fan: expected a non-negative integer, got {fan!r}")
+    pa, pb, pc = (
+        as_points(p, name, net.n_inputs, exact) for p, name in ((a, "a"), (b, "b"), (c, "c"))
+    )
+    edges = [
+        walk(net, pa, pb, exact=exact),
+        walk(net, pb, pc, exact=exact),
+        walk(net, pc, pa, exact=exact),
+    ]
+    targets = []
+    for k in range(1, fan + 1):
+        s: Any = Fraction(k, fan + 1) if exact else k / (fan + 1)
+        if exact:
+            from flint import fmpq
+
+            s = fmpq(s.numerator, s.denominator)
+        targets.append((1 - s) * pb + s * pc)
+    fan_paths = walk_many(net, np.array([pa] * fan), np.array(targets), exact=exact) if fan else []
+    return {
+        "edges": edges,
+        "fan": fan_paths,
+        "chi_edges": [p.chi for p in edges],
+        "chi_fan": [p.chi for p in fan_paths],
+    }
