@@ -11,7 +11,7 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import convexity, datasets, intervals, lp, regions, zoo
+from . import convexity, datasets, intervals, lp, regions, studies, zoo
 from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
@@ -77,6 +77,7 @@ __all__ = [
     "region_graph",
     "regions",
     "sampled_patterns",
+    "studies",
     "triangle_paths",
     "walk",
     "walk_many",

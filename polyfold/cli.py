@@ -231,6 +231,39 @@ def cmd_regions(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_study(args: argparse.Namespace) -> int:
+    from .studies import study
+
+    rows = study(
+        args.data,
+        depths=args.depths,
+        widths=args.widths,
+        seeds=args.seeds,
+        clusters=args.clusters,
+        max_pairs=args.max_pairs,
+        out=args.out,
+        resume=not args.restart,
+        progress=args.progress,
+    )
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import study_figure
+
+        axes = study_figure(rows)
+        axes[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+    if args.json:
+        print(json.dumps(rows, indent=2, default=str))
+    else:
+        head = ["depth", "width", "seed", "test_accuracy", "phi", "fraction_folded", "mean_regions"]
+        print("  ".join(f"{h:>15}" for h in head))
+        for r in rows:
+            cells = [_short(str(r[h])) if h == "phi" and r[h] else str(r[h]) for h in head]
+            print("  ".join(f"{c[:15]:>15}" for c in cells))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polyfold", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -260,6 +293,19 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--png", help="draw the tessellation (2-D) or the graph to this PNG")
     reg.add_argument("--json", action="store_true")
     reg.set_defaults(func=cmd_regions)
+    st = sub.add_parser("study", help="train a grid of small MLPs and measure global folding")
+    st.add_argument("--data", default="digits", help="digits, moons, circles, spirals or a path")
+    st.add_argument("--depths", type=int, nargs="+", default=[1, 2, 3])
+    st.add_argument("--widths", type=int, nargs="+", default=[16])
+    st.add_argument("--seeds", type=int, nargs="+", default=[0])
+    st.add_argument("--clusters", type=int, default=5)
+    st.add_argument("--max-pairs", type=int, default=500)
+    st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
+    st.add_argument("--restart", action="store_true", help="ignore rows already in --out")
+    st.add_argument("--png", help="draw Phi and the folded fraction against depth")
+    st.add_argument("--progress", action="store_true")
+    st.add_argument("--json", action="store_true")
+    st.set_defaults(func=cmd_study)
     return parser
 
 

@@ -8,7 +8,7 @@ import numpy as np
 
 from .path import Path
 
-__all__ = ["hamming_profile", "region_graph_drawing", "tessellation"]
+__all__ = ["hamming_profile", "region_graph_drawing", "study_figure", "tessellation"]
 
 
 def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> Any:
@@ -139,3 +139,39 @@ def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None
     )
     ax.set_title(f"{graph.number_of_nodes()} regions, {graph.number_of_edges()} adjacencies")
     return ax
+
+
+def study_figure(rows: list[dict[str, Any]], axes: Any = None) -> Any:
+    """Φ and the fraction of folded paths against depth, one line per width (mean over seeds)."""
+    import matplotlib.pyplot as plt
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    depths = sorted({int(r["depth"]) for r in rows})
+    for width in sorted({int(r["width"]) for r in rows}):
+        for ax, key in zip(axes, ("phi_float", "fraction_folded")):
+            means = []
+            for d in depths:
+                vals = [
+                    float(_as_float(r[key]))
+                    for r in rows
+                    if int(r["depth"]) == d and int(r["width"]) == width
+                ]
+                vals = [v for v in vals if np.isfinite(v)]
+                means.append(np.mean(vals) if vals else np.nan)
+            ax.plot(depths, means, "o-", label=f"width {width}")
+    axes[0].set_ylabel("Φ (median χ > 0)")
+    axes[1].set_ylabel("fraction of folded paths")
+    for ax in axes:
+        ax.set_xlabel("depth")
+        ax.set_xticks(depths)
+        ax.legend(fontsize="small", frameon=False)
+    return axes
+
+
+def _as_float(value: Any) -> float:
+    from fractions import Fraction
+
+    if isinstance(value, str):
+        return float(Fraction(value)) if value not in ("", "nan") else float("nan")
+    return float(value)

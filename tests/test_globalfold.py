@@ -126,3 +126,50 @@ def test_loaders(tmp_path):
     (tmp_path / "broken.npz").write_bytes(b"garbage")
     with pytest.raises(pf.InvalidInputError, match="cannot read"):
         load_arrays(tmp_path / "broken.npz")
+
+
+def test_study_writes_rows_as_it_goes_and_resumes(tmp_path):
+    from polyfold.studies import phi_value, study
+
+    out = tmp_path / "study.csv"
+    grid = {"depths": (1, 2), "widths": (6,), "seeds": (0,), "clusters": 3, "max_pairs": 30}
+    rows = study("moons", out=out, **grid)
+    assert [(r["depth"], r["width"]) for r in rows] == [(1, 6), (2, 6)]
+    for r in rows:
+        assert r["paths"] == 9 and 0 <= r["test_accuracy"] <= 1
+        if r["depth"] == 1:  # one hidden layer never folds a segment
+            assert phi_value(r) is None and r["fraction_folded"] == "0"
+    lines = out.read_text().splitlines()
+    assert len(lines) == 3
+    # interrupted after the first row: resuming computes only the missing one
+    out.write_text("\n".join(lines[:2]) + "\n")
+    resumed = study("moons", out=out, **grid)
+    assert len(out.read_text().splitlines()) == 3
+    assert [r["phi"] for r in resumed] == [r["phi"] for r in rows]
+
+
+def test_study_cli_and_figure(tmp_path, capsys):
+    from polyfold.cli import main
+
+    out, png = tmp_path / "s.csv", tmp_path / "s.png"
+    args = [
+        "study",
+        "--data",
+        "circles",
+        "--depths",
+        "1",
+        "2",
+        "--widths",
+        "4",
+        "--clusters",
+        "2",
+        "--max-pairs",
+        "10",
+        "--out",
+        str(out),
+        "--png",
+        str(png),
+    ]
+    assert main(args) == 0
+    assert "fraction_folded" in capsys.readouterr().out and png.stat().st_size > 1000
+    assert main(["study", "--data", "nonexistent.txt", "--depths", "1"]) == 2
