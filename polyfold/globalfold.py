@@ -168,6 +168,7 @@ def global_folding(
     max_pairs: int | None = None,
     executor: Executor | Any = None,
     chunk: int = 128,
+    progress: bool = False,
 ) -> GlobalFolding:
     """Φ and the folding of the segments between class centroids.
 
@@ -190,6 +191,8 @@ def global_folding(
         A ``concurrent.futures.Executor`` to run batches of ``chunk`` segments
         on, or a ``distributed.Client`` (the network is then scattered to the
         workers once instead of travelling with every batch).
+    progress
+        Report the batches done on stderr (tqdm's bar when installed).
 
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
     >>> res = global_folding(net, [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1], clusters=None)
@@ -218,8 +221,12 @@ def global_folding(
             keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
             todo = todo[np.sort(keep)]
     batches = [todo[k : k + chunk] for k in range(0, len(todo), int(chunk))]
+    bar = _progress(progress, len(batches))
     if executor is None:
-        results = [_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact) for t in batches]
+        results = []
+        for t in batches:
+            results.append(_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact))
+            bar.update(1)
     elif hasattr(executor, "scatter") and hasattr(executor, "gather"):
         # a dask.distributed Client: send the network to every worker once
         client: Any = executor
@@ -236,7 +243,11 @@ def global_folding(
             executor.submit(_fold_chunk, net, centres[t[:, 0]], centres[t[:, 1]], exact)
             for t in batches
         ]
-        results = [f.result() for f in futures]
+        results = []
+        for f in futures:
+            results.append(f.result())
+            bar.update(1)
+    bar.close()
     flat = [r for batch in results for r in batch]
     chis = [Fraction(r[0]) for r in flat]
     positive = [c for c in chis if c > 0]
@@ -252,6 +263,42 @@ def global_folding(
         centroid_labels=centre_labels,
         exact=exact,
     )
+
+
+class _Progress:
+    """Batches done, on stderr; tqdm's bar when it is installed, nothing when disabled."""
+
+    def __init__(self, total: int) -> None:
+        self.total, self.done = total, 0
+
+    def update(self, n: int) -> None:
+        import sys
+
+        self.done += n
+        print(f"\rglobal folding: {self.done}/{self.total} batches", end="", file=sys.stderr)
+
+    def close(self) -> None:
+        import sys
+
+        print(file=sys.stderr)
+
+
+class _Silent:
+    def update(self, n: int) -> None:
+        pass
+
+    def close(self) -> None:
+        pass
+
+
+def _progress(enabled: bool, total: int) -> Any:
+    if not enabled:
+        return _Silent()
+    try:
+        from tqdm import tqdm
+    except ImportError:
+        return _Progress(total)
+    return tqdm(total=total, unit="batch")
 
 
 def triangle_paths(

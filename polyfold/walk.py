@@ -98,12 +98,20 @@ def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-
 
 
 def walk_many(
-    net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9
+    net: Network,
+    x1: Any,
+    x2: Any,
+    *,
+    exact: bool = True,
+    tol: float = 1e-9,
+    executor: Any = None,
 ) -> list[Path]:
     """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
 
     ``x1`` and ``x2`` have shape ``(m, net.n_inputs)``; the result is a list of
-    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact)``.
+    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact)``. With
+    ``executor`` (a ``concurrent.futures.Executor`` or a ``distributed.Client``)
+    the vectorised batches run there; the paths are the same.
 
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
@@ -117,11 +125,31 @@ def walk_many(
             f"got {np.shape(p1)} and {np.shape(p2)}"
         )
     chunk = int(np.clip(_CHUNK_UNITS // max(net.hidden_sizes), 1, 64))
-    paths: list[Path] = []
-    for start in range(0, p1.shape[0], chunk):
-        stop = start + chunk
-        paths += _walk_batch(net, p1[start:stop], p2[start:stop], exact, tol)
-    return paths
+    starts = range(0, p1.shape[0], chunk)
+    if executor is None:
+        return [
+            path
+            for start in starts
+            for path in _walk_batch(
+                net, p1[start : start + chunk], p2[start : start + chunk], exact, tol
+            )
+        ]
+    if hasattr(executor, "scatter") and hasattr(executor, "gather"):  # distributed.Client
+        remote = executor.scatter(net, broadcast=True)
+        futures = [
+            executor.submit(
+                _walk_batch, remote, p1[s : s + chunk], p2[s : s + chunk], exact, tol, pure=False
+            )
+            for s in starts
+        ]
+        batches = executor.gather(futures)
+    else:
+        futures = [
+            executor.submit(_walk_batch, net, p1[s : s + chunk], p2[s : s + chunk], exact, tol)
+            for s in starts
+        ]
+        batches = [f.result() for f in futures]
+    return [path for batch in batches for path in batch]
 
 
 def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:

@@ -173,3 +173,16 @@ def test_study_cli_and_figure(tmp_path, capsys):
     assert main(args) == 0
     assert "fraction_folded" in capsys.readouterr().out and png.stat().st_size > 1000
     assert main(["study", "--data", "nonexistent.txt", "--depths", "1"]) == 2
+
+
+def test_walk_many_on_executors_gives_the_same_paths(capsys):
+    net = pf.zoo.random_network([3, 6, 6, 1], seed=6)
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(70, 3)), rng.normal(size=(70, 3))
+    serial = pf.walk_many(net, a, b)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = pf.walk_many(net, a, b, executor=pool)
+    assert [list(p.breakpoints) for p in pooled] == [list(p.breakpoints) for p in serial]
+    assert all(np.array_equal(p.patterns, q.patterns) for p, q in zip(pooled, serial))
+    res = pf.global_folding(TENT, [[0.1], [0.9]], [0, 1], clusters=None, progress=True)
+    assert res.chi == [F(1, 3)] and "batch" in capsys.readouterr().err
