@@ -7,10 +7,11 @@ from typing import Any
 
 import numpy as np
 
+from .cantor import cantornet
 from .errors import InvalidInputError
 from .network import Network
 
-__all__ = ["digits_mlp", "random_network", "tent"]
+__all__ = ["cantornet", "digits_mlp", "random_network", "tent"]
 
 
 def tent() -> Network:
