@@ -11,7 +11,7 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import convexity, datasets, intervals, lp, regions, studies, zoo
+from . import cantor, convexity, datasets, intervals, lp, regions, studies, theorems, zoo
 from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
@@ -52,6 +52,7 @@ __all__ = [
     "Slice",
     "UndecidedError",
     "as_patterns",
+    "cantor",
     "check_lemma1",
     "chi",
     "chi_sampled",
@@ -78,6 +79,7 @@ __all__ = [
     "regions",
     "sampled_patterns",
     "studies",
+    "theorems",
     "triangle_paths",
     "walk",
     "walk_many",

@@ -264,6 +264,45 @@ def cmd_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_check(args: argparse.Namespace) -> int:
+    from . import theorems
+
+    if args.list or args.name is None:
+        for name, prop in sorted(theorems.PROPERTIES.items()):
+            print(f"{name:>14}: {prop.description}")
+        return 0
+    result = theorems.check(args.name, cases=args.cases, seed=args.seed)
+    cx = result.counterexample
+    if args.json:
+        out: dict[str, Any] = {"name": result.name, "holds": result.holds, "cases": result.cases}
+        if cx is not None:
+            out["counterexample"] = {
+                "weights": [[[str(v) for v in row] for row in w] for w, _ in cx.net.exact_weights],
+                "biases": [[str(v) for v in b] for _, b in cx.net.exact_weights],
+                "threshold": str(cx.net.threshold),
+                "points": [[str(v) for v in p] for p in cx.points],
+                "details": {k: str(v) for k, v in cx.details.items()},
+            }
+        print(json.dumps(out, indent=2))
+        return 0
+    if result.holds:
+        print(f"{result.name}: no counterexample; held in {result.cases} cases")
+        return 0
+    assert cx is not None
+    print(
+        f"{result.name}: counterexample after {result.cases} cases "
+        f"(shrunk from {cx.shrunk_from[0]} hidden units to {cx.net.n_hidden})"
+    )
+    print(f"  network {cx.net}, threshold {cx.net.threshold}")
+    for i, (w, b) in enumerate(cx.net.exact_weights):
+        print(f"  layer {i}: W = {[[str(v) for v in row] for row in w]}, b = {[str(v) for v in b]}")
+    for i, p in enumerate(cx.points):
+        print(f"  point {i}: {[str(v) for v in p]}")
+    for key, value in cx.details.items():
+        print(f"  {key} = {value}")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="polyfold", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -306,6 +345,13 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--progress", action="store_true")
     st.add_argument("--json", action="store_true")
     st.set_defaults(func=cmd_study)
+    ck = sub.add_parser("check", help="search for counterexamples to a property (exact)")
+    ck.add_argument("name", nargs="?", help="a property; --list shows them")
+    ck.add_argument("--cases", type=int, default=1000)
+    ck.add_argument("--seed", type=int, default=0)
+    ck.add_argument("--list", action="store_true")
+    ck.add_argument("--json", action="store_true")
+    ck.set_defaults(func=cmd_check)
     return parser
 
 
