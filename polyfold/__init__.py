@@ -11,7 +11,7 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import cantor, convexity, datasets, intervals, lp, regions, studies, theorems, zoo
+from . import attacks, cantor, convexity, datasets, intervals, lp, regions, studies, theorems, zoo
 from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
@@ -52,6 +52,7 @@ __all__ = [
     "Slice",
     "UndecidedError",
     "as_patterns",
+    "attacks",
     "cantor",
     "check_lemma1",
     "chi",

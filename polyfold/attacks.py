@@ -1,0 +1,244 @@
+r"""Attack paths and where the predicted class changes along a path, exactly.
+
+On a linear region the network is affine, so its gradient there is exact and
+needs no autograd: ``∇_x z = M`` for the region's output map ``z = M x + m``.
+The attacks use the margin loss
+
+.. math::
+
+    ℓ(x) = \max_{j ≠ y} z_j(x) − z_y(x),
+
+piecewise linear, whose gradient on a region is the difference of two rows of
+``M``. An FGSM ray steps ``x + ε·sign(∇ℓ)``; PGD repeats steps of size ``α``,
+projecting onto the ``ε``-box around ``x`` (and an optional domain box), and
+returns the polyline of its iterates.
+
+Along any walked path the logits are affine in ``t`` on every piece, so the
+class-pair margins are piecewise linear in ``t`` and the places where the
+argmax changes are exact roots (:func:`class_changes`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from . import folding
+from .errors import InvalidInputError
+from .network import Network, _exact_matrix, as_points
+from .path import Path
+from .walk import walk, walk_polyline
+
+__all__ = [
+    "AttackReport",
+    "class_changes",
+    "fgsm",
+    "interaction_report",
+    "margin_gradient",
+    "pgd",
+    "prefix_before_change",
+]
+
+
+def _exact_point(x: Any, net: Network, name: str) -> np.ndarray:
+    pts = as_points(x, name, net.n_inputs, exact=True)
+    if pts.ndim != 1:
+        raise InvalidInputError(f"{name}: expected one point of shape ({net.n_inputs},)")
+    return np.array([Fraction(int(v.p), int(v.q)) for v in pts], dtype=object)
+
+
+def _check_label(net: Network, label: Any) -> int:
+    if net.n_outputs < 2:
+        raise InvalidInputError("net: attacks need a classifier with at least two outputs")
+    if (
+        isinstance(label, bool)
+        or not isinstance(label, (int, np.integer))
+        or not 0 <= label < net.n_outputs
+    ):
+        raise InvalidInputError(
+            f"label: expected a class index in 0..{net.n_outputs - 1}, got {label!r}"
+        )
+    return int(label)
+
+
+def _output_map(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The exact affine output map ``z = M x + m`` on the linear piece of the ReLU
+    network containing ``x`` (units exactly at 0 count as inactive, as their bit)."""
+    zs = net.preactivations(x, exact=True)
+    d = net.n_inputs
+    big_m = np.array([[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
+    small_m = np.array([Fraction(0)] * d, dtype=object)
+    for layer, (w, b) in enumerate(net.exact_weights):
+        big_m, small_m = w.dot(big_m), w.dot(small_m) + b
+        if layer < net.depth:
+            act = net.activations[layer]
+            low = act.slope if act.name == "leaky_relu" else Fraction(0)
+            if act.name not in ("relu", "leaky_relu"):
+                raise InvalidInputError("net: exact gradients need ReLU or leaky ReLU units")
+            gain = np.array([Fraction(1) if v > 0 else low for v in zs[layer]], dtype=object)
+            big_m, small_m = gain[:, None] * big_m, gain * small_m
+    return big_m, small_m
+
+
+def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndarray, int]:
+    """The margin ``ℓ(x) = max_{j≠y} z_j − z_y``, its exact gradient, and the runner-up class."""
+    label = _check_label(net, label)
+    xq = _exact_point(x, net, "x")
+    big_m, small_m = _output_map(net, xq)
+    z = big_m.dot(xq) + small_m
+    others = [j for j in range(net.n_outputs) if j != label]
+    runner = max(others, key=lambda j: (z[j], -j))
+    return z[runner] - z[label], big_m[runner] - big_m[label], runner
+
+
+def _sign(v: np.ndarray) -> np.ndarray:
+    return np.array([Fraction((g > 0) - (g < 0)) for g in v], dtype=object)
+
+
+def fgsm(net: Network, x: Any, label: int, eps: Any) -> tuple[np.ndarray, np.ndarray]:
+    """The FGSM ray ``(x, x + ε·sign(∇ℓ(x)))`` for the margin loss, exactly."""
+    e = _positive(eps, "eps")
+    xq = _exact_point(x, net, "x")
+    _, grad, _ = margin_gradient(net, xq, label)
+    return xq, xq + e * _sign(grad)
+
+
+def pgd(
+    net: Network,
+    x: Any,
+    label: int,
+    eps: Any,
+    *,
+    step: Any = None,
+    steps: int = 10,
+    lo: Any = None,
+    hi: Any = None,
+) -> np.ndarray:
+    """The PGD polyline: iterates ``x_{i+1} = Π(x_i + α·sign(∇ℓ(x_i)))``, exactly.
+
+    ``Π`` clips to the box ``[x − ε, x + ε]`` and, when given, to ``[lo, hi]``.
+    ``step`` defaults to ``ε/4``. Returns the iterates, ``(steps + 1, d)``.
+    """
+    e = _positive(eps, "eps")
+    a = _positive(step if step is not None else e / 4, "step")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InvalidInputError(f"steps: expected a positive integer, got {steps!r}")
+    x0 = _exact_point(x, net, "x")
+    low, high = x0 - e, x0 + e
+    if lo is not None:
+        low = np.maximum(low, _exact_matrix(lo, "lo"))
+    if hi is not None:
+        high = np.minimum(high, _exact_matrix(hi, "hi"))
+    iterates = [x0]
+    current = x0
+    for _ in range(steps):
+        _, grad, _ = margin_gradient(net, current, label)
+        current = np.minimum(np.maximum(current + a * _sign(grad), low), high)
+        iterates.append(current)
+    return np.array(iterates, dtype=object)
+
+
+def _positive(value: Any, name: str) -> Fraction:
+    from ._arith import as_fraction
+
+    v = as_fraction(value, name)
+    if v <= 0:
+        raise InvalidInputError(f"{name}: expected a positive number, got {value!r}")
+    return v
+
+
+def class_changes(net: Network, path: Path) -> list[tuple[Fraction, int, int]]:
+    """Where the predicted class (argmax, ties to the lower index) changes along ``path``.
+
+    Returns ``(t, before, after)`` for every parameter where the argmax of the
+    logits on the left differs from the one on the right. The logits are
+    affine in ``t`` on every piece (and every segment of a polyline), so each
+    change is an exact root of a class-pair margin.
+    """
+    if not path.exact:
+        raise InvalidInputError("path: class changes are computed on exact paths (exact=True)")
+    verts = path.vertices if path.vertices is not None else np.array([path.x1, path.x2])
+    end = path.breakpoints[-1]
+    knots = sorted(set(path.breakpoints) | {Fraction(i) for i in range(int(end) + 1)})
+
+    def point(t: Fraction) -> np.ndarray:
+        i = min(int(t), len(verts) - 2)
+        s = t - i
+        return (1 - s) * verts[i] + s * verts[i + 1]
+
+    logits = net.forward(np.array([point(t) for t in knots], dtype=object), exact=True)
+    changes: list[tuple[Fraction, int, int]] = []
+
+    def argmax(z: np.ndarray) -> int:
+        best = max(z)
+        return next(i for i, v in enumerate(z) if v == best)
+
+    previous = None
+    for (t0, z0), (t1, z1) in zip(zip(knots, logits), zip(knots[1:], logits[1:])):
+        # the class can only change where two affine logits cross inside [t0, t1]
+        roots = {t0, t1}
+        n = len(z0)
+        for a in range(n):
+            for b in range(a + 1, n):
+                d0, d1 = z0[a] - z0[b], z1[a] - z1[b]
+                if d0 != d1 and (d0 == 0 or d1 == 0 or (d0 < 0) != (d1 < 0)):
+                    roots.add(t0 + (t1 - t0) * d0 / (d0 - d1))
+        pts = sorted(roots)
+        for r0, r1 in zip(pts, pts[1:]):
+            lam = ((r0 + r1) / 2 - t0) / (t1 - t0)
+            cls = argmax(z0 + lam * (z1 - z0))
+            if previous is not None and cls != previous:
+                changes.append((r0, previous, cls))
+            previous = cls
+    return changes
+
+
+def prefix_before_change(net: Network, path: Path) -> Path | None:
+    """The walk from the path's start to its first class change.
+
+    None when the predicted class never changes along the path.
+    """
+    changes = class_changes(net, path)
+    if not changes:
+        return None
+    t = changes[0][0]
+    verts = path.vertices if path.vertices is not None else np.array([path.x1, path.x2])
+    i = min(int(t), len(verts) - 2)
+    stop = (1 - (t - i)) * verts[i] + (t - i) * verts[i + 1]
+    return (
+        walk_polyline(net, np.array([*verts[: i + 1], stop], dtype=object))
+        if i
+        else walk(net, verts[0], stop)
+    )
+
+
+@dataclass(frozen=True, eq=False)
+class AttackReport:
+    """Per example: the clean label, the FGSM end point's class, χ and Ī_nz of the attack path."""
+
+    labels: np.ndarray
+    perturbed_classes: np.ndarray
+    chi: list[Fraction]
+    interaction: list[Fraction]
+    changes: list[list[tuple[Fraction, int, int]]]
+
+
+def interaction_report(net: Network, X: Any, y: Any, eps: Any) -> AttackReport:
+    """FGSM paths from clean inputs: χ, ``Ī_nz`` and the class changes along each."""
+    x = as_points(X, "X", net.n_inputs, exact=False)
+    labels = np.asarray(y)
+    if x.ndim != 2 or labels.shape != (x.shape[0],):
+        raise InvalidInputError("X, y: expected (m, d) inputs and m labels")
+    chis, inter, changes, classes = [], [], [], []
+    for xi, yi in zip(x, labels):
+        a, b = fgsm(net, xi, int(yi), eps)
+        path = walk(net, a, b)
+        chis.append(path.chi)
+        inter.append(folding.interaction_mean_nonzero(path.patterns))
+        changes.append(class_changes(net, path))
+        out = net.forward(b, exact=True)
+        classes.append(max(range(len(out)), key=lambda j: (out[j], -j)))
+    return AttackReport(labels, np.array(classes), chis, inter, changes)
