@@ -124,8 +124,7 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
         witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
         graph.add_node(key, pattern=np.array(cell.bits, dtype=bool), witness=witness)
         cells[key] = cell
-        if budget.progress is not None:
-            budget.progress.update(1)
+        budget.progress.update(1)
     _add_facets(graph, cells, exact)
     return graph
 

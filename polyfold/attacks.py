@@ -65,22 +65,10 @@ def _check_label(net: Network, label: Any) -> int:
 
 
 def _output_map(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The exact affine output map ``z = M x + m`` on the linear piece of the ReLU
-    network containing ``x`` (units exactly at 0 count as inactive, as their bit)."""
+    """The exact affine output map ``z = M x + m`` on the linear piece containing ``x``
+    (units exactly at 0 count as inactive, as their bit does)."""
     zs = net.preactivations(x, exact=True)
-    d = net.n_inputs
-    big_m = np.array([[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
-    small_m = np.array([Fraction(0)] * d, dtype=object)
-    for layer, (w, b) in enumerate(net.exact_weights):
-        big_m, small_m = w.dot(big_m), w.dot(small_m) + b
-        if layer < net.depth:
-            act = net.activations[layer]
-            low = act.slope if act.name == "leaky_relu" else Fraction(0)
-            if act.name not in ("relu", "leaky_relu"):
-                raise InvalidInputError("net: exact gradients need ReLU or leaky ReLU units")
-            gain = np.array([Fraction(1) if v > 0 else low for v in zs[layer]], dtype=object)
-            big_m, small_m = gain[:, None] * big_m, gain * small_m
-    return big_m, small_m
+    return net.local_maps([z > 0 for z in zs[:-1]])[-1]
 
 
 def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndarray, int]:

@@ -30,6 +30,7 @@ from typing import Any
 
 import numpy as np
 
+from ._progress import progress_bar
 from .errors import InvalidInputError
 from .network import Network, as_points
 from .walk import walk, walk_many
@@ -221,7 +222,7 @@ def global_folding(
             keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
             todo = todo[np.sort(keep)]
     batches = [todo[k : k + chunk] for k in range(0, len(todo), int(chunk))]
-    bar = _progress(progress, len(batches))
+    bar = progress_bar(progress, total=len(batches), unit="batches")
     if executor is None:
         results = []
         for t in batches:
@@ -263,42 +264,6 @@ def global_folding(
         centroid_labels=centre_labels,
         exact=exact,
     )
-
-
-class _Progress:
-    """Batches done, on stderr; tqdm's bar when it is installed, nothing when disabled."""
-
-    def __init__(self, total: int) -> None:
-        self.total, self.done = total, 0
-
-    def update(self, n: int) -> None:
-        import sys
-
-        self.done += n
-        print(f"\rglobal folding: {self.done}/{self.total} batches", end="", file=sys.stderr)
-
-    def close(self) -> None:
-        import sys
-
-        print(file=sys.stderr)
-
-
-class _Silent:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
-def _progress(enabled: bool, total: int) -> Any:
-    if not enabled:
-        return _Silent()
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _Progress(total)
-    return tqdm(total=total, unit="batch")
 
 
 def triangle_paths(

@@ -342,6 +342,44 @@ class Network:
         bits = np.asarray(values > tau, dtype=bool)[:, self.pattern_columns]
         return bits[0] if single else bits
 
+    def local_maps(self, active: Sequence[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """The exact affine maps ``z_l = M_l x + m_l`` of every layer on one linear piece.
+
+        ``active[l]`` says which units of hidden layer ``l`` are on their
+        identity piece (``z > 0``); the others contribute ``slope · z`` (0 for
+        ReLU). Only ReLU and leaky ReLU have two pieces to choose from.
+
+        >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
+        >>> [str(v) for v in net.local_maps([[True, False]])[-1][0].ravel()]
+        ['1']
+        """
+        if len(active) != self.depth:
+            raise InvalidInputError(f"active: expected one entry per hidden layer ({self.depth})")
+        d = self.n_inputs
+        big_m = np.array(
+            [[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object
+        )
+        small_m = np.array([Fraction(0)] * d, dtype=object)
+        maps = []
+        for layer, (w, b) in enumerate(zip(self._w, self._b)):
+            big_m, small_m = w.dot(big_m), w.dot(small_m) + b
+            maps.append((big_m, small_m))
+            if layer < self.depth:
+                act = self.activations[layer]
+                if act.name not in ("relu", "leaky_relu"):
+                    raise InvalidInputError(
+                        f"net: layer {layer} has {act.name} units; "
+                        "local maps need ReLU or leaky ReLU"
+                    )
+                on = np.asarray(active[layer], dtype=bool)
+                if on.shape != (w.shape[0],):
+                    raise InvalidInputError(
+                        f"active[{layer}]: expected {w.shape[0]} entries, got shape {on.shape}"
+                    )
+                gain = np.array([Fraction(1) if a else act.slope for a in on], dtype=object)
+                big_m, small_m = gain[:, None] * big_m, gain * small_m
+        return maps
+
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``.npz`` (no pickle): float64 weights, plus exact strings when needed."""

@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ._progress import progress_bar
 from .domains import Polytope, Slice, as_domain
 from .errors import InvalidInputError
 from .folding import as_patterns
@@ -106,30 +107,18 @@ def region(net: Network, pattern: Any, domain: Any = None) -> Region:
     work, poly, _ = as_domain(net, domain) if domain is not None else (net, None, None)
     _check_polyhedral(work)
     pi = _as_pattern(work, pattern)
-    layers = work.exact_weights
     d = work.n_inputs
-    big_m = np.array([[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
-    small_m = np.array([Fraction(0)] * d, dtype=object)
-    maps = []
+    widths = [*work.hidden_sizes, work.n_outputs]
+    bounds = np.cumsum([0, *widths])
+    maps = work.local_maps([pi[bounds[i] : bounds[i + 1]] for i in range(work.depth)])
     rows_a, rows_b, strict = [], [], []
-    offset = 0
-    for layer, (w, b) in enumerate(layers):
-        big_m, small_m = w.dot(big_m), w.dot(small_m) + b
-        maps.append((big_m, small_m))
-        if layer == work.depth and not work.include_output:
-            break
-        bits = pi[offset : offset + w.shape[0]]
-        offset += w.shape[0]
-        for j, bit in enumerate(bits):
+    n_rows = work.depth + (1 if work.include_output else 0)
+    for layer, (big_m, small_m) in enumerate(maps[:n_rows]):
+        for j, bit in enumerate(pi[bounds[layer] : bounds[layer + 1]]):
             sign = -1 if bit else 1  # bit 1: z > 0 <=> -z < 0; bit 0: z <= 0
             rows_a.append(sign * big_m[j])
             rows_b.append(-sign * small_m[j])
             strict.append(bool(bit))
-        if layer < work.depth:
-            act = work.activations[layer]
-            low = act.slope if act.name == "leaky_relu" else Fraction(0)
-            gain = np.array([Fraction(1) if bit else low for bit in bits], dtype=object)
-            big_m, small_m = gain[:, None] * big_m, gain * small_m
     a = np.array(rows_a, dtype=object).reshape(len(rows_a), d)
     bb = np.array(rows_b, dtype=object)
     st = np.array(strict, dtype=bool)
@@ -252,7 +241,7 @@ def region_graph(
             f"engine: 'planar' needs a 2-D domain, this one has dimension {work.n_inputs}"
         )
     deadline = None if time_budget is None else time.perf_counter() + float(time_budget)
-    budget = _Budget(max_regions, deadline, _progress_bar(progress))
+    budget = _Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
     if engine == "planar":
         graph = _planar_graph(work, poly, exact, budget)
     else:
@@ -264,43 +253,13 @@ def region_graph(
         for _, data in graph.nodes(data=True):
             data["alpha"] = data["witness"]
             data["witness"] = sl.to_input(data["witness"])
-    if budget.progress is not None:
-        budget.progress.close()
+    budget.progress.close()
     return graph
 
 
 def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
     """The realizable patterns in ``domain`` (keys as 0/1 strings); see :func:`region_graph`."""
     return list(region_graph(net, domain, **options).nodes)
-
-
-def _progress_bar(enabled: bool) -> Any:
-    if not enabled:
-        return None
-    try:
-        from tqdm import tqdm
-    except ImportError:
-        return _TextProgress()
-    return tqdm(unit="regions")
-
-
-class _TextProgress:
-    """A minimal progress report on stderr when tqdm is not installed."""
-
-    def __init__(self) -> None:
-        self.count = 0
-
-    def update(self, n: int = 1) -> None:
-        import sys
-
-        self.count += n
-        if self.count % 1000 == 0:
-            print(f"\r{self.count} regions", end="", file=sys.stderr, flush=True)
-
-    def close(self) -> None:
-        import sys
-
-        print(f"\r{self.count} regions", file=sys.stderr)
 
 
 def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) -> nx.Graph:
@@ -327,8 +286,7 @@ def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) ->
             vertices=[_out_point(v, exact) for v in verts],
             edge_units=[tuple(sorted(lab)) for lab in cell.labels],
         )
-        if budget.progress is not None:
-            budget.progress.update(1)
+        budget.progress.update(1)
     for key, cell in index.items():
         bits = np.array(cell.bits, dtype=bool)
         n = len(cell.vertices)
