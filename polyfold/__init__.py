@@ -30,7 +30,7 @@ from .folding import (
     sampled_patterns,
 )
 from .globalfold import GlobalFolding, global_folding, triangle_paths
-from .interop import from_sklearn
+from .interop import from_onnx, from_sklearn
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
@@ -62,6 +62,7 @@ __all__ = [
     "datasets",
     "dedupe",
     "enumerate_regions",
+    "from_onnx",
     "from_sklearn",
     "global_folding",
     "hamming",

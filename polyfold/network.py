@@ -184,6 +184,8 @@ class Network:
                 )
             self.pattern_layers = tuple(sorted(sel))
         self.include_output = bool(include_output)
+        # where an importer got the network from, and how it checked it (None if built here)
+        self.provenance: dict[str, Any] | None = None
         if not self.pattern_layers and not self.include_output:
             raise InvalidInputError("pattern_layers: the pattern would have no bits")
 

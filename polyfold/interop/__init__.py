@@ -1,5 +1,6 @@
 """Importers from other libraries' model formats."""
 
+from .onnx import from_onnx
 from .sklearn import from_sklearn
 
-__all__ = ["from_sklearn"]
+__all__ = ["from_onnx", "from_sklearn"]
