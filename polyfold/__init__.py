@@ -30,7 +30,7 @@ from .folding import (
     sampled_patterns,
 )
 from .globalfold import GlobalFolding, global_folding, triangle_paths
-from .interop import from_onnx, from_sklearn
+from .interop import from_onnx, from_sklearn, load_nnet
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
@@ -73,6 +73,7 @@ __all__ = [
     "is_hamming_convex",
     "is_realizable",
     "is_union_convex",
+    "load_nnet",
     "lp",
     "r1",
     "r2",
