@@ -363,41 +363,51 @@ def _without_unit(net: Network, layer: int, unit: int) -> Network | None:
     return net.__class__(layers, threshold=net.threshold, activation=list(net.activations))
 
 
-def _shrink(
-    prop: Property, net: Network, x1: np.ndarray, x2: np.ndarray, details: dict[str, Any]
-) -> tuple[Network, np.ndarray, np.ndarray, dict[str, Any]]:
-    """Remove hidden units, then cut the segment, while the property keeps failing."""
+def _failing(verdict: Verdict) -> dict[str, Any] | None:
+    return None if verdict[0] else verdict[1]
 
-    def fails(n: Network, a: np.ndarray, b: np.ndarray) -> dict[str, Any] | None:
-        ok, det = _evaluate(prop, walk(n, a, b), n)
-        return None if ok else det
 
+def _shrink_units(
+    net: Network, details: dict[str, Any], fails: Callable[[Network], dict[str, Any] | None]
+) -> tuple[Network, dict[str, Any]]:
+    """Remove hidden units one at a time for as long as the property keeps failing."""
     progress = True
     while progress:
         progress = False
         for layer in range(net.depth):
             for unit in range(net.hidden_sizes[layer]):
                 smaller = _without_unit(net, layer, unit)
-                if smaller is None:
-                    continue
-                det = fails(smaller, x1, x2)
-                if det is not None:
+                det = fails(smaller) if smaller is not None else None
+                if smaller is not None and det is not None:
                     net, details, progress = smaller, det, True
                     break
             if progress:
                 break
+    return net, details
+
+
+def _shrink(
+    prop: Property, net: Network, x1: np.ndarray, x2: np.ndarray, details: dict[str, Any]
+) -> tuple[Network, np.ndarray, np.ndarray, dict[str, Any]]:
+    """Remove hidden units, then cut the segment, while the property keeps failing."""
+
+    def fails(n: Network, a: np.ndarray, b: np.ndarray) -> dict[str, Any] | None:
+        return _failing(_evaluate(prop, walk(n, a, b), n))
+
+    net, details = _shrink_units(net, details, lambda n: fails(n, x1, x2))
     # cut the segment to the fewest pieces: end points at piece midpoints
     path = walk(net, x1, x2)
     t = path.breakpoints
     mids = [(t[j] + t[j + 1]) / 2 for j in range(path.n_pieces)]
     best = (path.n_pieces, x1, x2)
     for i in range(len(mids)):
-        for j in range(len(mids) - 1, i, -1):
+        for j in range(i + 1, len(mids)):
             if j - i + 1 >= best[0]:
-                break
+                break  # longer than the best found
             a = (1 - mids[i]) * x1 + mids[i] * x2
             b = (1 - mids[j]) * x1 + mids[j] * x2
             det = fails(net, a, b)
             if det is not None:
                 best, details = (j - i + 1, a, b), det
+                break  # the shortest from this start
     return net, best[1], best[2], details
