@@ -40,7 +40,8 @@ def main() -> None:
         same = sum(np.array_equal(p.patterns, q.patterns) for p, q in zip(paths, exact))
         agree = sum(p.chi == s for p, s in zip(paths, sampled))
         print(
-            f"{path.name}: float walk {1e3 * t_walk:.1f} ms/segment, exact {1e3 * t_exact:.1f} ms,"
+            f"{path.name}: float walk {1e3 * t_walk:.1f} ms/segment,"
+            f" exact {1e3 * t_exact:.1f} ms,"
             f" chi_sampled(n=10000) {1e3 * t_sample:.1f} ms -> walk {t_sample / t_walk:.0f}x faster;"
             f" regions/segment median {np.median(regions):.0f} (max {regions.max()}),"
             f" folded {np.mean(chis > 0):.0%}, mean chi {chis.mean():.3f};"
