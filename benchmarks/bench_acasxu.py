@@ -42,7 +42,8 @@ def main() -> None:
         print(
             f"{path.name}: float walk {1e3 * t_walk:.1f} ms/segment,"
             f" exact {1e3 * t_exact:.1f} ms,"
-            f" chi_sampled(n=10000) {1e3 * t_sample:.1f} ms -> walk {t_sample / t_walk:.0f}x faster;"
+            f" chi_sampled(n=10000) {1e3 * t_sample:.1f} ms"
+            f" -> walk {t_sample / t_walk:.0f}x faster;"
             f" regions/segment median {np.median(regions):.0f} (max {regions.max()}),"
             f" folded {np.mean(chis > 0):.0%}, mean chi {chis.mean():.3f};"
             f" float = exact on {same}/10; sampled = exact on {agree}/10"
