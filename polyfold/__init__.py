@@ -30,7 +30,7 @@ from .folding import (
     sampled_patterns,
 )
 from .globalfold import GlobalFolding, global_folding, triangle_paths
-from .interop import from_onnx, from_sklearn, load_nnet
+from .interop import from_onnx, from_sklearn, from_torch, load_nnet
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
@@ -64,6 +64,7 @@ __all__ = [
     "enumerate_regions",
     "from_onnx",
     "from_sklearn",
+    "from_torch",
     "global_folding",
     "hamming",
     "in_hamming_interval",

@@ -28,6 +28,7 @@ FIELDS = [
     "depth",
     "width",
     "seed",
+    "backend",
     "train_accuracy",
     "test_accuracy",
     "phi",
@@ -82,6 +83,7 @@ def study(
     progress: bool = False,
     max_iter: int = 300,
     executor: Any = None,
+    backend: str = "auto",
 ) -> list[dict[str, Any]]:
     """Train a grid of ReLU MLPs and measure Φ on each; returns one dict per configuration.
 
@@ -89,7 +91,9 @@ def study(
     no path folds). With ``out`` every finished row is appended to that CSV
     file at once; with ``resume`` configurations already there are skipped
     and their rows returned as read. A ``.parquet`` copy is written next to
-    it when pandas and pyarrow are installed.
+    it when pandas and pyarrow are installed. ``backend`` is ``"sklearn"``
+    (``MLPClassifier``), ``"torch"`` (an ``nn.Sequential`` trained with Adam,
+    seeded) or ``"auto"``: torch when it is installed, scikit-learn otherwise.
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
@@ -98,6 +102,12 @@ def study(
     from .globalfold import global_folding
     from .interop.sklearn import from_sklearn
 
+    if backend not in ("auto", "sklearn", "torch"):
+        raise InvalidInputError(f"backend: expected 'auto', 'sklearn' or 'torch', got {backend!r}")
+    if backend == "auto":
+        import importlib.util
+
+        backend = "torch" if importlib.util.find_spec("torch") is not None else "sklearn"
     x, y = load_data(data)
     grid = [
         (d, w, s)
@@ -128,13 +138,19 @@ def study(
                 continue
             start = time.perf_counter()
             x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=seed)
-            clf = MLPClassifier(
-                hidden_layer_sizes=(width,) * depth, random_state=seed, max_iter=max_iter
-            )
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore", ConvergenceWarning)
-                clf.fit(x_tr, y_tr)
-            net = from_sklearn(clf)
+            if backend == "torch":
+                net, train_acc, test_acc = _train_torch(
+                    x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter
+                )
+            else:
+                clf = MLPClassifier(
+                    hidden_layer_sizes=(width,) * depth, random_state=seed, max_iter=max_iter
+                )
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", ConvergenceWarning)
+                    clf.fit(x_tr, y_tr)
+                net = from_sklearn(clf)
+                train_acc, test_acc = float(clf.score(x_tr, y_tr)), float(clf.score(x_te, y_te))
             res = global_folding(
                 net,
                 x_tr,
@@ -149,8 +165,9 @@ def study(
                 "depth": depth,
                 "width": width,
                 "seed": seed,
-                "train_accuracy": float(clf.score(x_tr, y_tr)),
-                "test_accuracy": float(clf.score(x_te, y_te)),
+                "backend": backend,
+                "train_accuracy": train_acc,
+                "test_accuracy": test_acc,
                 "phi": "" if res.phi is None else str(res.phi),
                 "phi_float": float(res.phi) if res.phi is not None else float("nan"),
                 "fraction_folded": str(res.fraction_folded),
@@ -178,6 +195,45 @@ def study(
     if out is not None:
         _parquet_copy(out)
     return rows
+
+
+def _train_torch(
+    x_tr: np.ndarray,
+    y_tr: np.ndarray,
+    x_te: np.ndarray,
+    y_te: np.ndarray,
+    depth: int,
+    width: int,
+    seed: int,
+    epochs: int,
+) -> tuple[Any, float, float]:
+    """A ReLU MLP trained full-batch with Adam on the CPU (seeded), imported exactly."""
+    import torch
+    from torch import nn
+
+    from .interop.torch import from_torch
+
+    torch.manual_seed(seed)
+    classes = np.unique(y_tr)
+    index = {c: i for i, c in enumerate(classes)}
+    dims = [x_tr.shape[1], *[width] * depth]
+    parts: list[Any] = []
+    for a, b in zip(dims[:-1], dims[1:]):
+        parts += [nn.Linear(a, b), nn.ReLU()]
+    model = nn.Sequential(*parts, nn.Linear(dims[-1], len(classes)))
+    xt = torch.tensor(x_tr, dtype=torch.float32)
+    yt = torch.tensor([index[c] for c in y_tr])
+    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+    for _ in range(epochs):
+        opt.zero_grad()
+        loss = nn.functional.cross_entropy(model(xt), yt)
+        loss.backward()
+        opt.step()
+    model.eval()
+    with torch.no_grad():
+        pred_tr = classes[model(xt).argmax(1).numpy()]
+        pred_te = classes[model(torch.tensor(x_te, dtype=torch.float32)).argmax(1).numpy()]
+    return from_torch(model), float(np.mean(pred_tr == y_tr)), float(np.mean(pred_te == y_te))
 
 
 def _parquet_copy(out: str | os.PathLike[str]) -> None:

@@ -1,0 +1,80 @@
+from fractions import Fraction as F
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+
+def test_sequential_round_trip_with_every_supported_layer():
+    torch.manual_seed(0)
+    bn = nn.BatchNorm1d(6)
+    model = nn.Sequential(
+        nn.Flatten(),
+        nn.Linear(3, 6),
+        bn,
+        nn.LeakyReLU(0.125),
+        nn.Dropout(0.5),
+        nn.Linear(6, 5),
+        nn.Hardtanh(),
+        nn.Identity(),
+        nn.Linear(5, 4),
+        nn.ReLU(),
+        nn.Linear(4, 2),
+    )
+    with torch.no_grad():  # non-trivial running statistics
+        bn.running_mean.copy_(torch.randn(6))
+        bn.running_var.copy_(torch.rand(6) + 0.5)
+    model.train()
+    net = pf.from_torch(model)
+    assert model.training  # the caller's mode is left as it was
+    assert net.provenance["verified"] and net.provenance["max_abs_error"] < 1e-4
+    assert [a.name for a in net.activations] == ["leaky_relu", "hardtanh", "relu"]
+    assert net.activations[0].slope == F(1, 8)
+    # Linear weights are taken exactly (float32 values are dyadic rationals)
+    _, _, (w3, _), _ = net.exact_weights
+    assert w3[0, 0] == F(float(model[8].weight.detach()[0, 0]))
+
+
+def test_double_precision_model_matches_tightly():
+    model = nn.Sequential(nn.Linear(2, 3), nn.ReLU(), nn.Linear(3, 1)).double()
+    net = pf.from_torch(model)
+    assert net.provenance["max_abs_error"] < 1e-12
+
+
+@pytest.mark.parametrize(
+    "model,match",
+    [
+        (
+            nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1)),
+            "unsupported module Sigmoid",
+        ),
+        (nn.Sequential(nn.Conv1d(1, 1, 2)), "unsupported module Conv1d"),
+        (nn.Sequential(nn.Linear(2, 3)), "at least one activation"),
+        (nn.Sequential(nn.ReLU(), nn.Linear(2, 1)), "affine layer before"),
+        (nn.Sequential(nn.Linear(2, 2), nn.Hardtanh(0, 2), nn.Linear(2, 1)), "Hardtanh"),
+    ],
+)
+def test_unsupported_models(model, match):
+    with pytest.raises(pf.InvalidInputError, match=match):
+        pf.from_torch(model)
+    with pytest.raises(pf.InvalidInputError, match=r"torch\.nn\.Module"):
+        pf.from_torch("not a module")
+
+
+def test_study_with_torch_backend():
+    rows = pf.studies.study(
+        "moons",
+        depths=(2,),
+        widths=(8,),
+        seeds=(0,),
+        clusters=3,
+        max_pairs=20,
+        backend="torch",
+        max_iter=50,
+    )
+    assert rows[0]["backend"] == "torch" and rows[0]["test_accuracy"] > 0.5
+    assert np.isfinite(rows[0]["mean_regions"])
