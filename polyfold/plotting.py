@@ -8,7 +8,13 @@ import numpy as np
 
 from .path import Path
 
-__all__ = ["hamming_profile", "region_graph_drawing", "study_figure", "tessellation"]
+__all__ = [
+    "chi_distribution",
+    "hamming_profile",
+    "region_graph_drawing",
+    "study_figure",
+    "tessellation",
+]
 
 
 def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> Any:
@@ -175,3 +181,22 @@ def _as_float(value: Any) -> float:
     if isinstance(value, str):
         return float(Fraction(value)) if value not in ("", "nan") else float("nan")
     return float(value)
+
+
+def chi_distribution(result: Any, ax: Any = None, *, title: str | None = None) -> Any:
+    """Bar chart of how many paths of a :class:`~polyfold.GlobalFolding` have each χ, Φ marked."""
+    import matplotlib.pyplot as plt
+
+    if ax is None:
+        _, ax = plt.subplots(figsize=(6, 3))
+    dist = result.distribution()
+    values = [float(v) for v in dist]
+    width = 0.8 * min(np.diff(values)) if len(values) > 1 else 0.02
+    ax.bar(values, list(dist.values()), width=min(width, 0.02), color="C0")
+    if result.phi is not None:
+        ax.axvline(float(result.phi), color="C3", linestyle="--", label=f"Φ = {result.phi}")
+        ax.legend(frameon=False, fontsize="small")
+    ax.set_xlabel("χ")
+    ax.set_ylabel("paths")
+    ax.set_title(title or f"{result.n_paths} paths, {float(result.fraction_folded):.0%} folded")
+    return ax

@@ -186,3 +186,15 @@ def test_walk_many_on_executors_gives_the_same_paths(capsys):
     assert all(np.array_equal(p.patterns, q.patterns) for p, q in zip(pooled, serial))
     res = pf.global_folding(TENT, [[0.1], [0.9]], [0, 1], clusters=None, progress=True)
     assert res.chi == [F(1, 3)] and "batch" in capsys.readouterr().err
+
+
+def test_chi_distribution_figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from polyfold.plotting import chi_distribution
+
+    res = pf.global_folding(TENT, [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1], clusters=None)
+    ax = chi_distribution(res)
+    heights = sorted(p.get_height() for p in ax.patches)
+    assert heights == [1, 3] and "Φ = 1/3" in ax.get_legend().get_texts()[0].get_text()
