@@ -39,7 +39,8 @@ class Path:
         there although the pieces on both sides agree.
     flat
         ``(t_a, t_b, bits)`` for every sub-interval on which some units'
-        pre-activations are identically ``τ`` (their bit is 0 there).
+        pre-activations are identically ``τ`` with bit 0 there (for ReLU at
+        ``τ ≥ 0``; an activation with ``σ(τ) > τ`` keeps bit 1 and is not listed).
     undecided
         Float mode: parameters where crossings of different units were
         computed to the same float64 value, or lie within ``tol`` of each

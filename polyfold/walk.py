@@ -191,7 +191,7 @@ def _walk_batch(
     h[0::2], h[1::2] = p1, p2
     tau = backend.scalar(net.threshold)
     merged = np.zeros(len(t), dtype=bool)  # knots where distinct crossings coincide
-    # Per layer: bits on the intervals (0 below τ, 1 above, 2 pre-activation ≡ τ) and at
+    # Per layer: bits on the intervals (0 below τ, 1 above, 2 bit 0 with z ≡ τ) and at
     # the knots, both on that layer's knots; ``rows``/``old`` map the current knots to them.
     codes: list[np.ndarray] = []
     points: list[np.ndarray] = []
@@ -214,9 +214,12 @@ def _walk_batch(
         # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
         code = np.zeros(z.shape, dtype=np.uint8)
         if len(t) > 1:
-            code[:-1] = bits[:-1] | bits[1:]
+            above = bits[:-1] | bits[1:]
+            code[:-1] = above
+            # a pre-activation identically τ is recorded as flat where its bit is 0 (ReLU at
+            # τ ≥ 0); where σ(τ) > τ (leaky ReLU at τ < 0) the bit stays 1
             at_tau = np.asarray(z == tau, dtype=bool)
-            code[:-1][at_tau[:-1] & at_tau[1:]] = 2
+            code[:-1][at_tau[:-1] & at_tau[1:] & ~above] = 2
         codes.append(code)
         points.append(bits)
         rows.append(np.arange(len(t)))

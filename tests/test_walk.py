@@ -255,3 +255,20 @@ def test_walk_many_and_polyline_bad_input():
     assert pf.walk_many(net, np.zeros((0, 2)), np.zeros((0, 2))) == []
     with pytest.raises(pf.PolyfoldError):
         pf.walk_many(net, np.zeros((3, 3)), np.zeros((3, 3)))
+
+
+def test_flat_pre_activation_keeps_its_bit_when_sigma_of_tau_is_above_tau():
+    # Leaky ReLU (slope 1/2) at threshold tau = -1/4. Unit 2's pre-activation is the
+    # constant -1/4 = tau, and sigma(-1/4) = -1/8 > tau, so its bit is 1 on the whole
+    # segment: "identically tau" does not mean bit 0 for every activation.
+    net = pf.Network.from_layers(
+        [([[1], [0]], [0, "-1/4"]), ([[1, 1]], [0])],
+        activation=("leaky_relu", "1/2"),
+        threshold="-1/4",
+    )
+    for exact in (True, False):
+        path = pf.walk(net, [-1], [1], exact=exact)
+        # unit 1: sigma(x) > -1/4 iff x > -1/2 (t = 1/4)
+        assert path.bitstrings() == ["01", "11"]
+        assert path.point_patterns.astype(int).tolist()[0] == [0, 1]
+    assert net.pattern(["-3/4"], exact=True).tolist() == [False, True]
