@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidInputError", "PolyfoldError", "UndecidedError"]
+__all__ = ["InvalidInputError", "PolyfoldError", "UndecidedError", "check_flag"]
 
 
 class PolyfoldError(Exception):
@@ -18,3 +18,10 @@ class InvalidInputError(PolyfoldError, ValueError):
 
 class UndecidedError(PolyfoldError, ArithmeticError):
     """Float arithmetic could not decide a question; rerun with ``exact=True``."""
+
+
+def check_flag(value: object, name: str) -> bool:
+    """A boolean option, or an error naming it (truthy strings are not accepted)."""
+    if type(value).__name__ not in ("bool", "bool_"):
+        raise InvalidInputError(f"{name}: expected True or False, got {value!r}")
+    return bool(value)

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_flag
 
 if TYPE_CHECKING:
     from .network import Network
@@ -190,6 +190,7 @@ def sampled_patterns(
     """Patterns at ``n`` equally spaced parameters ``t = i/(n−1)``, repeats dropped."""
     from .network import as_points
 
+    check_flag(exact, "exact")
     if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
         raise InvalidInputError(f"n: expected an integer number of samples >= 2, got {n!r}")
     p1 = as_points(x1, "x1", net.n_inputs, exact)

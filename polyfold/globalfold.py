@@ -31,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from ._progress import progress_bar
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_flag
 from .network import Network, as_points
 from .walk import walk, walk_many
 
@@ -202,6 +202,8 @@ def global_folding(
     """
     if pairs not in PAIRS:
         raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
+    check_flag(exact, "exact")
+    check_flag(progress, "progress")
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise InvalidInputError(f"chunk: expected a positive integer, got {chunk!r}")
     x, labels = _validate_data(net, X, y)

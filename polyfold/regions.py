@@ -29,7 +29,7 @@ import numpy as np
 
 from ._progress import progress_bar
 from .domains import Polytope, Slice, as_domain
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_flag
 from .folding import as_patterns
 from .lp import Feasibility, interior_point
 from .network import Network
@@ -232,6 +232,8 @@ def region_graph(
     """
     if engine not in ENGINES:
         raise InvalidInputError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
+    check_flag(exact, "exact")
+    check_flag(progress, "progress")
     work, poly, sl = as_domain(net, domain)
     _check_polyhedral(work)
     if engine == "auto":

@@ -33,7 +33,7 @@ import numpy as np
 
 from ._arith import ExactBackend, FloatBackend, to_fraction
 from .activations import Activation
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_flag
 from .network import Network, as_points
 from .path import Path, join_paths
 
@@ -88,6 +88,7 @@ def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-
     >>> path.r1, path.r2, path.chi
     (2, 3, Fraction(1, 3))
     """
+    _check_options(exact, tol)
     p1 = as_points(x1, "x1", net.n_inputs, exact)
     p2 = as_points(x2, "x2", net.n_inputs, exact)
     if p1.ndim != 1 or p2.ndim != 1:
@@ -117,6 +118,7 @@ def walk_many(
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
     [2, 1, 1]
     """
+    _check_options(exact, tol)
     p1 = as_points(x1, "x1", net.n_inputs, exact)
     p2 = as_points(x2, "x2", net.n_inputs, exact)
     if p1.ndim != 2 or p1.shape != p2.shape:
@@ -163,6 +165,7 @@ def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float =
     >>> path.patterns.astype(int).tolist(), [str(t) for t in path.breakpoints]
     ([[0, 1], [1, 0], [0, 1]], ['0', '1/2', '3/2', '2'])
     """
+    _check_options(exact, tol)
     pts = as_points(points, "points", net.n_inputs, exact)
     if pts.ndim != 2 or pts.shape[0] < 2:
         raise InvalidInputError(
@@ -173,6 +176,12 @@ def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float =
 
 
 # -- the algorithm ----------------------------------------------------------------
+
+
+def _check_options(exact: Any, tol: Any) -> None:
+    check_flag(exact, "exact")
+    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
+        raise InvalidInputError(f"tol: expected a number in [0, 1), got {tol!r}")
 
 
 def _walk_batch(

@@ -198,3 +198,12 @@ def test_chi_distribution_figure():
     ax = chi_distribution(res)
     heights = sorted(p.get_height() for p in ax.patches)
     assert heights == [1, 3] and "Φ = 1/3" in ax.get_legend().get_texts()[0].get_text()
+
+
+def test_boolean_options_reject_truthy_strings():
+    with pytest.raises(pf.InvalidInputError, match="exact: expected True or False"):
+        pf.global_folding(TENT, [[0.1], [0.9]], [0, 1], clusters=None, exact="no")
+    with pytest.raises(pf.InvalidInputError, match="exact"):
+        pf.region_graph(TENT, pf.Box([0], [1]), exact="true")
+    with pytest.raises(pf.InvalidInputError, match="exact"):
+        pf.chi_sampled(TENT, [0], [1], exact=1)

@@ -272,3 +272,23 @@ def test_flat_pre_activation_keeps_its_bit_when_sigma_of_tau_is_above_tau():
         assert path.bitstrings() == ["01", "11"]
         assert path.point_patterns.astype(int).tolist()[0] == [0, 1]
     assert net.pattern(["-3/4"], exact=True).tolist() == [False, True]
+
+
+@pytest.mark.parametrize(
+    "kwargs,match",
+    [
+        ({"exact": "yes"}, "exact: expected True or False"),
+        ({"exact": None}, "exact"),
+        ({"tol": -1.0}, "tol"),
+        ({"tol": "small"}, "tol"),
+    ],
+)
+def test_walk_option_values_are_checked(kwargs, match):
+    net = pf.zoo.tent()
+    for call in (
+        lambda: pf.walk(net, [0], [1], **kwargs),
+        lambda: pf.walk_many(net, [[0]], [[1]], **kwargs),
+        lambda: pf.walk_polyline(net, [[0], [1]], **kwargs),
+    ):
+        with pytest.raises(pf.InvalidInputError, match=match):
+            call()
