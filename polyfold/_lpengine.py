@@ -115,8 +115,10 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
 
     root = _Cell(a0, b0, [-1] * len(b0), pool, [], layers[0][0], layers[0][1])
     cells = {}
+    from .regions import _interruptible
+
     graph = nx.Graph(complete=True)
-    for cell in descend(root, 0, 0):
+    for cell in _interruptible(descend(root, 0, 0), graph):
         if budget.exhausted(graph.number_of_nodes()):
             graph.graph["complete"] = False
             break

@@ -218,7 +218,9 @@ def region_graph(
     by :func:`region`). Edges join regions that share a facet, with ``flips``
     (the units whose boundary it is) and ``facet_point`` (a point on the
     shared facet). ``G.graph`` records ``engine``, ``exact`` and ``complete``
-    (false when ``max_regions`` or ``time_budget`` stopped the enumeration).
+    (false when ``max_regions``, ``time_budget`` or Ctrl-C stopped the
+    enumeration; Ctrl-C also sets ``interrupted``). A stopped enumeration
+    returns the regions it finished, with the adjacencies among them.
 
     ``engine="planar"`` splits convex polygons exactly (2-D only);
     ``engine="lp"`` splits polyhedra layer by layer with certified LPs (any
@@ -269,7 +271,7 @@ def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) ->
 
     graph = nx.Graph(complete=True)
     index = {}
-    for cell in planar_cells(net, poly.vertices_2d(), exact):
+    for cell in _interruptible(planar_cells(net, poly.vertices_2d(), exact), graph):
         if budget.exhausted(graph.number_of_nodes()):
             graph.graph["complete"] = False
             break
@@ -302,6 +304,15 @@ def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) ->
             mid = ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
             graph.add_edge(key, other[0], flips=other[1], facet_point=_out_point(mid, exact))
     return graph
+
+
+def _interruptible(cells: Any, graph: nx.Graph) -> Any:
+    """Yield from ``cells``; on Ctrl-C stop and mark the graph incomplete and interrupted."""
+    try:
+        yield from cells
+    except KeyboardInterrupt:
+        graph.graph["complete"] = False
+        graph.graph["interrupted"] = True
 
 
 def _neighbour(

@@ -219,3 +219,39 @@ def test_time_budget_stops_with_finished_regions_only():
     for engine in ("planar", "lp"):
         G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine=engine, time_budget=0)
         assert G.graph["complete"] is False and len(G) == 0
+
+
+@pytest.mark.parametrize("engine", ["planar", "lp"])
+def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
+    import polyfold._lpengine as lpe
+    import polyfold.planar as planar
+
+    net = pf.zoo.random_network([2, 6, 6, 1], seed=0)
+    box = pf.Box([-1, -1], [1, 1])
+    full = pf.region_graph(net, box, engine=engine)
+    # press Ctrl-C part-way: in the planar engine after 5 regions, in the LP engine
+    # after 150 splitting steps
+    if engine == "planar":
+        real = planar.planar_cells
+
+        def cells(*args, **kwargs):
+            for i, cell in enumerate(real(*args, **kwargs)):
+                if i == 5:
+                    raise KeyboardInterrupt
+                yield cell
+
+        monkeypatch.setattr(planar, "planar_cells", cells)
+    else:
+        real_split, calls = lpe._split, [0]
+
+        def split(*args, **kwargs):
+            calls[0] += 1
+            if calls[0] > 150:
+                raise KeyboardInterrupt
+            return real_split(*args, **kwargs)
+
+        monkeypatch.setattr(lpe, "_split", split)
+    G = pf.region_graph(net, box, engine=engine)
+    assert G.graph["complete"] is False and G.graph["interrupted"] is True
+    assert 0 < len(G) < len(full) and set(G.nodes) <= set(full.nodes)
+    assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}
