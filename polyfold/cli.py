@@ -304,7 +304,11 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="polyfold", description=__doc__)
+    parser = argparse.ArgumentParser(
+        prog="polyfold",
+        description="Exact space folding of ReLU networks: the regions a segment crosses, "
+        "the folding measure chi, regions, convexity and global folding.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="exact vs sampled chi on a network trained on digits")
     demo.add_argument("--segments", type=int, default=12)
