@@ -52,7 +52,7 @@ def test_double_precision_model_matches_tightly():
             nn.Sequential(nn.Linear(2, 3), nn.Sigmoid(), nn.Linear(3, 1)),
             "unsupported module Sigmoid",
         ),
-        (nn.Sequential(nn.Conv1d(1, 1, 2)), "unsupported module Conv1d"),
+        (nn.Sequential(nn.MaxPool1d(2)), "unsupported module MaxPool1d"),
         (nn.Sequential(nn.Linear(2, 3)), "at least one activation"),
         (nn.Sequential(nn.ReLU(), nn.Linear(2, 1)), "affine layer before"),
         (nn.Sequential(nn.Linear(2, 2), nn.Hardtanh(0, 2), nn.Linear(2, 1)), "Hardtanh"),
@@ -78,3 +78,83 @@ def test_study_with_torch_backend():
     )
     assert rows[0]["backend"] == "torch" and rows[0]["test_accuracy"] > 0.5
     assert np.isfinite(rows[0]["mean_regions"])
+
+
+def test_convolutions_and_pooling_become_exact_dense_maps():
+    torch.manual_seed(1)
+    model = nn.Sequential(
+        nn.Conv2d(1, 3, 3, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.BatchNorm2d(3),
+        nn.Conv2d(3, 2, 2),
+        nn.LeakyReLU(0.1),
+        nn.Flatten(),
+        nn.Linear(18, 4),
+        nn.ReLU(),
+        nn.Linear(4, 3),
+    )
+    with torch.no_grad():
+        model[3].running_mean.copy_(torch.randn(3))
+        model[3].running_var.copy_(torch.rand(3) + 0.5)
+    net = pf.from_torch(model, input_shape=(1, 8, 8))
+    assert net.provenance["verified"] and net.hidden_sizes == (192, 18, 4)
+    # output channel 0 at (0, 0) sees input (0, 0) through kernel tap (1, 1) (padding 1)
+    (w1, b1), *_ = net.exact_weights
+    assert w1[0, 0] == F(float(model[0].weight.detach()[0, 0, 1, 1]))
+    assert b1[0] == F(float(model[0].bias.detach()[0]))
+    # a walk through the CNN: float and exact agree
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 64))
+    exact, fast = pf.walk(net, a, b), pf.walk(net, a, b, exact=False)
+    assert fast.undecided or np.array_equal(exact.patterns, fast.patterns)
+
+
+def test_average_pooling_weights_are_exact_quarters():
+    torch.manual_seed(2)
+    lin = nn.Linear(4, 3)
+    model = nn.Sequential(nn.AvgPool2d(2), nn.Flatten(), lin, nn.ReLU(), nn.Linear(3, 1))
+    net = pf.from_torch(model, input_shape=(1, 4, 4))
+    (w, _), _ = net.exact_weights
+    assert w[0, 0] == F(float(lin.weight.detach()[0, 0])) / 4
+
+
+@pytest.mark.parametrize(
+    "model,shape,match",
+    [
+        (
+            nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Flatten(), nn.Linear(8, 1)),
+            None,
+            "input_shape",
+        ),
+        (
+            nn.Sequential(
+                nn.Conv1d(2, 3, 3, stride=2),
+                nn.ReLU(),
+                nn.AvgPool1d(2),
+                nn.Flatten(),
+                nn.Linear(3, 2),
+            ),
+            (2, 11),
+            "expects 3 features, gets 6",
+        ),
+        (
+            nn.Sequential(
+                nn.Conv2d(1, 2, 3, padding=1, padding_mode="reflect"),
+                nn.ReLU(),
+                nn.Flatten(),
+                nn.Linear(32, 1),
+            ),
+            (1, 4, 4),
+            "zero padding",
+        ),
+        (
+            nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.Linear(2, 1)),
+            (1, 4, 4),
+            "add nn.Flatten",
+        ),
+    ],
+)
+def test_convolution_errors(model, shape, match):
+    with pytest.raises(pf.InvalidInputError, match=match):
+        pf.from_torch(model, input_shape=shape)

@@ -20,8 +20,63 @@ def _exact(t: Any) -> np.ndarray:
     return out
 
 
-def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
-    """Import an ``nn.Sequential`` of ``Linear`` layers and piecewise-linear activations.
+def _dense(layer: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
+    """The matrix of a linear layer (no bias) on inputs of ``shape``, from unit vectors.
+
+    Each output of a convolution applied to a unit vector is one weight times 1, so
+    the float64 result is exact; pooling averages are restored to exact fractions.
+    """
+    import torch
+    from torch import nn
+
+    n = int(np.prod(shape))
+    eye = torch.eye(n, dtype=torch.float64).reshape(n, *shape)
+    with torch.no_grad():
+        if isinstance(layer, (nn.Conv1d, nn.Conv2d)):
+            conv = (
+                torch.nn.functional.conv1d
+                if isinstance(layer, nn.Conv1d)
+                else torch.nn.functional.conv2d
+            )
+            if layer.padding_mode != "zeros":
+                raise InvalidInputError(f"{type(layer).__name__}: only zero padding is supported")
+            out = conv(
+                eye,
+                layer.weight.detach().double(),
+                None,
+                layer.stride,
+                layer.padding,
+                layer.dilation,
+                layer.groups,
+            )
+        else:
+            out = layer(eye)
+    out_shape = tuple(out.shape[1:])
+    dense = out.reshape(n, -1).T.numpy()
+    if isinstance(layer, (nn.AvgPool1d, nn.AvgPool2d)):
+        size = layer.kernel_size
+        dims = 1 if isinstance(layer, nn.AvgPool1d) else 2
+        k = int(np.prod(size if isinstance(size, tuple) else (size,) * dims))
+        counts = np.rint(dense * k)
+        if not np.allclose(counts / k, dense):
+            raise InvalidInputError(f"{type(layer).__name__}: unsupported averaging weights")
+        exact = np.empty(dense.shape, dtype=object)
+        exact.ravel()[:] = [Fraction(int(c), k) for c in counts.ravel()]
+        return exact, out_shape
+    exact = np.empty(dense.shape, dtype=object)
+    exact.ravel()[:] = [Fraction(float(v)) for v in dense.ravel()]
+    return exact, out_shape
+
+
+def from_torch(
+    module: Any, *, input_shape: tuple[int, ...] | None = None, verify: int = 64, seed: int = 0
+) -> Network:
+    """Import an ``nn.Sequential`` of affine layers and piecewise-linear activations.
+
+    ``input_shape`` (without the batch dimension, e.g. ``(1, 8, 8)``) is needed
+    when the model starts with a convolution or pooling: those become dense
+    affine maps for that shape (exactly). Also supported: ``Conv1d``,
+    ``Conv2d`` (zero padding), ``AvgPool1d``, ``AvgPool2d``, ``BatchNorm2d``.
 
     The network is the module's inference function (eval semantics, whatever
     its ``training`` flag; the flag is left as it was). Supported: ``Linear``,
@@ -45,11 +100,40 @@ def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
     activations: list[Any] = []
     a_map: Any = None  # the affine map since the last activation (None: none yet)
     c_map: Any = None
-    n_in: int | None = None
+    n_in: int | None = int(np.prod(input_shape)) if input_shape is not None else None
+    shape: tuple[int, ...] | None = tuple(input_shape) if input_shape is not None else None
     for i, part in enumerate(parts):
-        if isinstance(part, (nn.Flatten, nn.Dropout, nn.Identity)):
+        if isinstance(part, (nn.Dropout, nn.Identity)):
+            continue
+        if isinstance(part, nn.Flatten):
+            shape = (int(np.prod(shape)),) if shape is not None else None
+            continue
+        if isinstance(part, (nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d)):
+            if shape is None:
+                raise InvalidInputError(
+                    f"module[{i}]: {type(part).__name__} needs input_shape=(channels, ...)"
+                )
+            w, shape = _dense(part, shape)
+            if isinstance(part, (nn.Conv1d, nn.Conv2d)) and part.bias is not None:
+                per = int(np.prod(shape[1:]))
+                b = np.repeat(_exact(part.bias), per)
+            else:
+                b = np.array([Fraction(0)] * w.shape[0], dtype=object)
+            a_map, c_map = (w, b) if a_map is None else (w.dot(a_map), w.dot(c_map) + b)
             continue
         if isinstance(part, nn.Linear):
+            if shape is not None and len(shape) > 1:
+                raise InvalidInputError(
+                    f"module[{i}]: Linear after a {len(shape)}-D tensor: add nn.Flatten"
+                )
+            have = (
+                shape[0] if shape is not None else (a_map.shape[0] if a_map is not None else None)
+            )
+            if have is not None and have != part.in_features:
+                raise InvalidInputError(
+                    f"module[{i}]: Linear expects {part.in_features} features, gets {have}"
+                )
+            shape = (part.out_features,)
             w = _exact(part.weight)
             b = (
                 _exact(part.bias)
@@ -59,7 +143,7 @@ def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
             if n_in is None:
                 n_in = w.shape[1]
             a_map, c_map = (w, b) if a_map is None else (w.dot(a_map), w.dot(c_map) + b)
-        elif isinstance(part, nn.BatchNorm1d):
+        elif isinstance(part, (nn.BatchNorm1d, nn.BatchNorm2d)):
             if part.running_mean is None or part.running_var is None:
                 raise InvalidInputError(
                     f"module[{i}]: BatchNorm1d needs running statistics (track_running_stats=True)"
@@ -70,6 +154,8 @@ def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
             gamma = _exact(part.weight) if part.weight is not None else ones
             beta = _exact(part.bias) if part.bias is not None else ones * 0
             mean = _exact(part.running_mean)
+            per = int(np.prod(shape[1:])) if shape is not None and len(shape) > 1 else 1
+            scale, gamma, beta, mean = (np.repeat(v, per) for v in (scale, gamma, beta, mean))
             factor = gamma * scale
             if a_map is None:
                 n = len(factor)
@@ -94,8 +180,9 @@ def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
             a_map = c_map = None
         else:
             raise InvalidInputError(
-                f"module[{i}]: unsupported module {type(part).__name__}; from_torch takes Linear, "
-                "ReLU, LeakyReLU, Hardtanh, BatchNorm1d (eval), Flatten, Dropout and Identity"
+                f"module[{i}]: unsupported module {type(part).__name__}; from_torch takes "
+                "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, ReLU, "
+                "LeakyReLU, Hardtanh, Flatten, Dropout and Identity", Flatten, Dropout and Identity"
             )
     if not layers or a_map is None:
         raise InvalidInputError(
@@ -107,12 +194,14 @@ def from_torch(module: Any, *, verify: int = 64, seed: int = 0) -> Network:
     if verify:
         rng = np.random.default_rng(seed)
         x = rng.normal(size=(verify, net.n_inputs))
+        x_shaped = x.reshape(verify, *input_shape) if input_shape is not None else x
         dtype = torch.float64 if _is_double(module) else torch.float32
         was_training = module.training
         module.eval()
         try:
             with torch.no_grad():
-                theirs = module(torch.tensor(x, dtype=dtype)).double().numpy().reshape(verify, -1)
+                out = module(torch.tensor(x_shaped, dtype=dtype))
+                theirs = out.double().numpy().reshape(verify, -1)
         finally:
             module.train(was_training)
         err = float(np.max(np.abs(net.forward(x) - theirs)))
