@@ -182,7 +182,7 @@ def from_torch(
             raise InvalidInputError(
                 f"module[{i}]: unsupported module {type(part).__name__}; from_torch takes "
                 "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, ReLU, "
-                "LeakyReLU, Hardtanh, Flatten, Dropout and Identity", Flatten, Dropout and Identity"
+                "LeakyReLU, Hardtanh, Flatten, Dropout and Identity"
             )
     if not layers or a_map is None:
         raise InvalidInputError(
