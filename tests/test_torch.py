@@ -158,3 +158,11 @@ def test_average_pooling_weights_are_exact_quarters():
 def test_convolution_errors(model, shape, match):
     with pytest.raises(pf.InvalidInputError, match=match):
         pf.from_torch(model, input_shape=shape)
+
+
+def test_batchnorm_without_running_statistics_is_refused():
+    model = nn.Sequential(
+        nn.Linear(2, 3), nn.BatchNorm1d(3, track_running_stats=False), nn.ReLU(), nn.Linear(3, 1)
+    )
+    with pytest.raises(pf.InvalidInputError, match="BatchNorm1d needs running statistics"):
+        pf.from_torch(model)

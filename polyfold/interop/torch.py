@@ -146,7 +146,8 @@ def from_torch(
         elif isinstance(part, (nn.BatchNorm1d, nn.BatchNorm2d)):
             if part.running_mean is None or part.running_var is None:
                 raise InvalidInputError(
-                    f"module[{i}]: BatchNorm1d needs running statistics (track_running_stats=True)"
+                    f"module[{i}]: {type(part).__name__} needs running statistics "
+                    "(track_running_stats=True)"
                 )
             var = part.running_var.detach().double().numpy() + part.eps
             scale = np.array([Fraction(float(v)) for v in 1.0 / np.sqrt(var)], dtype=object)
