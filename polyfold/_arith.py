@@ -57,6 +57,22 @@ def as_fmpq(value: Any, name: str) -> fmpq:
     return fmpq(f.numerator, f.denominator)
 
 
+def exact_identity(n: int) -> np.ndarray:
+    """The ``n × n`` identity as an object array of :class:`Fraction`."""
+    out = np.empty((n, n), dtype=object)
+    out.fill(Fraction(0))
+    for i in range(n):
+        out[i, i] = Fraction(1)
+    return out
+
+
+def exact_zeros(n: int) -> np.ndarray:
+    """A length-``n`` vector of ``Fraction(0)``."""
+    out = np.empty(n, dtype=object)
+    out.fill(Fraction(0))
+    return out
+
+
 def to_fraction(q: Any) -> Fraction:
     """``fmpq`` (or int/Fraction) to :class:`Fraction`; floats are converted exactly."""
     if isinstance(q, fmpq):

@@ -16,6 +16,7 @@ from typing import Any, Union
 
 import numpy as np
 
+from ._arith import exact_identity
 from .errors import InvalidInputError
 from .network import Network, _exact_matrix
 
@@ -121,7 +122,7 @@ class Box(Polytope):
         if any(a >= b for a, b in zip(lo_q, hi_q)):
             raise InvalidInputError("lo, hi: expected lo < hi in every coordinate")
         d = lo_q.size
-        eye = np.array([[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object)
+        eye = exact_identity(d)
         super().__init__(np.vstack([eye, -eye]), np.r_[hi_q, -lo_q], check=False)
         object.__setattr__(self, "lo", lo_q)
         object.__setattr__(self, "hi", hi_q)

@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
-from ._arith import ExactBackend, as_fraction
+from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros
 from .activations import Activation, get_activation
 from .errors import InvalidInputError
 
@@ -358,10 +358,7 @@ class Network:
         if len(active) != self.depth:
             raise InvalidInputError(f"active: expected one entry per hidden layer ({self.depth})")
         d = self.n_inputs
-        big_m = np.array(
-            [[Fraction(int(i == j)) for j in range(d)] for i in range(d)], dtype=object
-        )
-        small_m = np.array([Fraction(0)] * d, dtype=object)
+        big_m, small_m = exact_identity(d), exact_zeros(d)
         maps = []
         for layer, (w, b) in enumerate(zip(self._w, self._b)):
             big_m, small_m = w.dot(big_m), w.dot(small_m) + b

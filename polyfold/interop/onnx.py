@@ -18,6 +18,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arith import exact_identity, exact_zeros
 from ..errors import InvalidInputError
 from ..network import Network
 
@@ -98,10 +99,7 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
     layers: list[tuple[np.ndarray, np.ndarray]] = []
     activations: list[Any] = []
     width = n_in
-    a_map = np.array(
-        [[Fraction(int(i == j)) for j in range(width)] for i in range(width)], dtype=object
-    )
-    c_map = np.array([Fraction(0)] * width, dtype=object)
+    a_map, c_map = exact_identity(width), exact_zeros(width)
     current = inputs[0].name
     for node in graph.node:
         if node.op_type == "Constant":
@@ -172,10 +170,7 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
                 ("leaky_relu", Fraction(float(slope))) if op == "LeakyRelu" else "relu"
             )
             width = len(c_map)
-            a_map = np.array(
-                [[Fraction(int(i == j)) for j in range(width)] for i in range(width)], dtype=object
-            )
-            c_map = np.array([Fraction(0)] * width, dtype=object)
+            a_map, c_map = exact_identity(width), exact_zeros(width)
         current = node.output[0]
     if current != graph.output[0].name:
         raise InvalidInputError("model: the node chain does not end at the graph output")

@@ -7,6 +7,7 @@ from typing import Any
 
 import numpy as np
 
+from .._arith import exact_identity, exact_zeros
 from ..errors import InvalidInputError
 from ..network import Network
 
@@ -161,10 +162,7 @@ def from_torch(
             if a_map is None:
                 n = len(factor)
                 n_in = n if n_in is None else n_in
-                a_map = np.array(
-                    [[Fraction(int(r == c)) for c in range(n)] for r in range(n)], dtype=object
-                )
-                c_map = np.array([Fraction(0)] * n, dtype=object)
+                a_map, c_map = exact_identity(n), exact_zeros(n)
             a_map, c_map = factor[:, None] * a_map, factor * (c_map - mean) + beta
         elif isinstance(part, (nn.ReLU, nn.LeakyReLU, nn.Hardtanh)):
             if isinstance(part, nn.Hardtanh) and (part.min_val, part.max_val) != (-1.0, 1.0):
