@@ -86,20 +86,12 @@ class FloatBackend:
     exact = False
 
     @staticmethod
-    def array(values: np.ndarray) -> np.ndarray:
-        return np.asarray(values, dtype=np.float64)
-
-    @staticmethod
     def matmul_affine(a: np.ndarray, wt: Any, b: np.ndarray) -> np.ndarray:
         return a @ wt + b
 
     @staticmethod
     def scalar(value: Fraction) -> float:
         return float(value)
-
-    @staticmethod
-    def zeros(shape: tuple[int, ...]) -> np.ndarray:
-        return np.zeros(shape)
 
 
 class ExactBackend:
@@ -127,9 +119,3 @@ class ExactBackend:
     @staticmethod
     def scalar(value: Fraction) -> fmpq:
         return fmpq(value.numerator, value.denominator)
-
-    @staticmethod
-    def zeros(shape: tuple[int, ...]) -> np.ndarray:
-        out = np.empty(shape, dtype=object)
-        out.fill(fmpq(0))
-        return out

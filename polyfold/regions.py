@@ -27,6 +27,7 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
+from ._arith import to_fraction
 from ._progress import progress_bar
 from .domains import Polytope, Slice, as_domain
 from .errors import InvalidInputError, check_flag
@@ -333,7 +334,7 @@ def _neighbour(
 
 
 def _out_scalar(v: Any, exact: bool) -> Any:
-    return Fraction(int(v.p), int(v.q)) if exact else float(v)
+    return to_fraction(v) if exact else float(v)
 
 
 def _out_point(p: Any, exact: bool) -> np.ndarray:

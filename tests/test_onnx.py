@@ -42,13 +42,19 @@ def test_acasxu_walks_and_slices():
     assert len(large) > 1000
 
 
+def _as_onnx_array(v):
+    """Integer arrays (shapes) stay int64; everything else becomes float32, as exporters write."""
+    arr = np.asarray(v)
+    return arr.astype(np.int64) if arr.dtype.kind in "iu" else arr.astype(np.float32)
+
+
 def _model(nodes, inits, shape_in, n_out, path):
     graph = helper.make_graph(
         nodes,
         "g",
         [helper.make_tensor_value_info("x", TensorProto.FLOAT, shape_in)],
         [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, n_out])],
-        [numpy_helper.from_array(np.asarray(v, dtype=np.float32), k) for k, v in inits.items()],
+        [numpy_helper.from_array(_as_onnx_array(v), k) for k, v in inits.items()],
     )
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
     model.ir_version = 8
@@ -73,7 +79,6 @@ def test_every_supported_operator(tmp_path):
         "b2": np.array([0.25, -0.5]),
         "W3": np.array([[1.0], [-1.0]]),
     }
-    inits["shape"] = inits["shape"].astype(np.int64)
     nodes = [
         helper.make_node("Reshape", ["x", "shape"], ["r"]),
         helper.make_node("Sub", ["c", "r"], ["s"]),
@@ -89,21 +94,7 @@ def test_every_supported_operator(tmp_path):
         helper.make_node("Flatten", ["h"], ["f"], axis=1),
         helper.make_node("MatMul", ["f", "W3"], ["y"]),
     ]
-    inits_np = {k: (v.astype(np.int64) if k == "shape" else v) for k, v in inits.items()}
-    path = tmp_path / "all.onnx"
-    graph = helper.make_graph(
-        nodes,
-        "g",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2, 1])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1])],
-        [
-            numpy_helper.from_array(v if k == "shape" else v.astype(np.float32), k)
-            for k, v in inits_np.items()
-        ],
-    )
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 13)])
-    model.ir_version = 8
-    onnx.save(model, path)
+    path = _model(nodes, inits, [1, 2, 1], 1, tmp_path / "all.onnx")
     net = pf.from_onnx(path)
     assert net.provenance["verified"], net.provenance
     assert [a.name for a in net.activations] == ["leaky_relu", "relu"]

@@ -143,11 +143,7 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
             w = b_mat if attrs.get("transB", 0) else b_mat.T
             alpha = Fraction(float(attrs.get("alpha", 1.0)))
             beta = Fraction(float(attrs.get("beta", 1.0)))
-            bias = (
-                _fractions(const[1]).ravel()
-                if len(const) > 1
-                else np.zeros(w.shape[0], dtype=object)
-            )
+            bias = _fractions(const[1]).ravel() if len(const) > 1 else exact_zeros(w.shape[0])
             bias = np.broadcast_to(bias, (w.shape[0],))
             a_map, c_map = alpha * _compose(w, a_map), alpha * w.dot(c_map) + beta * bias
         elif op == "BatchNormalization":
