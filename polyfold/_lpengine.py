@@ -26,6 +26,7 @@ import numpy as np
 from .domains import Polytope
 from .lp import _solve_float, interior_point
 from .network import Network
+from .planar import _bit_positions
 
 
 @dataclass
@@ -95,6 +96,9 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
         raise AssertionError("domain without interior")
     pool = _initial_pool(poly, a0, b0, start, exact)
     n_split = net.depth + (1 if net.include_output else 0)
+    keep, position = _bit_positions(
+        [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
+    )
 
     def descend(cell: _Cell, layer: int, unit0: int) -> Iterator[_Cell]:
         # depth first, so that a caller who stops early holds only finished regions
@@ -103,7 +107,11 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
             return
         pieces = [cell]
         sides = None if exact else _box_sides(cell)
+        linear = net.linear_units[layer] if layer < net.depth else None
         for j in range(cell.M.shape[0]):
+            if linear is not None and linear[j]:  # a linear unit: no split, on its one piece
+                pieces = [_with_bit(piece, True) for piece in pieces]
+                continue
             if sides is not None and sides[j] != 0:  # the unit misses the cell's bounding box
                 bit = bool(sides[j] > 0)
                 pieces = [_with_bit(piece, bit) for piece in pieces]
@@ -122,12 +130,15 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
         if budget.exhausted(graph.number_of_nodes()):
             graph.graph["complete"] = False
             break
-        key = "".join("1" if bit else "0" for bit in cell.bits)
+        bits = np.array(cell.bits, dtype=bool)
+        if keep is not None:
+            bits = bits[keep]
+        key = "".join("1" if bit else "0" for bit in bits)
         witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
-        graph.add_node(key, pattern=np.array(cell.bits, dtype=bool), witness=witness)
+        graph.add_node(key, pattern=bits, witness=witness)
         cells[key] = cell
         budget.progress.update(1)
-    _add_facets(graph, cells, exact)
+    _add_facets(graph, cells, position, exact)
     return graph
 
 
@@ -227,16 +238,20 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
     )
 
 
-def _add_facets(graph: nx.Graph, cells: dict[str, _Cell], exact: bool) -> None:
+def _add_facets(
+    graph: nx.Graph, cells: dict[str, _Cell], position: np.ndarray, exact: bool
+) -> None:
     """Join ``π`` and ``π ⊕ {k}`` when they share a (d−1)-dimensional facet.
 
     A facet of a final cell lies on one of the rows its splits added; the cell's
-    own rows (in its own arithmetic) give the facet LP.
+    own rows (in its own arithmetic) give the facet LP. ``position`` maps a
+    unit to its bit in the pattern.
     """
     for key, cell in cells.items():
-        for r, unit in enumerate(cell.units):
-            if unit < 0:
+        for r, full_unit in enumerate(cell.units):
+            if full_unit < 0:
                 continue
+            unit = int(position[full_unit])
             other = key[:unit] + ("1" if key[unit] == "0" else "0") + key[unit + 1 :]
             if other not in cells or other < key:
                 continue

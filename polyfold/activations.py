@@ -1,9 +1,11 @@
-"""Piecewise-linear activations, described by their kinks and their threshold crossings.
+"""Activations: piecewise-linear ones described by their kinks and threshold crossings.
 
 The walk needs two things from an activation ``σ``: where it kinks (so that
 ``σ(z(t))`` is linear between consecutive knots) and where ``σ(z) = τ`` is
 crossed (so that the bit ``σ(z) > τ`` is constant between knots). Both are
 finite sets of pre-activation values, returned by :meth:`Activation.critical`.
+Smooth activations (tanh, sigmoid, GELU, SiLU) have no such finite description;
+they evaluate in float64 and :mod:`polyfold.smooth` encloses their crossings.
 """
 
 from __future__ import annotations
@@ -23,14 +25,20 @@ __all__ = ["ACTIVATIONS", "Activation", "get_activation"]
 
 @dataclass(frozen=True)
 class Activation:
-    """A continuous piecewise-linear activation.
+    """An activation: continuous piecewise-linear, or smooth.
 
     ``name`` is one of ``"relu"``, ``"leaky_relu"``, ``"hardtanh"``, ``"abs"``,
-    ``"identity"``; ``slope`` is leaky ReLU's negative slope.
+    ``"identity"`` or a smooth ``"tanh"``, ``"sigmoid"``, ``"gelu"``,
+    ``"silu"``; ``slope`` is leaky ReLU's negative slope.
     """
 
     name: str
     slope: Fraction = Fraction(0)
+
+    @property
+    def smooth(self) -> bool:
+        """A smooth activation (tanh, sigmoid, GELU, SiLU): float evaluation only."""
+        return self.name in SMOOTH
 
     @property
     def kinks(self) -> tuple[Fraction, ...]:
@@ -66,6 +74,13 @@ class Activation:
         name = self.name
         if name == "identity":
             return z
+        if name in SMOOTH:
+            if z.dtype == object:
+                raise InvalidInputError(
+                    f"net: {name} has irrational values; evaluate it with exact=False "
+                    "(polyfold.smooth encloses its threshold crossings rigorously)"
+                )
+            return smooth_value(name, z)
         zero = z * 0
         if name == "relu":
             return np.where(z > 0, z, zero)
@@ -82,7 +97,21 @@ class Activation:
         raise AssertionError(name)
 
 
-ACTIVATIONS = ("relu", "leaky_relu", "hardtanh", "abs", "identity")
+SMOOTH = ("tanh", "sigmoid", "gelu", "silu")
+ACTIVATIONS = ("relu", "leaky_relu", "hardtanh", "abs", "identity", *SMOOTH)
+
+
+def smooth_value(name: str, z: np.ndarray) -> np.ndarray:
+    """A smooth activation in float64."""
+    from scipy.special import erf, expit
+
+    if name == "tanh":
+        return np.tanh(z)
+    if name == "sigmoid":
+        return expit(z)
+    if name == "gelu":
+        return 0.5 * z * (1.0 + erf(z / np.sqrt(2.0)))
+    return z * expit(z)  # silu
 
 
 def get_activation(spec: Any, name: str = "activation") -> Activation:

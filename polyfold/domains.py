@@ -211,13 +211,7 @@ class Slice:
         layers = net.exact_weights
         w1, b1 = layers[0]
         layers[0] = (w1.dot(self.basis), b1 + w1.dot(self.origin))
-        return Network(
-            layers,
-            threshold=net.threshold,
-            activation=list(net.activations),
-            pattern_layers=net.pattern_layers,
-            include_output=net.include_output,
-        )
+        return Network(layers, **net.options)
 
 
 Domain = Union[Polytope, Slice]  # noqa: UP007 - a runtime alias on Python 3.10

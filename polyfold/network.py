@@ -107,6 +107,12 @@ class Network:
         Indices of the hidden layers whose bits form the pattern (default: all).
     include_output
         Append one bit per output unit (``output > τ``), as the CantorNet code does.
+    linear_units
+        Per hidden layer, the indices of *linear* units: they pass their
+        pre-activation on unchanged, never kink and carry no bit. Skip
+        connections and max-pooling become chains this way (the importers
+        build them); ``None`` (default) means every unit has the layer's
+        activation.
 
     Examples
     --------
@@ -125,6 +131,7 @@ class Network:
         activation: Any = "relu",
         pattern_layers: Sequence[int] | None = None,
         include_output: bool = False,
+        linear_units: Sequence[Any] | None = None,
     ) -> None:
         if isinstance(layers, (str, bytes)) or not isinstance(layers, Sequence):
             raise InvalidInputError("layers: expected a list of (W, b) pairs")
@@ -184,10 +191,16 @@ class Network:
                 )
             self.pattern_layers = tuple(sorted(sel))
         self.include_output = bool(include_output)
+        self.linear_units: tuple[np.ndarray, ...] = _linear_masks(
+            linear_units, [int(w.shape[0]) for w in exact_w[:-1]]
+        )
         # where an importer got the network from, and how it checked it (None if built here)
         self.provenance: dict[str, Any] | None = None
-        if not self.pattern_layers and not self.include_output:
-            raise InvalidInputError("pattern_layers: the pattern would have no bits")
+        if self.n_bits == 0:
+            raise InvalidInputError(
+                "pattern_layers, linear_units: the pattern would have no bits "
+                "(no unit with an activation in it)"
+            )
 
     # -- construction -------------------------------------------------------------
     @classmethod
@@ -197,14 +210,24 @@ class Network:
 
     def with_options(self, **options: Any) -> Network:
         """The same weights with other ``threshold``/``activation``/pattern options."""
-        current: dict[str, Any] = {
+        current = self.options
+        current.update(options)
+        return Network(list(zip(self._w, self._b)), **current)
+
+    @property
+    def options(self) -> dict[str, Any]:
+        """The keyword arguments that rebuild this network from its weights."""
+        return {
             "threshold": self.threshold,
             "activation": list(self.activations),
             "pattern_layers": self.pattern_layers,
             "include_output": self.include_output,
+            "linear_units": [np.flatnonzero(m).tolist() for m in self.linear_units],
         }
-        current.update(options)
-        return Network(list(zip(self._w, self._b)), **current)
+
+    @property
+    def has_linear_units(self) -> bool:
+        return any(m.any() for m in self.linear_units)
 
     # -- sizes --------------------------------------------------------------------
     @property
@@ -233,10 +256,28 @@ class Network:
     def pattern_columns(self) -> np.ndarray:
         """Indices of the pattern's bits among ``[hidden bits…, output bits…]``."""
         offsets = np.cumsum((0, *self.hidden_sizes))
-        cols = [np.arange(offsets[i], offsets[i + 1]) for i in self.pattern_layers]
+        lin = self.linear_units
+        cols = [np.arange(offsets[i], offsets[i + 1])[~lin[i]] for i in self.pattern_layers]
         if self.include_output:
             cols.append(np.arange(self.n_hidden, self.n_hidden + self.n_outputs))
         return np.concatenate(cols).astype(np.intp)
+
+    def expand_pattern(self, pattern: np.ndarray) -> list[np.ndarray]:
+        """Per hidden layer, every unit's bit for a pattern of all hidden layers.
+
+        Linear units count as on (their identity piece). Needs
+        ``pattern_layers`` to be every hidden layer.
+        """
+        if self.pattern_layers != tuple(range(self.depth)):
+            raise InvalidInputError("net: expanding a pattern needs every hidden layer in it")
+        out, pos = [], 0
+        for mask in self.linear_units:
+            full = np.ones(mask.size, dtype=bool)
+            n = int((~mask).sum())
+            full[~mask] = np.asarray(pattern[pos : pos + n], dtype=bool)
+            out.append(full)
+            pos += n
+        return out
 
     @property
     def n_bits(self) -> int:
@@ -308,6 +349,9 @@ class Network:
             zs.append(z)
             if i < self.depth:
                 h = self.activations[i](z)
+                lin = self.linear_units[i]
+                if lin.any():
+                    h[:, lin] = z[:, lin]
                 hs.append(h)
         return zs, np.concatenate([*hs, zs[-1]], axis=1), single
 
@@ -349,7 +393,8 @@ class Network:
 
         ``active[l]`` says which units of hidden layer ``l`` are on their
         identity piece (``z > 0``); the others contribute ``slope · z`` (0 for
-        ReLU). Only ReLU and leaky ReLU have two pieces to choose from.
+        ReLU). Only ReLU and leaky ReLU have two pieces to choose from; linear
+        units are always on their one piece.
 
         >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
         >>> [str(v) for v in net.local_maps([[True, False]])[-1][0].ravel()]
@@ -375,6 +420,7 @@ class Network:
                     raise InvalidInputError(
                         f"active[{layer}]: expected {w.shape[0]} entries, got shape {on.shape}"
                     )
+                on = on | self.linear_units[layer]
                 gain = np.array([Fraction(1) if a else act.slope for a in on], dtype=object)
                 big_m, small_m = gain[:, None] * big_m, gain * small_m
         return maps
@@ -398,6 +444,9 @@ class Network:
         arrays["activation_slope"] = np.array([str(a.slope) for a in self.activations])
         arrays["pattern_layers"] = np.array(self.pattern_layers, dtype=np.int64)
         arrays["include_output"] = np.array(self.include_output)
+        for i, mask in enumerate(self.linear_units):
+            if mask.any():
+                arrays[f"linear{i}"] = np.flatnonzero(mask).astype(np.int64)
         np.savez(path, **arrays)  # type: ignore[arg-type]
 
     @classmethod
@@ -427,6 +476,10 @@ class Network:
                 activation=acts,
                 pattern_layers=[int(i) for i in data["pattern_layers"]],
                 include_output=bool(data["include_output"]),
+                linear_units=[
+                    data[f"linear{i}"].tolist() if f"linear{i}" in data else []
+                    for i in range(len(layers) - 1)
+                ],
             )
 
     def __getstate__(self) -> dict[str, Any]:
@@ -446,7 +499,35 @@ class Network:
     def __repr__(self) -> str:
         sizes = "-".join(str(s) for s in (self.n_inputs, *self.hidden_sizes, self.n_outputs))
         acts = sorted({a.name for a in self.activations})
-        return f"Network({sizes}, activation={'/'.join(acts)}, threshold={self.threshold})"
+        lin = sum(int(m.sum()) for m in self.linear_units)
+        extra = f", linear units={lin}" if lin else ""
+        return f"Network({sizes}, activation={'/'.join(acts)}, threshold={self.threshold}{extra})"
+
+
+def _linear_masks(spec: Sequence[Any] | None, sizes: list[int]) -> tuple[np.ndarray, ...]:
+    """Validate ``linear_units`` into one boolean mask per hidden layer."""
+    if spec is None:
+        return tuple(np.zeros(n, dtype=bool) for n in sizes)
+    if isinstance(spec, (str, bytes)) or len(spec) != len(sizes):
+        raise InvalidInputError(
+            f"linear_units: expected one list of unit indices per hidden layer ({len(sizes)})"
+        )
+    masks = []
+    for i, (units, n) in enumerate(zip(spec, sizes)):
+        mask = np.zeros(n, dtype=bool)
+        try:
+            idx = np.asarray(list(units), dtype=np.int64)
+        except (TypeError, ValueError) as exc:
+            raise InvalidInputError(
+                f"linear_units[{i}]: expected unit indices, got {units!r}"
+            ) from exc
+        if idx.size and (idx.min() < 0 or idx.max() >= n):
+            raise InvalidInputError(
+                f"linear_units[{i}]: expected indices in 0..{n - 1}, got {idx.tolist()}"
+            )
+        mask[idx] = True
+        masks.append(mask)
+    return tuple(masks)
 
 
 def _to_fraction_array(arr: np.ndarray) -> np.ndarray:

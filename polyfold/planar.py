@@ -144,13 +144,19 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
         low = conv(act.slope) if act.name == "leaky_relu" else conv(Fraction(0))
         gains.append((conv(Fraction(1)), low))
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
+    linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
+    keep, position = _bit_positions(linear[:n_split])
 
     def descend(cell: Cell, layer: int) -> Iterator[Cell]:
         # depth first, so that a caller who stops early holds only finished regions
         if layer == n_split:
-            yield cell
+            if keep is None:
+                yield cell
+            else:  # linear units carry no bit: drop them, renumber the edge labels
+                labels = [frozenset(int(position[u]) for u in lab) for lab in cell.labels]
+                yield Cell(cell.vertices, labels, [b for b, k in zip(cell.bits, keep) if k])
             return
-        for piece, bits in _split_by_layer(cell, int(offsets[layer]), dtype):
+        for piece, bits in _split_by_layer(cell, int(offsets[layer]), dtype, linear[layer]):
             out = Cell(piece.vertices, piece.labels, cell.bits + list(bits))
             if layer < net.depth:
                 gain = np.where(bits, gains[layer][0], gains[layer][1]).astype(dtype)
@@ -162,22 +168,31 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
     yield from descend(Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1]), 0)
 
 
-def _split_by_layer(cell: Cell, offset: int, dtype: Any) -> list[tuple[Cell, Any]]:
+def _bit_positions(linear: list[np.ndarray]) -> tuple[np.ndarray | None, np.ndarray]:
+    """Which units carry a bit, and each unit's position in the pattern (None: all do)."""
+    mask = ~np.concatenate(linear)
+    return (None if mask.all() else mask), np.cumsum(mask) - 1
+
+
+def _split_by_layer(
+    cell: Cell, offset: int, dtype: Any, linear: np.ndarray
+) -> list[tuple[Cell, Any]]:
     """Split a cell by every unit of one layer; each piece with the layer's bits.
 
     One matrix product gives every unit's value at every vertex; only units
     whose line passes through the cell's interior are clipped against, one by
-    one, since the pieces lie inside the cell.
+    one, since the pieces lie inside the cell. Linear units never split and
+    count as on.
     """
     big_m, small_m = cell.M, cell.m
     pts = np.array(cell.vertices, dtype=dtype)
     values = pts.dot(big_m.T) + small_m  # (vertices, units)
     positive = np.asarray(values > 0, dtype=bool)
     negative = np.asarray(values < 0, dtype=bool)
-    bits = positive.any(axis=0)
-    cutting = np.flatnonzero(bits & negative.any(axis=0))
+    bits = positive.any(axis=0) | linear
+    cutting = np.flatnonzero(bits & negative.any(axis=0) & ~linear)
     zero = ~positive & ~negative
-    on_edge = zero & np.roll(zero, -1, axis=0)  # edge i has both ends on the unit's line
+    on_edge = zero & np.roll(zero, -1, axis=0) & ~linear  # edge i lies on the unit's line
     labels = list(cell.labels)
     if on_edge.any():
         constant = np.array([all(v == 0 for v in row) for row in big_m])

@@ -81,13 +81,12 @@ def tessellation(
         polys.append([[float(x), float(y)] for x, y in data["vertices"]])
         colours.append(colormap((i * 7) % colormap.N))
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="none", alpha=0.55))
-    offsets = np.cumsum((0, *net.hidden_sizes, net.n_outputs)) if net is not None else None
     for (_, data), poly in zip(graph.nodes(data=True), polys):
         for i, units in enumerate(data.get("edge_units", [()] * len(poly))):
             p, q = poly[i], poly[(i + 1) % len(poly)]
             colour, width = "k", 0.4
-            if units and offsets is not None:
-                colour = f"C{int(np.searchsorted(offsets, units[0], side='right') - 1)}"
+            if units and net is not None:
+                colour = f"C{net.neuron(units[0])[0]}"  # coloured by layer
                 width = 0.8
             ax.plot([p[0], q[0]], [p[1], q[1]], color=colour, linewidth=width)
     all_xy = np.concatenate([np.array(p) for p in polys])

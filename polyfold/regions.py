@@ -109,13 +109,16 @@ def region(net: Network, pattern: Any, domain: Any = None) -> Region:
     _check_polyhedral(work)
     pi = _as_pattern(work, pattern)
     d = work.n_inputs
-    widths = [*work.hidden_sizes, work.n_outputs]
-    bounds = np.cumsum([0, *widths])
-    maps = work.local_maps([pi[bounds[i] : bounds[i + 1]] for i in range(work.depth)])
+    full = work.expand_pattern(pi)
+    maps = work.local_maps(full)
+    if work.include_output:
+        full.append(pi[work.n_bits - work.n_outputs :])
+    has_bit = [~m for m in work.linear_units] + [np.ones(work.n_outputs, dtype=bool)]
     rows_a, rows_b, strict = [], [], []
-    n_rows = work.depth + (1 if work.include_output else 0)
-    for layer, (big_m, small_m) in enumerate(maps[:n_rows]):
-        for j, bit in enumerate(pi[bounds[layer] : bounds[layer + 1]]):
+    for layer, bits in enumerate(full):
+        big_m, small_m = maps[layer]
+        for j in np.flatnonzero(has_bit[layer]):
+            bit = bits[j]
             sign = -1 if bit else 1  # bit 1: z > 0 <=> -z < 0; bit 0: z <= 0
             rows_a.append(sign * big_m[j])
             rows_b.append(-sign * small_m[j])

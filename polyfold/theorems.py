@@ -360,7 +360,15 @@ def _without_unit(net: Network, layer: int, unit: int) -> Network | None:
     layers[layer] = (np.delete(w, unit, axis=0), np.delete(b, unit))
     nw, nb = layers[layer + 1]
     layers[layer + 1] = (np.delete(nw, unit, axis=1), nb)
-    return net.__class__(layers, threshold=net.threshold, activation=list(net.activations))
+    options = net.options
+    options["linear_units"] = [
+        np.flatnonzero(np.delete(m, unit) if i == layer else m).tolist()
+        for i, m in enumerate(net.linear_units)
+    ]
+    try:
+        return net.__class__(layers, **options)
+    except InvalidInputError:  # the last unit with a bit
+        return None
 
 
 def _failing(verdict: Verdict) -> dict[str, Any] | None:

@@ -88,7 +88,7 @@ def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-
     >>> path.r1, path.r2, path.chi
     (2, 3, Fraction(1, 3))
     """
-    _check_options(exact, tol)
+    _check_options(net, exact, tol)
     p1 = as_points(x1, "x1", net.n_inputs, exact)
     p2 = as_points(x2, "x2", net.n_inputs, exact)
     if p1.ndim != 1 or p2.ndim != 1:
@@ -118,7 +118,7 @@ def walk_many(
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
     [2, 1, 1]
     """
-    _check_options(exact, tol)
+    _check_options(net, exact, tol)
     p1 = as_points(x1, "x1", net.n_inputs, exact)
     p2 = as_points(x2, "x2", net.n_inputs, exact)
     if p1.ndim != 2 or p1.shape != p2.shape:
@@ -165,7 +165,7 @@ def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float =
     >>> path.patterns.astype(int).tolist(), [str(t) for t in path.breakpoints]
     ([[0, 1], [1, 0], [0, 1]], ['0', '1/2', '3/2', '2'])
     """
-    _check_options(exact, tol)
+    _check_options(net, exact, tol)
     pts = as_points(points, "points", net.n_inputs, exact)
     if pts.ndim != 2 or pts.shape[0] < 2:
         raise InvalidInputError(
@@ -178,7 +178,15 @@ def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float =
 # -- the algorithm ----------------------------------------------------------------
 
 
-def _check_options(exact: Any, tol: Any) -> None:
+def _check_options(net: Any, exact: Any, tol: Any) -> None:
+    if not isinstance(net, Network):
+        raise InvalidInputError(f"net: expected a polyfold Network, got {type(net).__name__}")
+    smooth = sorted({a.name for a in net.activations if a.smooth})
+    if smooth:
+        raise InvalidInputError(
+            f"net: has {'/'.join(smooth)} units; walks are exact for piecewise-linear "
+            "activations only; use polyfold.smooth_walk for certified crossing enclosures"
+        )
     check_flag(exact, "exact")
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
         raise InvalidInputError(f"tol: expected a number in [0, 1), got {tol!r}")
@@ -212,13 +220,17 @@ def _walk_batch(
         z = backend.matmul_affine(h, wt, b)
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
-        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact)
+        linear = net.linear_units[i] if i < net.depth else None
+        kinked = np.flatnonzero(~linear) if linear is not None and linear.any() else None
+        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact, kinked)
         is_old = parent < 0
         src = np.where(is_old, -parent - 1, parent)
         merged = np.where(is_old, merged[src], coincide)
         rows = [r[src] for r in rows]
         old = [o[src] & is_old for o in old]
         h, bits = _apply(act, z, tau, exact)
+        if kinked is not None:
+            h[:, linear] = z[:, linear]  # linear units pass z on (and their bits are unused)
         # No unit's σ(z) − τ changes sign strictly inside an interval any more, so the
         # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
         code = np.zeros(z.shape, dtype=np.uint8)
@@ -254,9 +266,16 @@ def _apply(act: Activation, z: np.ndarray, tau: Any, exact: bool) -> tuple[np.nd
 
 
 def _refine(
-    seg: np.ndarray, t: np.ndarray, z: np.ndarray, critical: list[Any], exact: bool
+    seg: np.ndarray,
+    t: np.ndarray,
+    z: np.ndarray,
+    critical: list[Any],
+    exact: bool,
+    units: np.ndarray | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Insert a knot wherever some ``z_j`` strictly crosses a critical value.
+
+    Only the columns ``units`` are looked at (all when None; linear units never kink).
 
     Returns the refined ``seg``, ``t``, ``z``, ``parent`` and ``coincide``.
     ``parent`` is ``-(old index) - 1`` for a knot that existed and, for a new
@@ -270,13 +289,14 @@ def _refine(
     cross_k: list[np.ndarray] = []
     cross_j: list[np.ndarray] = []
     cross_c: list[Any] = []
+    zc = z if units is None else z[:, units]
     for c in critical:
-        above, below = np.asarray(z > c, dtype=bool), np.asarray(z < c, dtype=bool)
+        above, below = np.asarray(zc > c, dtype=bool), np.asarray(zc < c, dtype=bool)
         mask = (above[:-1] & below[1:]) | (below[:-1] & above[1:])
         mask[ends] = False
         k, j = np.nonzero(mask)
         cross_k.append(k)
-        cross_j.append(j)
+        cross_j.append(j if units is None else units[j])
         cross_c.extend([c] * len(k))
     k_all = np.concatenate(cross_k)
     if k_all.size == 0:

@@ -95,7 +95,7 @@ def test_load_rejects_other_files(tmp_path):
         ([([[1.0]], [0.0, 1.0]), ([[1.0]], [0.0])], {}, r"b: expected shape \(1,\)"),
         ([([1.0], [0.0]), ([[1.0]], [0.0])], {}, "2-D"),
         ([([["x"]], [0]), ([[1]], [0])], {}, "cannot read 'x'"),
-        ([([[1]], [0]), ([[1]], [0])], {"activation": "tanh"}, "activation: expected one of"),
+        ([([[1]], [0]), ([[1]], [0])], {"activation": "softplus"}, "activation: expected one of"),
         ([([[1]], [0]), ([[1]], [0])], {"pattern_layers": [3]}, "pattern_layers"),
         ([([[1]], [0]), ([[1]], [0])], {"threshold": "abc"}, "threshold"),
         ([([[1]], [0]), ([[1]], [0])], {"activation": ["relu", "relu"]}, "one entry per hidden"),
@@ -110,3 +110,25 @@ def test_bad_networks(layers, options, match):
 def test_errors_share_one_root_and_are_value_errors():
     assert issubclass(pf.InvalidInputError, pf.PolyfoldError)
     assert issubclass(pf.InvalidInputError, ValueError)
+
+
+def test_linear_units_pass_values_on_without_bits(tmp_path):
+    # unit 1 of the hidden layer is linear: y = relu(x0) + (x0 - x1)
+    net = pf.Network.from_layers([([[1, 0], [1, -1]], [0, 0]), ([[1, 1]], [0])], linear_units=[[1]])
+    assert net.n_bits == 1 and net.hidden_sizes == (2,)
+    assert net.forward([F(-2), F(1)], exact=True)[0] == -3
+    assert net.pattern([[1.0, 5.0], [-1.0, -5.0]]).tolist() == [[True], [False]]
+    path = pf.walk(net, [-1, 0], [1, 0])
+    assert list(path.breakpoints) == [0, F(1, 2), 1]  # the linear unit never kinks
+    net.save(tmp_path / "lin.npz")
+    back = pf.Network.load(tmp_path / "lin.npz")
+    assert back.linear_units[0].tolist() == [False, True]
+    assert net.with_options(threshold=1).linear_units[0].tolist() == [False, True]
+    reg = pf.region(net, [1])
+    assert reg.A.shape == (1, 2)  # one row: the linear unit bounds nothing
+    with pytest.raises(pf.InvalidInputError, match="linear_units"):
+        pf.Network.from_layers([([[1]], [0]), ([[1]], [0])], linear_units=[[0]])
+    with pytest.raises(pf.InvalidInputError, match=r"linear_units\[0\]"):
+        pf.Network.from_layers([([[1]], [0]), ([[1]], [0])], linear_units=[[3]])
+    with pytest.raises(pf.InvalidInputError, match="one list"):
+        pf.Network.from_layers([([[1]], [0]), ([[1]], [0])], linear_units=[[0], [0]])

@@ -107,29 +107,85 @@ def test_every_supported_operator(tmp_path):
     )
 
 
-def test_unsupported_and_malformed_models(tmp_path):
-    sig = _model(
-        [helper.make_node("MatMul", ["x", "W"], ["m"]), helper.make_node("Sigmoid", ["m"], ["y"])],
-        {"W": np.ones((2, 1))},
-        [1, 2],
-        1,
-        tmp_path / "sig.onnx",
-    )
-    with pytest.raises(pf.InvalidInputError, match="unsupported operator Sigmoid"):
-        pf.from_onnx(sig)
+def test_skip_connection_becomes_linear_units(tmp_path):
+    # y = relu(x W) + x W: the identity branch is carried by linear units without bits
     skip = _model(
         [
             helper.make_node("MatMul", ["x", "W"], ["m"]),
             helper.make_node("Relu", ["m"], ["h"]),
             helper.make_node("Add", ["h", "m"], ["y"]),
         ],
-        {"W": np.ones((2, 2))},
+        {"W": np.array([[1.0, 2.0], [-1.0, 0.5]])},
         [1, 2],
         2,
         tmp_path / "skip.onnx",
     )
-    with pytest.raises(pf.InvalidInputError, match="single chain"):
-        pf.from_onnx(skip)
+    net = pf.from_onnx(skip)
+    assert net.provenance["verified"] and net.provenance["linear_units"] == 2
+    assert net.hidden_sizes == (4,) and net.n_bits == 2
+    x = [F(1), F(-3)]  # x W = (4, 0.5): both units on, y = 2 x W
+    assert list(net.forward(x, exact=True)) == [8, 1]
+
+
+def test_convolution_pooling_concat_transpose_against_onnxruntime(tmp_path):
+    rng = np.random.default_rng(3)
+    inits = {
+        "K": rng.normal(size=(3, 1, 3, 3)),
+        "kb": rng.normal(size=3),
+        "K2": rng.normal(size=(2, 3, 1, 1)),
+        "perm_shape": np.array([1, -1]),
+        "W": rng.normal(size=(3 * 2 * 2 + 2 * 4 * 4 + 3 * 2 * 2, 3)),
+        "s": np.array([0.5]),
+    }
+    nodes = [
+        helper.make_node("Conv", ["x", "K", "kb"], ["c"], pads=[1, 1, 1, 1]),  # 3x4x4
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("MaxPool", ["r"], ["mp"], kernel_shape=[2, 2], strides=[2, 2]),
+        helper.make_node("Conv", ["r", "K2"], ["c2"]),  # 2x4x4
+        helper.make_node("Mul", ["c2", "s"], ["c3"]),
+        helper.make_node(
+            "AveragePool", ["r"], ["ap"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], strides=[2, 2]
+        ),
+        helper.make_node("Transpose", ["ap"], ["t"], perm=[0, 1, 3, 2]),
+        helper.make_node("Reshape", ["mp", "perm_shape"], ["f1"]),
+        helper.make_node("Reshape", ["c3", "perm_shape"], ["f2"]),
+        helper.make_node("Reshape", ["t", "perm_shape"], ["f3"]),
+        helper.make_node("Concat", ["f1", "f2", "f3"], ["cat"], axis=1),
+        helper.make_node("Tanh", ["cat"], ["th"]),
+        helper.make_node("MatMul", ["th", "W"], ["y"]),
+    ]
+    path = _model(nodes, inits, [1, 1, 4, 4], 3, tmp_path / "cnn.onnx")
+    net = pf.from_onnx(path)
+    assert net.provenance["verified"], net.provenance
+    assert net.provenance["max_abs_error"] < 1e-5
+    assert [a.name for a in net.activations] == ["relu", "relu", "relu", "tanh"]
+    # the max-pool tournament: 3 channels x 4 windows, two rounds of comparisons
+    assert net.n_bits == 48 + 24 + 12 + (12 + 32 + 12)
+
+
+def test_unsupported_and_malformed_models(tmp_path):
+    soft = _model(
+        [helper.make_node("MatMul", ["x", "W"], ["m"]), helper.make_node("Softmax", ["m"], ["y"])],
+        {"W": np.ones((2, 1))},
+        [1, 2],
+        1,
+        tmp_path / "soft.onnx",
+    )
+    with pytest.raises(pf.InvalidInputError, match="unsupported operator Softmax"):
+        pf.from_onnx(soft)
+    square = _model(
+        [
+            helper.make_node("MatMul", ["x", "W"], ["m"]),
+            helper.make_node("Relu", ["m"], ["h"]),
+            helper.make_node("Mul", ["h", "m"], ["y"]),
+        ],
+        {"W": np.ones((2, 2))},
+        [1, 2],
+        2,
+        tmp_path / "square.onnx",
+    )
+    with pytest.raises(pf.InvalidInputError, match="multiplies two computed tensors"):
+        pf.from_onnx(square)
     linear = _model(
         [helper.make_node("MatMul", ["x", "W"], ["y"])],
         {"W": np.ones((2, 1))},

@@ -1,12 +1,13 @@
-"""ONNX models of feed-forward piecewise-linear networks.
+"""ONNX models, compiled exactly into a chain network.
 
-The graph is followed from its input to its output. Between activations the
-tensor is an affine function of the previous activation's output, kept as an
-exact rational matrix and offset, so that composing ``Sub``, ``MatMul``,
-``Gemm``, ``Add`` and ``BatchNormalization`` never rounds (float32 weights are
-dyadic rationals). Each ``Relu``/``LeakyRelu`` closes a hidden layer; what is
-left at the graph output is the output layer. The imported network is checked
-against onnxruntime on random inputs and the result is kept in
+The graph is followed node by node in its (topological) order. Every tensor
+computed from the input is an exact affine function of some hidden layer's
+output (:class:`~polyfold.interop._graph.ChainBuilder`), so composing ``Sub``,
+``MatMul``, ``Gemm``, ``Conv``, ``AveragePool`` and ``BatchNormalization``
+never rounds (float32 weights are dyadic rationals). ``Add``/``Sub`` of two
+computed tensors is a skip connection, ``Concat`` joins branches, ``MaxPool``
+becomes a ReLU tournament whose bits join the pattern. The imported network is
+checked against onnxruntime on random inputs and the result is kept in
 ``net.provenance``.
 """
 
@@ -18,53 +19,52 @@ from typing import Any
 
 import numpy as np
 
-from .._arith import exact_identity, exact_zeros
 from ..errors import InvalidInputError
 from ..network import Network
+from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
 
 __all__ = ["from_onnx"]
 
 SUPPORTED = (
-    "Sub",
     "Add",
+    "Sub",
+    "Mul",
+    "Div",
+    "Neg",
     "MatMul",
     "Gemm",
+    "Conv",
+    "BatchNormalization",
+    "AveragePool",
+    "GlobalAveragePool",
+    "MaxPool",
     "Relu",
     "LeakyRelu",
+    "Tanh",
+    "Sigmoid",
     "Flatten",
     "Reshape",
+    "Transpose",
+    "Concat",
     "Identity",
-    "BatchNormalization",
+    "Dropout",
 )
 
 
-def _fractions(arr: np.ndarray) -> np.ndarray:
-    out = np.empty(arr.shape, dtype=object)
-    out.ravel()[:] = [Fraction(float(v)) for v in np.asarray(arr, dtype=np.float64).ravel()]
-    return out
-
-
-def _compose(w: np.ndarray, a_map: np.ndarray) -> np.ndarray:
-    """``w · a_map`` exactly; a plain copy when ``a_map`` is the identity (the common case)."""
-    n = a_map.shape[0]
-    if a_map.shape == (n, n) and all(
-        a_map[i, j] == (1 if i == j else 0) for i in range(n) for j in range(n)
-    ):
-        return w.copy()
-    return w.dot(a_map)
-
-
 def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) -> Network:
-    """Import a feed-forward ONNX model as an exact :class:`~polyfold.Network`.
+    """Import an ONNX model as an exact :class:`~polyfold.Network`.
 
     Supported operators: ``MatMul`` and ``Gemm`` (``transB``, ``alpha``,
-    ``beta``) with constant weights, ``Add``/``Sub`` of constants,
-    ``Relu``, ``LeakyRelu``, ``Flatten``, ``Reshape``, ``Identity`` and
-    ``BatchNormalization`` (inference). Constants may be initializers, also
-    when listed as graph inputs. Anything else raises an error naming the node.
-    Weights are taken exactly; the one rounding an import can make is
-    BatchNormalization's ``1/sqrt(var + ε)``, irrational in general, which is
-    taken as its float64 value.
+    ``beta``) with constant weights; ``Conv`` (pads, strides, dilations,
+    groups); ``Add``/``Sub`` of constants or of two computed tensors (skip
+    connections); ``Mul``/``Div`` by constants, ``Neg``;
+    ``BatchNormalization`` (inference); ``AveragePool``,
+    ``GlobalAveragePool``, ``MaxPool``; ``Relu``, ``LeakyRelu``, the smooth
+    ``Tanh`` and ``Sigmoid``; ``Flatten``, ``Reshape``, ``Transpose``,
+    ``Concat``, ``Identity``, ``Dropout``. Constants may be initializers (also
+    when listed as graph inputs) or ``Constant`` nodes. Anything else raises an
+    error naming the node. The one rounding an import can make is
+    BatchNormalization's ``1/sqrt(var + ε)``, taken as its float64 value.
 
     With ``verify > 0`` the network is evaluated against onnxruntime (when
     installed) on ``verify`` random inputs; ``net.provenance`` records the
@@ -84,7 +84,7 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
     except Exception as exc:  # onnx raises several exception types for bad files
         raise InvalidInputError(f"path: {name!r} is not a readable ONNX model ({exc})") from exc
     graph = model.graph
-    consts = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
     inputs = [i for i in graph.input if i.name not in consts]
     if len(inputs) != 1 or len(graph.output) != 1:
         raise InvalidInputError(
@@ -92,95 +92,238 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
             f"got {len(inputs)} and {len(graph.output)}"
         )
     shape = [d.dim_value if d.dim_value > 0 else 1 for d in inputs[0].type.tensor_type.shape.dim]
-    n_in = int(np.prod(shape[1:])) if len(shape) > 1 else int(shape[0])
-    for node in graph.node:  # Constant nodes are constants too
-        if node.op_type == "Constant":
-            consts[node.output[0]] = numpy_helper.to_array(node.attribute[0].t)
-    layers: list[tuple[np.ndarray, np.ndarray]] = []
-    activations: list[Any] = []
-    width = n_in
-    a_map, c_map = exact_identity(width), exact_zeros(width)
-    current = inputs[0].name
+    if not shape:
+        raise InvalidInputError("model: the input has no shape")
+    tensor_shape = tuple(shape[1:]) if len(shape) > 1 else tuple(shape)
+    builder = ChainBuilder(tensor_shape)
+    values: dict[str, Any] = {inputs[0].name: builder.input()}
     for node in graph.node:
         if node.op_type == "Constant":
+            attr = node.attribute[0]
+            consts[node.output[0]] = np.asarray(onnx.helper.get_attribute_value(attr))
+            if attr.name == "value":
+                consts[node.output[0]] = numpy_helper.to_array(attr.t)
             continue
-        op = node.op_type
-        data_inputs = [i for i in node.input if i not in consts and i]
-        if op not in SUPPORTED:
-            raise InvalidInputError(f"model: unsupported operator {op} (node {node.name!r})")
-        if len(data_inputs) != 1 or data_inputs[0] != current:
+        if node.op_type not in SUPPORTED:
             raise InvalidInputError(
-                f"model: node {node.name!r} ({op}) does not continue a single chain "
-                "(skip connections and multiple inputs are not supported by from_onnx)"
+                f"model: unsupported operator {node.op_type} (node {node.name!r})"
             )
         attrs = {a.name: onnx.helper.get_attribute_value(a) for a in node.attribute}
-        const = [consts[i] for i in node.input if i in consts]
-        if op in ("Add", "Sub"):
-            k = _fractions(const[0]).ravel()
-            if k.size not in (1, len(c_map)):
-                raise InvalidInputError(
-                    f"model: {op} node {node.name!r} has a constant of size {k.size}, "
-                    f"expected 1 or {len(c_map)}"
-                )
-            k = np.broadcast_to(k, (len(c_map),))
-            if op == "Add":
-                c_map = c_map + k
-            elif node.input[0] == current:
-                c_map = c_map - k
-            else:  # constant − x
-                a_map, c_map = -a_map, k - c_map
-        elif op == "MatMul":
-            if node.input[0] != current:
-                raise InvalidInputError(f"model: MatMul node {node.name!r} must multiply x @ W")
-            w = _fractions(const[0]).T  # (out, in)
-            a_map, c_map = _compose(w, a_map), w.dot(c_map)
-        elif op == "Gemm":
-            if attrs.get("transA", 0):
-                raise InvalidInputError(
-                    f"model: Gemm node {node.name!r} with transA is not supported"
-                )
-            b_mat = _fractions(const[0])
-            w = b_mat if attrs.get("transB", 0) else b_mat.T
-            alpha = Fraction(float(attrs.get("alpha", 1.0)))
-            beta = Fraction(float(attrs.get("beta", 1.0)))
-            bias = _fractions(const[1]).ravel() if len(const) > 1 else exact_zeros(w.shape[0])
-            bias = np.broadcast_to(bias, (w.shape[0],))
-            a_map, c_map = alpha * _compose(w, a_map), alpha * w.dot(c_map) + beta * bias
-        elif op == "BatchNormalization":
-            scale, bias, mean, var = (_fractions(c).ravel() for c in const[:4])
-            eps = float(attrs.get("epsilon", 1e-5))
-            denom = np.sqrt(np.asarray(var, dtype=np.float64) + eps)
-            factor = np.array(
-                [Fraction(float(s)) / Fraction(float(dd)) for s, dd in zip(scale, denom)],
-                dtype=object,
-            )
-            if len(factor) != len(c_map):
-                raise InvalidInputError(
-                    f"model: BatchNormalization node {node.name!r} expects {len(c_map)} features"
-                )
-            a_map, c_map = factor[:, None] * a_map, factor * (c_map - mean) + bias
-        elif op in ("Relu", "LeakyRelu"):
-            layers.append((a_map, c_map))
-            slope = attrs.get("alpha", 0.01)
-            activations.append(
-                ("leaky_relu", Fraction(float(slope))) if op == "LeakyRelu" else "relu"
-            )
-            width = len(c_map)
-            a_map, c_map = exact_identity(width), exact_zeros(width)
-        current = node.output[0]
-    if current != graph.output[0].name:
-        raise InvalidInputError("model: the node chain does not end at the graph output")
-    if not layers:
-        raise InvalidInputError(
-            "model: no activation found; polyfold needs at least one hidden layer"
-        )
-    layers.append((a_map, c_map))
-    net = Network.from_layers(layers, activation=activations)
+        args: list[Any] = []
+        for i in node.input:
+            if not i:
+                args.append(None)
+            elif i in consts:
+                args.append(consts[i])
+            elif i in values:
+                args.append(values[i])
+            else:
+                raise InvalidInputError(f"model: node {node.name!r} reads unknown tensor {i!r}")
+        where = f"{node.op_type} node {node.name!r}"
+        out = _node(builder, node.op_type, args, attrs, where)
+        if len([o for o in node.output if o]) != 1 and node.op_type not in ("Dropout",):
+            raise InvalidInputError(f"model: {where} has more than one output")
+        if isinstance(out, Value):
+            values[node.output[0]] = out
+        else:
+            consts[node.output[0]] = out
+    result = values.get(graph.output[0].name)
+    if not isinstance(result, Value):
+        raise InvalidInputError("model: the graph output is not computed from the input")
+    if len(result.shape) != 1:
+        result = builder.reshape(result, (result.size,))
+    net = builder.build(result)
     report: dict[str, Any] = {"source": name, "format": "onnx", "input_shape": shape}
+    report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
     if verify:
         report.update(_check_onnxruntime(net, name, inputs[0].name, shape, verify, seed))
     net.provenance = report
     return net
+
+
+def _full(v: Value) -> tuple[int, ...]:
+    return (1, *v.shape)
+
+
+def _broadcast(const: np.ndarray, v: Value, where: str) -> np.ndarray:
+    """A constant broadcast against a computed tensor (batch dimension 1), flattened."""
+    arr = np.asarray(const, dtype=np.float64)
+    full = _full(v)
+    try:
+        if arr.ndim > len(full):
+            raise ValueError
+        return exact_array(np.broadcast_to(arr, full)).ravel()
+    except ValueError as exc:
+        raise InvalidInputError(
+            f"model: {where} has a constant of shape {arr.shape}, which does not broadcast to "
+            f"the tensor's shape {v.shape}"
+        ) from exc
+
+
+def _ints(attrs: dict[str, Any], key: str, default: list[int]) -> list[int]:
+    return [int(v) for v in attrs.get(key, default)]
+
+
+def _node(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
+    x = args[0]
+    tensors = [a for a in args if isinstance(a, Value)]
+    if not tensors:  # constant folding is not polyfold's business
+        raise InvalidInputError(f"model: {where} computes only on constants")
+    if op in ("Identity", "Dropout"):
+        return x
+    if op in ("Add", "Sub"):
+        sign = 1 if op == "Add" else -1
+        u, w = args[0], args[1]
+        if isinstance(u, Value) and isinstance(w, Value):
+            return b.add(u, w, sign)
+        if isinstance(u, Value):
+            return b.scale(u, 1, sign * _broadcast(w, u, where))
+        return b.scale(w, sign, _broadcast(u, w, where))  # constant ± x
+    if op in ("Mul", "Div"):
+        u, w = args[0], args[1]
+        if isinstance(u, Value) and isinstance(w, Value):
+            raise InvalidInputError(f"model: {where} multiplies two computed tensors")
+        if op == "Div" and not isinstance(u, Value):
+            raise InvalidInputError(f"model: {where} divides by a computed tensor")
+        tensor, const = (u, w) if isinstance(u, Value) else (w, u)
+        k = _broadcast(const, tensor, where)
+        if op == "Div":
+            if any(v == 0 for v in k):
+                raise InvalidInputError(f"model: {where} divides by zero")
+            k = np.array([1 / v for v in k], dtype=object)
+        return b.scale(tensor, k)
+    if op == "Neg":
+        return b.scale(x, -1)
+    if op in ("Relu", "LeakyRelu", "Tanh", "Sigmoid"):
+        act: Any = {"Relu": "relu", "Tanh": "tanh", "Sigmoid": "sigmoid"}.get(op)
+        if op == "LeakyRelu":
+            act = ("leaky_relu", Fraction(float(attrs.get("alpha", 0.01))))
+        return b.activation(x, act)
+    if op == "MatMul":
+        if not isinstance(x, Value) or isinstance(args[1], Value):
+            raise InvalidInputError(f"model: {where} must multiply x @ W with a constant W")
+        w = np.asarray(args[1], dtype=np.float64)
+        if w.ndim != 2 or x.shape[-1] != w.shape[0] or int(np.prod(x.shape[:-1])) != 1:
+            raise InvalidInputError(
+                f"model: {where} multiplies a tensor of shape {x.shape} by W of shape {w.shape}"
+            )
+        return b.affine(x, exact_array(w.T), None, (*x.shape[:-1], w.shape[1]))
+    if op == "Gemm":
+        if attrs.get("transA", 0) or not isinstance(x, Value) or isinstance(args[1], Value):
+            raise InvalidInputError(f"model: {where}: only x @ B (+ C) with constant B, no transA")
+        bm = np.asarray(args[1], dtype=np.float64)
+        w = bm if attrs.get("transB", 0) else bm.T
+        alpha = Fraction(float(attrs.get("alpha", 1.0)))
+        beta = Fraction(float(attrs.get("beta", 1.0)))
+        if w.shape[1] != x.size:
+            raise InvalidInputError(f"model: {where} expects {w.shape[1]} features, gets {x.size}")
+        bias = None
+        if len(args) > 2 and args[2] is not None:
+            bias = beta * exact_array(np.broadcast_to(np.ravel(args[2]), (w.shape[0],)))
+        return b.affine(x, alpha * exact_array(w), bias)
+    if op == "BatchNormalization":
+        scale, bias, mean, var = (np.ravel(np.asarray(c, dtype=np.float64)) for c in args[1:5])
+        if len(scale) != x.shape[0]:
+            raise InvalidInputError(f"model: {where} expects {len(scale)} channels")
+        inv = exact_array(1.0 / np.sqrt(var + float(attrs.get("epsilon", 1e-5))))
+        factor = exact_array(scale) * inv
+        shift = exact_array(bias) - factor * exact_array(mean)
+        per = int(np.prod(x.shape[1:]))
+        return b.scale(x, np.repeat(factor, per), np.repeat(shift, per))
+    if op == "Flatten":
+        axis = int(attrs.get("axis", 1))
+        if axis not in (0, 1):
+            raise InvalidInputError(f"model: {where}: Flatten must keep the batch dimension")
+        return b.reshape(x, (x.size,))
+    if op == "Reshape":
+        target = [int(v) for v in np.ravel(args[1])]
+        full = _full(x)
+        target = [
+            full[i] if t == 0 and not attrs.get("allowzero", 0) else t for i, t in enumerate(target)
+        ]
+        try:
+            new = np.empty(full, dtype=np.int8).reshape(target).shape
+        except ValueError as exc:
+            raise InvalidInputError(f"model: {where} cannot reshape {full} to {target}") from exc
+        if not new or new[0] != 1:
+            raise InvalidInputError(f"model: {where} must keep the batch dimension first")
+        return b.reshape(x, tuple(new[1:]))
+    if op == "Transpose":
+        full = _full(x)
+        perm = _ints(attrs, "perm", list(range(len(full)))[::-1])
+        if perm[0] != 0:
+            raise InvalidInputError(f"model: {where} must keep the batch dimension first")
+        order = np.arange(x.size).reshape(full).transpose(perm)
+        return b.take(x, order.ravel(), tuple(order.shape[1:]))
+    if op == "Concat":
+        if not all(isinstance(a, Value) for a in args):
+            raise InvalidInputError(f"model: {where} concatenates constants")
+        axis = int(attrs["axis"])
+        ndim = len(_full(x))
+        axis = axis % ndim
+        if axis == 0:
+            raise InvalidInputError(f"model: {where} concatenates along the batch dimension")
+        offsets = np.cumsum([0] + [a.size for a in args])
+        blocks = [np.arange(a.size).reshape(_full(a)) + o for a, o in zip(args, offsets)]
+        try:
+            order = np.concatenate(blocks, axis=axis)
+        except ValueError as exc:
+            raise InvalidInputError(f"model: {where} joins mismatched shapes") from exc
+        return b.concat(args, order.ravel(), tuple(order.shape[1:]))
+    if op in ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool"):
+        return _spatial(b, op, args, attrs, where)
+    raise AssertionError(op)  # pragma: no cover - SUPPORTED lists every branch
+
+
+def _spatial(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
+    x = args[0]
+    nd = len(x.shape) - 1
+    if nd < 1:
+        raise InvalidInputError(f"model: {where} needs a (channels, spatial…) input")
+    if op == "GlobalAveragePool":
+        windows, _ = pool_windows(x.shape, list(x.shape[1:]), strides=[1] * nd, pads=[0] * 2 * nd)
+        return b.affine(x, average_dense(windows, x.size, None), None, (x.shape[0],) + (1,) * nd)
+    if attrs.get("ceil_mode", 0):
+        raise InvalidInputError(f"model: {where} with ceil_mode=1 is unsupported")
+    if op == "Conv":
+        kernel = list(np.asarray(args[1]).shape[2:])
+    else:
+        kernel = _ints(attrs, "kernel_shape", [])
+    strides = _ints(attrs, "strides", [1] * nd)
+    dil = _ints(attrs, "dilations", [1] * nd)
+    pads = _ints(attrs, "pads", [0] * 2 * nd)
+    auto = attrs.get("auto_pad", b"NOTSET")
+    auto = auto.decode() if isinstance(auto, bytes) else str(auto)
+    if auto in ("SAME_UPPER", "SAME_LOWER"):
+        pads = [0] * 2 * nd
+        for i in range(nd):
+            out = -(-x.shape[1 + i] // strides[i])
+            total = max(0, (out - 1) * strides[i] + dil[i] * (kernel[i] - 1) + 1 - x.shape[1 + i])
+            small = total // 2
+            pads[i], pads[i + nd] = (
+                (small, total - small) if auto == "SAME_UPPER" else (total - small, small)
+            )
+    elif auto == "VALID":
+        pads = [0] * 2 * nd
+    if op == "Conv":
+        dense, shape = conv_dense(
+            exact_array(args[1]),
+            x.shape,
+            strides=strides,
+            pads=pads,
+            dilations=dil,
+            groups=int(attrs.get("group", 1)),
+        )
+        bias = None
+        if len(args) > 2 and args[2] is not None:
+            bias = np.repeat(exact_array(args[2]), int(np.prod(shape[1:])))
+        return b.affine(x, dense, bias, shape)
+    if op == "MaxPool":
+        windows, shape = pool_windows(x.shape, kernel, strides=strides, pads=pads, dilations=dil)
+        return b.max_pool(x, windows, shape)
+    windows, shape = pool_windows(x.shape, kernel, strides=strides, pads=pads)
+    divisor = int(np.prod(kernel)) if attrs.get("count_include_pad", 0) else None
+    return b.affine(x, average_dense(windows, x.size, divisor), None, shape)
 
 
 def _check_onnxruntime(
@@ -193,11 +336,9 @@ def _check_onnxruntime(
     session = ort.InferenceSession(name, providers=["CPUExecutionProvider"])
     rng = np.random.default_rng(seed)
     x = rng.normal(size=(count, net.n_inputs)).astype(np.float32)
+    feed_shape = [1, *shape[1:]] if len(shape) > 1 else list(shape)
     theirs = np.concatenate(
-        [
-            session.run(None, {input_name: row.reshape([1, *shape[1:]])})[0].reshape(1, -1)
-            for row in x
-        ]
+        [session.run(None, {input_name: row.reshape(feed_shape)})[0].reshape(1, -1) for row in x]
     )
     ours = net.forward(x.astype(np.float64))
     err = float(np.max(np.abs(ours - theirs)))

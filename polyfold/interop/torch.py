@@ -1,219 +1,521 @@
-"""PyTorch sequential models (imported lazily; ``pip install polyfold[torch]``)."""
+"""PyTorch models (imported lazily; ``pip install polyfold[torch]``).
+
+A module is traced with ``torch.fx`` into a graph of layers and tensor
+operations, and the graph is compiled by :class:`~polyfold.interop._graph.ChainBuilder`
+into an exact chain network: residual additions, concatenations and
+max-pooling included. Checkpoints are read only with ``torch.load(...,
+weights_only=True)``, which never unpickles arbitrary objects.
+"""
 
 from __future__ import annotations
 
+import operator
+import os
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
-from .._arith import exact_identity, exact_zeros
 from ..errors import InvalidInputError
 from ..network import Network
+from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
 
-__all__ = ["from_torch"]
+__all__ = ["from_torch", "load_state_dict"]
+
+SUPPORTED_MODULES = (
+    "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, BatchNorm1d, "
+    "BatchNorm2d, ReLU, LeakyReLU, Hardtanh, Tanh, Sigmoid, GELU, SiLU, Flatten, Dropout, "
+    "Identity"
+)
 
 
 def _exact(t: Any) -> np.ndarray:
-    arr = t.detach().cpu().double().numpy()
-    out = np.empty(arr.shape, dtype=object)
-    out.ravel()[:] = [Fraction(float(v)) for v in arr.ravel()]
-    return out
+    return exact_array(t.detach().cpu().double().numpy())
 
 
-def _dense(layer: Any, shape: tuple[int, ...]) -> tuple[np.ndarray, tuple[int, ...]]:
-    """The matrix of a linear layer (no bias) on inputs of ``shape``, from unit vectors.
+def _tuple(value: Any, n: int) -> list[int]:
+    return [int(v) for v in value] if isinstance(value, (tuple, list)) else [int(value)] * n
 
-    Each output of a convolution applied to a unit vector is one weight times 1, so
-    the float64 result is exact; pooling averages are restored to exact fractions.
-    """
-    import torch
+
+def _activation(mod: Any) -> Any:
+    """The polyfold activation of an activation module, or None if it is not one."""
     from torch import nn
 
-    n = int(np.prod(shape))
-    eye = torch.eye(n, dtype=torch.float64).reshape(n, *shape)
-    with torch.no_grad():
-        if isinstance(layer, (nn.Conv1d, nn.Conv2d)):
-            conv = (
-                torch.nn.functional.conv1d
-                if isinstance(layer, nn.Conv1d)
-                else torch.nn.functional.conv2d
+    if isinstance(mod, nn.ReLU):
+        return "relu"
+    if isinstance(mod, nn.LeakyReLU):
+        return ("leaky_relu", Fraction(float(mod.negative_slope)))
+    if isinstance(mod, nn.Hardtanh):
+        if (mod.min_val, mod.max_val) != (-1.0, 1.0):
+            raise InvalidInputError(
+                f"{type(mod).__name__}: only Hardtanh(-1, 1) is supported, got "
+                f"({mod.min_val}, {mod.max_val})"
             )
-            if layer.padding_mode != "zeros":
-                raise InvalidInputError(f"{type(layer).__name__}: only zero padding is supported")
-            out = conv(
-                eye,
-                layer.weight.detach().double(),
-                None,
-                layer.stride,
-                layer.padding,
-                layer.dilation,
-                layer.groups,
+        return "hardtanh"
+    if isinstance(mod, nn.GELU):
+        if mod.approximate != "none":
+            raise InvalidInputError("GELU: only approximate='none' (the erf form) is supported")
+        return "gelu"
+    for cls, name in ((nn.Tanh, "tanh"), (nn.Sigmoid, "sigmoid"), (nn.SiLU, "silu")):
+        if isinstance(mod, cls):
+            return name
+    return None
+
+
+class _Importer:
+    """Walks an ``fx`` graph, turning every node into a :class:`Value`."""
+
+    def __init__(self, gm: Any, input_shape: tuple[int, ...]) -> None:
+        self.gm = gm
+        self.builder = ChainBuilder(input_shape)
+        self.values: dict[Any, Any] = {}
+
+    def run(self) -> Value:
+        out: Value | None = None
+        for node in self.gm.graph.nodes:
+            where = f"module {node.target!r}" if node.op == "call_module" else f"node {node.name!r}"
+            if node.op == "placeholder":
+                if any(isinstance(v, Value) and v.level == 0 for v in self.values.values()):
+                    raise InvalidInputError("module: expected a forward taking one tensor")
+                self.values[node] = self.builder.input()
+            elif node.op == "output":
+                out = self._arg(node.args[0], where)
+            elif node.op == "call_module":
+                self.values[node] = self._module(self.gm.get_submodule(node.target), node, where)
+            elif node.op in ("call_function", "call_method"):
+                self.values[node] = self._function(node, where)
+            else:
+                raise InvalidInputError(
+                    f"module: {where} reads a parameter directly ({node.op}); "
+                    "use layers (nn.Linear, …) so that polyfold can take the weights"
+                )
+        if not isinstance(out, Value):
+            raise InvalidInputError("module: the output is not a tensor computed from the input")
+        return out
+
+    def _arg(self, a: Any, where: str) -> Any:
+        from torch import fx
+
+        if isinstance(a, fx.Node):
+            return self.values[a]
+        if isinstance(a, (tuple, list)):
+            return type(a)(self._arg(x, where) for x in a)
+        return a
+
+    def _tensor(self, node: Any, where: str) -> Value:
+        v = self._arg(node.args[0], where)
+        if not isinstance(v, Value):
+            raise InvalidInputError(f"module: {where} expects a tensor input")
+        return v
+
+    # -- layers --------------------------------------------------------------------
+    def _module(self, mod: Any, node: Any, where: str) -> Value:
+        from torch import nn
+
+        v = self._tensor(node, where)
+        b = self.builder
+        name = type(mod).__name__
+        if isinstance(mod, (nn.Dropout, nn.Identity)):
+            return v
+        if isinstance(mod, nn.Flatten):
+            return b.reshape(v, _flatten_shape(v.shape, mod.start_dim, mod.end_dim))
+        act = _activation(mod)
+        if act is not None:
+            return b.activation(v, act)
+        if isinstance(mod, nn.Linear):
+            if len(v.shape) != 1:
+                raise InvalidInputError(
+                    f"module: {where} (Linear) after a {len(v.shape)}-D tensor: add nn.Flatten"
+                )
+            if v.size != mod.in_features:
+                raise InvalidInputError(
+                    f"module: {where} (Linear) expects {mod.in_features} features, gets {v.size}"
+                )
+            bias = _exact(mod.bias) if mod.bias is not None else None
+            return b.affine(v, _exact(mod.weight), bias)
+        if isinstance(mod, (nn.Conv1d, nn.Conv2d)):
+            return self._conv(mod, v, where)
+        if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            return self._batchnorm(mod, v, where)
+        if isinstance(mod, (nn.AvgPool1d, nn.AvgPool2d, nn.MaxPool1d, nn.MaxPool2d)):
+            return self._pool(mod, v, where)
+        raise InvalidInputError(
+            f"module: unsupported module {name} ({where}); from_torch takes {SUPPORTED_MODULES}, "
+            "and +, −, torch.cat, flatten and view between them"
+        )
+
+    def _spatial(self, mod: Any, v: Value, where: str, nd: int) -> None:
+        if len(v.shape) != nd + 1:
+            raise InvalidInputError(
+                f"module: {where} ({type(mod).__name__}) needs a (channels, {nd}-D) input, got "
+                f"shape {v.shape}; pass input_shape=(channels, ...)"
             )
+
+    def _conv(self, mod: Any, v: Value, where: str) -> Value:
+        from torch import nn
+
+        nd = 1 if isinstance(mod, nn.Conv1d) else 2
+        self._spatial(mod, v, where, nd)
+        if mod.padding_mode != "zeros":
+            raise InvalidInputError(
+                f"module: {where} ({type(mod).__name__}) uses {mod.padding_mode!r} padding; "
+                "only zero padding is supported"
+            )
+        kernel = list(mod.kernel_size)
+        dil = _tuple(mod.dilation, nd)
+        if mod.padding == "valid":
+            begin = [0] * nd
+            end = [0] * nd
+        elif mod.padding == "same":
+            total = [d * (k - 1) for d, k in zip(dil, kernel)]
+            begin = [t // 2 for t in total]
+            end = [t - s for t, s in zip(total, begin)]
         else:
-            out = layer(eye)
-    out_shape = tuple(out.shape[1:])
-    dense = out.reshape(n, -1).T.numpy()
-    if isinstance(layer, (nn.AvgPool1d, nn.AvgPool2d)):
-        size = layer.kernel_size
-        dims = 1 if isinstance(layer, nn.AvgPool1d) else 2
-        k = int(np.prod(size if isinstance(size, tuple) else (size,) * dims))
-        counts = np.rint(dense * k)
-        if not np.allclose(counts / k, dense):
-            raise InvalidInputError(f"{type(layer).__name__}: unsupported averaging weights")
-        exact = np.empty(dense.shape, dtype=object)
-        exact.ravel()[:] = [Fraction(int(c), k) for c in counts.ravel()]
-        return exact, out_shape
-    exact = np.empty(dense.shape, dtype=object)
-    exact.ravel()[:] = [Fraction(float(v)) for v in dense.ravel()]
-    return exact, out_shape
+            begin = end = _tuple(mod.padding, nd)
+        dense, shape = conv_dense(
+            _exact(mod.weight),
+            v.shape,
+            strides=_tuple(mod.stride, nd),
+            pads=begin + end,
+            dilations=dil,
+            groups=mod.groups,
+        )
+        bias = None
+        if mod.bias is not None:
+            bias = np.repeat(_exact(mod.bias), int(np.prod(shape[1:])))
+        return self.builder.affine(v, dense, bias, shape)
+
+    def _batchnorm(self, mod: Any, v: Value, where: str) -> Value:
+        name = type(mod).__name__
+        if mod.running_mean is None or mod.running_var is None:
+            raise InvalidInputError(
+                f"module: {where}: {name} needs running statistics (track_running_stats=True) "
+                "to act as an affine map"
+            )
+        if v.shape[0] != mod.num_features:
+            raise InvalidInputError(
+                f"module: {where} ({name}) expects {mod.num_features} channels, gets {v.shape[0]}"
+            )
+        var = mod.running_var.detach().double().numpy() + mod.eps
+        scale = exact_array(1.0 / np.sqrt(var))  # the one rounding: 1/sqrt is irrational
+        gamma = _exact(mod.weight) if mod.weight is not None else np.full(len(scale), Fraction(1))
+        beta = _exact(mod.bias) if mod.bias is not None else np.full(len(scale), Fraction(0))
+        mean = _exact(mod.running_mean)
+        per = int(np.prod(v.shape[1:]))
+        factor = np.repeat(gamma * scale, per)
+        shift = np.repeat(beta - gamma * scale * mean, per)
+        return self.builder.scale(v, factor, shift)
+
+    def _pool(self, mod: Any, v: Value, where: str) -> Value:
+        from torch import nn
+
+        nd = 1 if isinstance(mod, (nn.AvgPool1d, nn.MaxPool1d)) else 2
+        self._spatial(mod, v, where, nd)
+        name = type(mod).__name__
+        if mod.ceil_mode:
+            raise InvalidInputError(f"module: {where} ({name}) with ceil_mode=True is unsupported")
+        kernel = _tuple(mod.kernel_size, nd)
+        stride = _tuple(mod.stride if mod.stride is not None else kernel, nd)
+        pad = _tuple(mod.padding, nd)
+        if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
+            if mod.return_indices:
+                raise InvalidInputError(f"module: {where} ({name}) with return_indices=True")
+            windows, shape = pool_windows(
+                v.shape, kernel, strides=stride, pads=pad + pad, dilations=_tuple(mod.dilation, nd)
+            )
+            return self.builder.max_pool(v, windows, shape)
+        windows, shape = pool_windows(v.shape, kernel, strides=stride, pads=pad + pad)
+        divisor = getattr(mod, "divisor_override", None)
+        if divisor is None and mod.count_include_pad:
+            divisor = int(np.prod(kernel))
+        return self.builder.affine(v, average_dense(windows, v.size, divisor), None, shape)
+
+    # -- functions and methods -----------------------------------------------------
+    def _function(self, node: Any, where: str) -> Any:
+        import torch
+        import torch.nn.functional as F
+
+        b = self.builder
+        target = node.target
+        args: list[Any] = [self._arg(a, where) for a in node.args]
+        kwargs = {k: self._arg(a, where) for k, a in node.kwargs.items()}
+        if target == "size":
+            return _Size(args[0].shape, args[1] if len(args) > 1 else kwargs.get("dim"))
+        if target is operator.getitem and isinstance(args[0], _Size):
+            return _Size(args[0].shape, args[1])
+        if target in (
+            operator.add,
+            operator.iadd,
+            torch.add,
+            "add",
+            "add_",
+            operator.sub,
+            operator.isub,
+            torch.sub,
+            "sub",
+            "sub_",
+        ):
+            sign = -1 if target in (operator.sub, operator.isub, torch.sub, "sub", "sub_") else 1
+            u, w = args[0], args[1]
+            if "alpha" in kwargs:
+                raise InvalidInputError(f"module: {where}: add/sub with alpha is unsupported")
+            if isinstance(u, Value) and isinstance(w, Value):
+                return b.add(u, w, sign)
+            if isinstance(u, Value) and isinstance(w, (int, float)):
+                return b.scale(u, 1, sign * Fraction(w))
+            if isinstance(w, Value) and isinstance(u, (int, float)):
+                return b.scale(w, sign, Fraction(u))
+        if target in (operator.mul, torch.mul, "mul", operator.truediv, torch.div, "div"):
+            u, w = args[0], args[1]
+            tensor, k = (u, w) if isinstance(u, Value) else (w, u)
+            if isinstance(tensor, Value) and isinstance(k, (int, float)):
+                k = Fraction(k)
+                if target in (operator.truediv, torch.div, "div"):
+                    if k == 0 or not isinstance(u, Value):
+                        raise InvalidInputError(f"module: {where}: unsupported division")
+                    k = 1 / k
+                return b.scale(tensor, k)
+        if target in (operator.neg, torch.neg, "neg"):
+            return b.scale(args[0], -1)
+        functional = {
+            torch.relu: "relu",
+            F.relu: "relu",
+            "relu": "relu",
+            torch.tanh: "tanh",
+            F.tanh: "tanh",
+            "tanh": "tanh",
+            torch.sigmoid: "sigmoid",
+            F.sigmoid: "sigmoid",
+            "sigmoid": "sigmoid",
+            F.silu: "silu",
+        }
+        if target in functional and isinstance(args[0], Value):
+            return b.activation(args[0], functional[target])
+        if target is F.leaky_relu and isinstance(args[0], Value):
+            slope = args[1] if len(args) > 1 else kwargs.get("negative_slope", 0.01)
+            return b.activation(args[0], ("leaky_relu", Fraction(float(slope))))
+        if target is F.gelu and isinstance(args[0], Value):
+            if kwargs.get("approximate", "none") != "none":
+                raise InvalidInputError(f"module: {where}: only the erf form of GELU")
+            return b.activation(args[0], "gelu")
+        if target in (torch.flatten, "flatten") and isinstance(args[0], Value):
+            start = args[1] if len(args) > 1 else kwargs.get("start_dim", 0)
+            end = args[2] if len(args) > 2 else kwargs.get("end_dim", -1)
+            return b.reshape(args[0], _flatten_shape(args[0].shape, start, end, batch=True))
+        if target in ("view", "reshape", torch.reshape) and isinstance(args[0], Value):
+            dims = args[1:]
+            if len(dims) == 1 and isinstance(dims[0], (tuple, list)):
+                dims = list(dims[0])
+            return b.reshape(args[0], _view_shape(args[0], dims, where))
+        if target in (torch.cat, torch.concat):
+            parts = args[0]
+            dim = args[1] if len(args) > 1 else kwargs.get("dim", 0)
+            return _concat(b, parts, dim, where)
+        raise InvalidInputError(
+            f"module: unsupported operation {getattr(target, '__name__', target)!r} ({where}); "
+            "from_torch takes +, −, scalar ×/÷, relu/tanh/sigmoid/…, flatten, view, "
+            "torch.cat and the layers " + SUPPORTED_MODULES
+        )
+
+
+class _Size:
+    """``x.size()`` or ``x.size(d)`` of a traced tensor (batch dimension first)."""
+
+    def __init__(self, shape: tuple[int, ...], dim: Any) -> None:
+        self.shape = shape
+        self.full = (-1, *shape)  # the batch size is unknown: -1
+        self.dim = dim
+
+
+def _flatten_shape(
+    shape: tuple[int, ...], start: int, end: int, *, batch: bool = True
+) -> tuple[int, ...]:
+    full = [-1, *shape] if batch else list(shape)
+    start, end = start % len(full), end % len(full)
+    if start == 0:
+        raise InvalidInputError("module: flattening the batch dimension is unsupported")
+    merged = int(np.prod(full[start : end + 1]))
+    return tuple([*full[1:start], merged, *full[end + 1 :]])
+
+
+def _view_shape(v: Value, dims: list[Any], where: str) -> tuple[int, ...]:
+    sizes: list[int] = []
+    for d in dims:
+        if isinstance(d, _Size):
+            if d.dim is None:
+                raise InvalidInputError(f"module: {where}: view(x.size()) is unsupported")
+            sizes.append(d.full[d.dim])
+        elif isinstance(d, int):
+            sizes.append(d)
+        else:
+            raise InvalidInputError(f"module: {where}: unsupported view size {d!r}")
+    if not sizes or sizes[0] not in (-1, 1):
+        raise InvalidInputError(
+            f"module: {where}: a view must keep the batch dimension first (x.view(x.size(0), …))"
+        )
+    rest = sizes[1:]
+    if rest.count(-1) > 1:
+        raise InvalidInputError(f"module: {where}: at most one -1 in a view")
+    if -1 in rest:
+        known = int(np.prod([s for s in rest if s != -1]))
+        rest[rest.index(-1)] = v.size // known if known else 0
+    if int(np.prod(rest)) != v.size:
+        raise InvalidInputError(f"module: {where}: cannot view {v.shape} as {tuple(rest)}")
+    return tuple(rest)
+
+
+def _concat(b: ChainBuilder, parts: Any, dim: int, where: str) -> Value:
+    if not parts or not all(isinstance(p, Value) for p in parts):
+        raise InvalidInputError(f"module: {where}: torch.cat of tensors computed from the input")
+    ndim = len(parts[0].shape)
+    axis = dim - 1 if dim >= 0 else ndim + dim
+    if dim == 0 or not 0 <= axis < ndim or any(len(p.shape) != ndim for p in parts):
+        raise InvalidInputError(f"module: {where}: unsupported torch.cat along dim {dim}")
+    # where each entry of the result comes from, as flat indices into the stacked parts
+    offsets = np.cumsum([0] + [p.size for p in parts])
+    blocks = [np.arange(p.size).reshape(p.shape) + o for p, o in zip(parts, offsets)]
+    try:
+        order = np.concatenate(blocks, axis=axis)
+    except ValueError as exc:
+        raise InvalidInputError(f"module: {where}: torch.cat of mismatched shapes") from exc
+    return b.concat(parts, order.ravel(), tuple(order.shape))
+
+
+def _infer_input_shape(gm: Any) -> tuple[int, ...]:
+    from torch import nn
+
+    for node in gm.graph.nodes:
+        if node.op == "call_module":
+            mod = gm.get_submodule(node.target)
+            if isinstance(mod, (nn.Flatten, nn.Dropout, nn.Identity)):
+                continue
+            if isinstance(mod, nn.Linear):
+                return (mod.in_features,)
+            if isinstance(mod, nn.BatchNorm1d):
+                return (mod.num_features,)
+            break
+    raise InvalidInputError(
+        "input_shape: needed when the model does not start with a Linear layer "
+        "(for example input_shape=(1, 8, 8) for a convolution)"
+    )
 
 
 def from_torch(
     module: Any, *, input_shape: tuple[int, ...] | None = None, verify: int = 64, seed: int = 0
 ) -> Network:
-    """Import an ``nn.Sequential`` of affine layers and piecewise-linear activations.
+    """Import a PyTorch module as an exact :class:`~polyfold.Network`.
 
-    ``input_shape`` (without the batch dimension, e.g. ``(1, 8, 8)``) is needed
-    when the model starts with a convolution or pooling: those become dense
-    affine maps for that shape (exactly). Also supported: ``Conv1d``,
-    ``Conv2d`` (zero padding), ``AvgPool1d``, ``AvgPool2d``, ``BatchNorm2d``.
+    The module is traced with ``torch.fx``, so ``nn.Sequential`` and modules
+    whose ``forward`` combines layers with ``+``/``−`` (residual blocks),
+    ``torch.cat``, ``flatten``/``view`` and functional activations are taken
+    as they are. Layers: ``Linear``, ``Conv1d``/``Conv2d`` (zero padding,
+    strides, dilation, groups) as exact dense maps for ``input_shape``,
+    ``AvgPool1d/2d``, ``MaxPool1d/2d`` (a ReLU tournament whose bits join the
+    pattern), ``BatchNorm1d/2d`` with running statistics (folded into the
+    affine map; ``1/sqrt(var + ε)`` is the one rounded number), ``ReLU``,
+    ``LeakyReLU``, ``Hardtanh(-1, 1)``, the smooth ``Tanh``, ``Sigmoid``,
+    ``GELU``, ``SiLU``, and ``Flatten``/``Dropout``/``Identity``. A residual
+    branch becomes linear units (no bits), so the pattern is exactly the
+    model's activation units. Anything else raises an error naming it.
 
-    The network is the module's inference function (eval semantics, whatever
-    its ``training`` flag; the flag is left as it was). Supported: ``Linear``,
-    ``ReLU``, ``LeakyReLU``, ``Hardtanh`` (the default ``[-1, 1]``),
-    ``BatchNorm1d`` with running statistics (folded into the neighbouring
-    affine map), ``Flatten``, ``Dropout`` and ``Identity`` (identities at
-    inference). Weights are taken exactly; BatchNorm's ``1/sqrt(var + ε)`` is
-    taken as its float64 value. Anything else raises an error naming the module.
-    With ``verify > 0`` the network is compared with the module on random
+    ``input_shape`` excludes the batch dimension, e.g. ``(1, 8, 8)``; it is
+    inferred when the model starts with ``Linear``. The network is the module's
+    inference function (eval semantics; the module's ``training`` flag is left
+    as it was). With ``verify > 0`` it is compared with the module on random
     inputs and ``net.provenance`` records the largest difference.
     """
     try:
-        import torch
-        from torch import nn
+        from torch import fx, nn
     except ImportError as exc:  # pragma: no cover - optional extra
         raise InvalidInputError("from_torch needs PyTorch: pip install torch==2.13.0") from exc
     if not isinstance(module, nn.Module):
         raise InvalidInputError(f"module: expected a torch.nn.Module, got {type(module).__name__}")
-    parts = list(module) if isinstance(module, nn.Sequential) else [module]
-    layers: list[tuple[np.ndarray, np.ndarray]] = []
-    activations: list[Any] = []
-    a_map: Any = None  # the affine map since the last activation (None: none yet)
-    c_map: Any = None
-    n_in: int | None = int(np.prod(input_shape)) if input_shape is not None else None
-    shape: tuple[int, ...] | None = tuple(input_shape) if input_shape is not None else None
-    for i, part in enumerate(parts):
-        if isinstance(part, (nn.Dropout, nn.Identity)):
-            continue
-        if isinstance(part, nn.Flatten):
-            shape = (int(np.prod(shape)),) if shape is not None else None
-            continue
-        if isinstance(part, (nn.Conv1d, nn.Conv2d, nn.AvgPool1d, nn.AvgPool2d)):
-            if shape is None:
-                raise InvalidInputError(
-                    f"module[{i}]: {type(part).__name__} needs input_shape=(channels, ...)"
-                )
-            w, shape = _dense(part, shape)
-            if isinstance(part, (nn.Conv1d, nn.Conv2d)) and part.bias is not None:
-                per = int(np.prod(shape[1:]))
-                b = np.repeat(_exact(part.bias), per)
-            else:
-                b = np.array([Fraction(0)] * w.shape[0], dtype=object)
-            a_map, c_map = (w, b) if a_map is None else (w.dot(a_map), w.dot(c_map) + b)
-            continue
-        if isinstance(part, nn.Linear):
-            if shape is not None and len(shape) > 1:
-                raise InvalidInputError(
-                    f"module[{i}]: Linear after a {len(shape)}-D tensor: add nn.Flatten"
-                )
-            have = (
-                shape[0] if shape is not None else (a_map.shape[0] if a_map is not None else None)
-            )
-            if have is not None and have != part.in_features:
-                raise InvalidInputError(
-                    f"module[{i}]: Linear expects {part.in_features} features, gets {have}"
-                )
-            shape = (part.out_features,)
-            w = _exact(part.weight)
-            b = (
-                _exact(part.bias)
-                if part.bias is not None
-                else np.array([Fraction(0)] * w.shape[0], dtype=object)
-            )
-            if n_in is None:
-                n_in = w.shape[1]
-            a_map, c_map = (w, b) if a_map is None else (w.dot(a_map), w.dot(c_map) + b)
-        elif isinstance(part, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            if part.running_mean is None or part.running_var is None:
-                raise InvalidInputError(
-                    f"module[{i}]: {type(part).__name__} needs running statistics "
-                    "(track_running_stats=True)"
-                )
-            var = part.running_var.detach().double().numpy() + part.eps
-            scale = np.array([Fraction(float(v)) for v in 1.0 / np.sqrt(var)], dtype=object)
-            ones = np.array([Fraction(1)] * len(scale), dtype=object)
-            gamma = _exact(part.weight) if part.weight is not None else ones
-            beta = _exact(part.bias) if part.bias is not None else ones * 0
-            mean = _exact(part.running_mean)
-            per = int(np.prod(shape[1:])) if shape is not None and len(shape) > 1 else 1
-            scale, gamma, beta, mean = (np.repeat(v, per) for v in (scale, gamma, beta, mean))
-            factor = gamma * scale
-            if a_map is None:
-                n = len(factor)
-                n_in = n if n_in is None else n_in
-                a_map, c_map = exact_identity(n), exact_zeros(n)
-            a_map, c_map = factor[:, None] * a_map, factor * (c_map - mean) + beta
-        elif isinstance(part, (nn.ReLU, nn.LeakyReLU, nn.Hardtanh)):
-            if isinstance(part, nn.Hardtanh) and (part.min_val, part.max_val) != (-1.0, 1.0):
-                raise InvalidInputError(f"module[{i}]: only Hardtanh(-1, 1) is supported")
-            if a_map is None:
-                raise InvalidInputError(
-                    f"module[{i}]: an activation needs an affine layer before it"
-                )
-            layers.append((a_map, c_map))
-            if isinstance(part, nn.LeakyReLU):
-                activations.append(("leaky_relu", Fraction(float(part.negative_slope))))
-            else:
-                activations.append("hardtanh" if isinstance(part, nn.Hardtanh) else "relu")
-            a_map = c_map = None
-        else:
-            raise InvalidInputError(
-                f"module[{i}]: unsupported module {type(part).__name__}; from_torch takes "
-                "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, BatchNorm1d, BatchNorm2d, ReLU, "
-                "LeakyReLU, Hardtanh, Flatten, Dropout and Identity"
-            )
-    if not layers or a_map is None:
+    try:
+        gm = fx.symbolic_trace(module)
+    except Exception as exc:  # fx raises many kinds of errors for untraceable code
         raise InvalidInputError(
-            "module: expected at least one activation followed by an output Linear layer"
-        )
-    layers.append((a_map, c_map))
-    net = Network.from_layers(layers, activation=activations)
+            f"module: cannot trace {type(module).__name__} with torch.fx ({exc}); polyfold "
+            "needs a forward without data-dependent control flow"
+        ) from exc
+    shape = tuple(int(s) for s in input_shape) if input_shape is not None else None
+    if shape is None:
+        shape = _infer_input_shape(gm)
+    importer = _Importer(gm, shape)
+    out = importer.run()
+    if len(out.shape) != 1:
+        out = importer.builder.reshape(out, (out.size,))
+    net = importer.builder.build(out)
     report: dict[str, Any] = {"source": type(module).__name__, "format": "torch"}
+    report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
     if verify:
-        rng = np.random.default_rng(seed)
-        x = rng.normal(size=(verify, net.n_inputs))
-        x_shaped = x.reshape(verify, *input_shape) if input_shape is not None else x
-        dtype = torch.float64 if _is_double(module) else torch.float32
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                out = module(torch.tensor(x_shaped, dtype=dtype))
-                theirs = out.double().numpy().reshape(verify, -1)
-        finally:
-            module.train(was_training)
-        err = float(np.max(np.abs(net.forward(x) - theirs)))
-        tol = 1e-9 if _is_double(module) else 1e-4
-        report.update(
-            verified=err <= tol * (1 + float(np.max(np.abs(theirs)))),
-            max_abs_error=err,
-            inputs_checked=verify,
-        )
+        report.update(_verify(module, net, shape, verify, seed))
     net.provenance = report
     return net
+
+
+def _verify(module: Any, net: Network, shape: tuple[int, ...], count: int, seed: int) -> dict:
+    import torch
+
+    rng = np.random.default_rng(seed)
+    x = rng.normal(size=(count, net.n_inputs))
+    double = _is_double(module)
+    was_training = module.training
+    module.eval()
+    try:
+        with torch.no_grad():
+            out = module(
+                torch.tensor(
+                    x.reshape(count, *shape), dtype=torch.float64 if double else torch.float32
+                )
+            )
+            theirs = out.double().numpy().reshape(count, -1)
+    finally:
+        module.train(was_training)
+    err = float(np.max(np.abs(net.forward(x) - theirs)))
+    tol = 1e-9 if double else 1e-4
+    return {
+        "verified": err <= tol * (1 + float(np.max(np.abs(theirs)))),
+        "max_abs_error": err,
+        "inputs_checked": count,
+    }
 
 
 def _is_double(module: Any) -> bool:
     params = list(module.parameters())
     return bool(params) and params[0].dtype.is_floating_point and params[0].element_size() == 8
+
+
+def load_state_dict(module: Any, path: str | os.PathLike[str]) -> Any:
+    """Load a checkpoint's weights into ``module`` safely and return the module.
+
+    The file is read with ``torch.load(path, weights_only=True)``, which only
+    accepts tensors and plain containers and never unpickles other objects; a
+    checkpoint holding a whole pickled model (or anything else) is refused
+    with an error. Accepts a state dict or ``{"state_dict": …}`` /
+    ``{"model_state_dict": …}``.
+    """
+    import pickle
+
+    import torch
+
+    name = os.fspath(path)
+    try:
+        state = torch.load(name, map_location="cpu", weights_only=True)
+    except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
+        raise InvalidInputError(
+            f"path: {name!r} is not a weights-only checkpoint (polyfold never unpickles "
+            f"objects; save model.state_dict()): {str(exc).splitlines()[0]}"
+        ) from exc
+    if isinstance(state, dict):
+        for key in ("state_dict", "model_state_dict"):
+            if isinstance(state.get(key), dict):
+                state = state[key]
+    if not isinstance(state, dict) or not all(isinstance(v, torch.Tensor) for v in state.values()):
+        raise InvalidInputError(f"path: {name!r} does not hold a state dict of tensors")
+    try:
+        module.load_state_dict(state)
+    except RuntimeError as exc:
+        raise InvalidInputError(
+            f"path: {name!r} does not fit {type(module).__name__}: {str(exc).splitlines()[0]}"
+        ) from exc
+    return module
