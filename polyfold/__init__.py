@@ -11,7 +11,20 @@ of Lewandowski et al.).
 Fraction(1, 3)
 """
 
-from . import attacks, cantor, convexity, datasets, intervals, lp, regions, studies, theorems, zoo
+from . import (
+    attacks,
+    cantor,
+    convexity,
+    datasets,
+    interop,
+    intervals,
+    lp,
+    regions,
+    smooth,
+    studies,
+    theorems,
+    zoo,
+)
 from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
@@ -30,11 +43,12 @@ from .folding import (
     sampled_patterns,
 )
 from .globalfold import GlobalFolding, global_folding, triangle_paths
-from .interop import from_onnx, from_sklearn, from_torch, load_nnet
+from .interop import from_onnx, from_sklearn, from_torch, load_nnet, load_state_dict
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
 from .regions import Region, enumerate_regions, is_realizable, region, region_graph
+from .smooth import SmoothPath, smooth_walk
 from .walk import walk, walk_many, walk_polyline
 
 __version__ = "0.1.0"
@@ -50,6 +64,7 @@ __all__ = [
     "Polytope",
     "Region",
     "Slice",
+    "SmoothPath",
     "UndecidedError",
     "as_patterns",
     "attacks",
@@ -70,11 +85,13 @@ __all__ = [
     "in_hamming_interval",
     "interaction",
     "interaction_mean_nonzero",
+    "interop",
     "intervals",
     "is_hamming_convex",
     "is_realizable",
     "is_union_convex",
     "load_nnet",
+    "load_state_dict",
     "lp",
     "r1",
     "r2",
@@ -82,6 +99,8 @@ __all__ = [
     "region_graph",
     "regions",
     "sampled_patterns",
+    "smooth",
+    "smooth_walk",
     "studies",
     "theorems",
     "triangle_paths",

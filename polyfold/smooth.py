@@ -1,0 +1,742 @@
+r"""Certified threshold crossings along a segment for smooth activations.
+
+For tanh, sigmoid, GELU or SiLU units the pre-activations are smooth, not
+piecewise linear, in ``t``, and their threshold crossings are irrational in
+general. :func:`smooth_walk` encloses every crossing of every unit's
+``g(t) = σ(z(t)) − τ`` in a certified interval of ``t`` by interval arithmetic
+and bisection:
+
+- on a box ``[a, b]`` of ``t``, interval arithmetic gives an enclosure of every
+  ``g`` and of its derivative ``g'`` (forward mode along the segment); the
+  value enclosure is sharpened by the mean-value form
+  ``g(m) + g'([a, b]) · ([a, b] − m)``;
+- a unit whose enclosure lies above 0, or at or below 0, keeps its bit on the
+  box; a unit whose derivative enclosure does not straddle 0 is monotone there,
+  so certain and different bits ``g(a) > 0`` and ``g(b) > 0`` prove exactly
+  one change of the bit inside the box and equal bits prove none;
+- anything else is bisected, until a unit is decided or the box is narrower
+  than ``min_width``: then the unit and the box are reported as *unresolved*
+  (a tangency ``g`` touching 0, an identically-τ unit, or crossings closer than
+  ``min_width``) instead of guessed. Several units crossing inside one box are
+  separated by bisection as well; if they cannot be, their order is reported
+  as *ambiguous*.
+
+Rigour. Interval endpoints are float64. Every arithmetic step is rounded
+outwards (one ulp after each operation; matrix–vector products carry the
+standard error bound ``γ_n |W| |x|``, which also covers weights that are not
+float64 values). The elementary functions are evaluated, with
+``elementary="arb"`` (the default), in Arb ball arithmetic (python-flint),
+whose balls are rigorous, and rounded outwards; ``elementary="float"`` uses
+numpy/scipy instead and widens by ``2**-40`` (relative, and absolute where
+terms cancel): faster, and certified only under the assumption that those
+functions are that accurate (they are accurate to a few ulp). The extrema of
+GELU and SiLU and of every σ' are bracketed once, with the sign change
+certified in Arb.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from fractions import Fraction
+from functools import cache
+from typing import Any
+
+import numpy as np
+
+from ._arith import as_fmpq, to_fraction
+from .errors import InvalidInputError, UndecidedError
+from .network import Network, as_points
+
+__all__ = ["Crossing", "SmoothPath", "smooth_walk"]
+
+_U = 2.0**-53
+_TINY = 2.0**-1000
+_FLAT = 2.0**-36
+_INF = np.inf
+
+
+# -- outward-rounded interval helpers ------------------------------------------------
+
+
+def _down(x: Any) -> np.ndarray:
+    return np.nextafter(x, -_INF)
+
+
+def _up(x: Any) -> np.ndarray:
+    return np.nextafter(x, _INF)
+
+
+def _sub(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
+    """Tight bounds of ``a − b``: TwoSum tells whether (and which way) the float rounded."""
+    s = a - b
+    v = s - a
+    err = (a - (s - v)) + (-b - v)  # a − b = s + err exactly
+    return np.where(err < 0, _down(s), s), np.where(err > 0, _up(s), s)
+
+
+def _imul(al: Any, ah: Any, bl: Any, bh: Any) -> tuple[np.ndarray, np.ndarray]:
+    lows, highs = [], []
+    for x, y in ((al, bl), (al, bh), (ah, bl), (ah, bh)):
+        p = x * y
+        exact = (x == 0) | (y == 0)  # a product with 0 does not round
+        lows.append(np.where(exact, 0.0, _down(p)))
+        highs.append(np.where(exact, 0.0, _up(p)))
+    return np.minimum.reduce(lows), np.maximum.reduce(highs)
+
+
+def _matvec(
+    w: np.ndarray, w_abs: np.ndarray, b: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """An enclosure of ``W x + b`` for ``x`` in the box ``[lo, hi]`` (columns: points)."""
+    mid = 0.5 * (lo + hi)
+    rad = _up(np.maximum(mid - lo, hi - mid))
+    centre = w @ mid
+    spread = w_abs @ rad
+    size = w_abs @ np.abs(mid) + spread
+    if b is not None:
+        centre = centre + b[:, None]
+        size = size + np.abs(b)[:, None]
+    # γ_n bounds the rounding of any summation order; (4n + 16) u also covers weights
+    # rounded to float64 and the rounding of this very bound
+    err = (4 * w.shape[1] + 16) * _U * size + _TINY
+    return _down(centre - spread - err), _up(centre + spread + err)
+
+
+# -- activations as interval functions -----------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Extremum:
+    """A critical point bracketed in ``[c_lo, c_hi]`` with its value in ``[v_lo, v_hi]``."""
+
+    c_lo: float
+    c_hi: float
+    v_lo: float
+    v_hi: float
+
+
+def _arb_functions() -> dict[str, tuple[Callable[[Any], Any], ...]]:
+    """σ, σ' and σ'' in Arb ball arithmetic (python-flint): rigorous error bounds."""
+    from flint import arb
+
+    def sig(z: Any) -> Any:
+        return 1 / (1 + (-z).exp())
+
+    def dsig(z: Any) -> Any:
+        return sig(z) * sig(-z)
+
+    def cdf(z: Any) -> Any:
+        return (-z / arb(2).sqrt()).erfc() / 2  # no cancellation for z ≪ 0
+
+    def pdf(z: Any) -> Any:
+        return (-z * z / 2).exp() / (2 * arb.pi()).sqrt()
+
+    return {
+        "tanh": (
+            lambda z: z.tanh(),
+            lambda z: 1 / z.cosh() ** 2,
+            lambda z: -2 * z.tanh() / z.cosh() ** 2,
+        ),
+        "sigmoid": (sig, dsig, lambda z: dsig(z) * (1 - 2 * sig(z))),
+        "gelu": (
+            lambda z: z * cdf(z),
+            lambda z: cdf(z) + z * pdf(z),
+            lambda z: pdf(z) * (2 - z * z),
+        ),
+        "silu": (
+            lambda z: z * sig(z),
+            lambda z: sig(z) * (1 + z * sig(-z)),
+            lambda z: dsig(z) * (2 - z * (z / 2).tanh()),
+        ),
+    }
+
+
+def _ball_bounds(v: Any) -> tuple[float, float]:
+    """Float bounds of an Arb ball, rounded outwards."""
+    mid, rad = float(v.mid()), float(v.rad())
+    return float(_down(_down(mid) - _up(rad))), float(_up(_up(mid) + _up(rad)))
+
+
+def _np_functions() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
+    from scipy.special import erfc, expit
+
+    def cdf(z: Any) -> Any:
+        return 0.5 * erfc(-z / np.sqrt(2.0))  # no cancellation for z ≪ 0
+
+    def pdf(z: Any) -> Any:
+        return np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
+
+    def dtanh(z: Any) -> Any:
+        with np.errstate(over="ignore"):
+            return 1.0 / np.cosh(z) ** 2
+
+    return {
+        "tanh": (np.tanh, dtanh),
+        "sigmoid": (expit, lambda z: expit(z) * expit(-z)),
+        "gelu": (lambda z: z * cdf(z), lambda z: cdf(z) + z * pdf(z)),
+        "silu": (lambda z: z * expit(z), lambda z: expit(z) * (1.0 + z * expit(-z))),
+    }
+
+
+@contextmanager
+def _precision(bits: int) -> Iterator[None]:
+    """Arb's working precision, restored afterwards."""
+    from flint import ctx
+
+    old = ctx.prec
+    ctx.prec = bits
+    try:
+        yield
+    finally:
+        ctx.prec = old
+
+
+@cache
+def _extrema() -> dict[tuple[str, bool], tuple[_Extremum, ...]]:
+    """Every critical point of each smooth σ and σ', bracketed and checked in Arb.
+
+    Between consecutive critical points a function is monotone, so its range on
+    an interval is the hull of its values at the ends and at the critical points
+    inside. Each critical point is located by bisection on the sign of the next
+    derivative, bracketed where Arb certifies opposite signs, and its value is
+    enclosed by evaluating on the whole bracket.
+    """
+    fns = _arb_functions()
+    with _precision(128):
+        return _bracket_all(fns)
+
+
+def _bracket_all(fns: dict[str, tuple[Callable[[Any], Any], ...]]) -> dict:
+    from flint import arb
+
+    # (name, of the derivative?) -> a bracket around each critical point
+    starts: dict[tuple[str, bool], list[tuple[float, float]]] = {
+        ("tanh", False): [],
+        ("sigmoid", False): [],
+        ("gelu", False): [(-1.0, -0.5)],
+        ("silu", False): [(-1.5, -1.0)],
+        ("tanh", True): [(-0.5, 0.5)],
+        ("sigmoid", True): [(-0.5, 0.5)],
+        ("gelu", True): [(-1.6, -1.2), (1.2, 1.6)],
+        ("silu", True): [(-2.6, -2.2), (2.2, 2.6)],
+    }
+    found: dict[tuple[str, bool], tuple[_Extremum, ...]] = {}
+    for (name, deriv), brackets in starts.items():
+        value, slope = fns[name][1:] if deriv else fns[name][:2]
+        out = []
+        for lo, hi in brackets:
+            s_lo = slope(arb(lo)) > 0
+            for _ in range(60):  # bisect to a bracket of about 1e-15
+                mid = 0.5 * (lo + hi)
+                if (slope(arb(mid)) > 0) == s_lo:
+                    lo = mid
+                else:
+                    hi = mid
+            lo, hi = lo - 1e-12, hi + 1e-12
+            a_lo, a_hi = slope(arb(lo)), slope(arb(hi))
+            if not ((a_lo > 0 and a_hi < 0) or (a_lo < 0 and a_hi > 0)):
+                raise AssertionError(f"critical point of {name} not bracketed")  # pragma: no cover
+            ball = value(arb(0.5 * (lo + hi), 0.5 * (hi - lo) + 2.0**-60))
+            out.append(_Extremum(lo, hi, *_ball_bounds(ball)))
+        found[(name, deriv)] = tuple(out)
+    return found
+
+
+def _smooth_bounds(
+    name: str, deriv: bool, x: np.ndarray, elementary: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """Certified lower and upper bounds of ``σ(x)`` (or ``σ'(x)``) at points ``x``."""
+    # GELU' = Φ + zφ and SiLU' = s(1 + z(1 − s)) add terms of size up to 1 that cancel
+    # near their roots: there the float error is absolute, not relative to the result
+    cancels = deriv and name in ("gelu", "silu")
+    if elementary == "float":
+        f = _np_functions()[name][1 if deriv else 0]
+        with np.errstate(over="ignore", under="ignore"):
+            v = np.asarray(f(x), dtype=np.float64)
+        slack = np.abs(v) * 2.0**-40 + (2.0**-40 if cancels else _TINY)
+        return _down(v - slack), _up(v + slack)
+    from flint import arb
+
+    f = _arb_functions()[name][1 if deriv else 0]
+    with _precision(80):
+        bounds = [_ball_bounds(f(arb(float(v)))) for v in x.ravel()]
+    lo = np.array([b[0] for b in bounds]).reshape(x.shape)
+    hi = np.array([b[1] for b in bounds]).reshape(x.shape)
+    return lo, hi
+
+
+def _act_hull(
+    act: Any, deriv: bool, lo: np.ndarray, hi: np.ndarray, elementary: str
+) -> tuple[np.ndarray, np.ndarray]:
+    """An enclosure of ``σ([lo, hi])`` (``deriv``: of ``σ'``, generalised at kinks)."""
+    name = act.name
+    if name in ("tanh", "sigmoid", "gelu", "silu"):
+        llo, lhi = _smooth_bounds(name, deriv, lo, elementary)
+        hlo, hhi = _smooth_bounds(name, deriv, hi, elementary)
+        out_lo, out_hi = np.minimum(llo, hlo), np.maximum(lhi, hhi)
+        for e in _extrema()[(name, deriv)]:
+            inside = (lo <= e.c_hi) & (hi >= e.c_lo)
+            out_lo = np.where(inside, np.minimum(out_lo, e.v_lo), out_lo)
+            out_hi = np.where(inside, np.maximum(out_hi, e.v_hi), out_hi)
+        return out_lo, out_hi
+    one, zero = np.ones_like(lo), np.zeros_like(lo)
+    if name == "identity":
+        return (one, one) if deriv else (lo, hi)
+    if name == "relu":
+        if deriv:
+            return np.where(lo > 0, one, zero), np.where(hi < 0, zero, one)
+        return np.maximum(lo, 0.0), np.maximum(hi, 0.0)
+    if name == "leaky_relu":
+        s = float(act.slope)
+        if deriv:
+            a, b = np.where(lo > 0, 1.0, s), np.where(hi < 0, s, 1.0)
+            return _down(np.minimum(a, b)), _up(np.maximum(a, b))
+        return _down(np.where(lo > 0, lo, lo * s)), _up(np.where(hi > 0, hi, hi * s))
+    if name == "hardtanh":
+        if deriv:
+            inner = (lo > -1) & (hi < 1)
+            touches = (hi >= -1) & (lo <= 1)
+            return np.where(inner, one, zero), np.where(touches, one, zero)
+        return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
+    if name == "abs":
+        if deriv:
+            return np.where(lo > 0, one, -one), np.where(hi < 0, -one, one)
+        straddle = (lo <= 0) & (hi >= 0)
+        small = np.minimum(np.abs(lo), np.abs(hi))
+        return np.where(straddle, 0.0, small), np.maximum(np.abs(lo), np.abs(hi))
+    raise InvalidInputError(f"net: activation {name} is not supported by smooth_walk")
+
+
+# -- the walk --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Pattern bit ``bit`` changes exactly once in ``[lo, hi]``, to ``rising``.
+
+    The bit at ``lo`` is the old one and the bit at ``hi`` the new one, both
+    certified, and the bit is monotone in between.
+    """
+
+    lo: Fraction
+    hi: Fraction
+    bit: int
+    rising: bool
+
+
+@dataclass(frozen=True)
+class SmoothPath:
+    """The certified crossings of a segment through a network with smooth activations.
+
+    ``patterns[k]`` is the pattern between crossing ``k − 1`` and crossing ``k``
+    (the crossings in ``crossings``, ordered; their intervals are disjoint);
+    it is empty unless the path is certified.
+    ``unresolved`` lists ``(lo, hi, bits)`` boxes of ``t`` where the listed bits
+    could not be decided down to ``min_width``; ``ambiguous`` lists boxes
+    holding certified crossings of several bits whose order was not separated.
+    Only when both are empty is the path certified and ``chi`` available.
+    ``starts_on``/``ends_on`` are the bits whose boundary holds ``x1``/``x2``
+    exactly (their change at ``t = 0``/``1`` is not a crossing of the open
+    pieces, as for :func:`~polyfold.walk`).
+    """
+
+    x1: np.ndarray
+    x2: np.ndarray
+    crossings: list[Crossing]
+    patterns: np.ndarray
+    unresolved: list[tuple[Fraction, Fraction, tuple[int, ...]]]
+    ambiguous: list[tuple[Fraction, Fraction, tuple[int, ...]]]
+    boxes: int
+    elementary: str
+    starts_on: tuple[int, ...]
+    ends_on: tuple[int, ...]
+    net: Network = field(repr=False)
+
+    @property
+    def certified(self) -> bool:
+        return not self.unresolved and not self.ambiguous
+
+    @property
+    def chi(self) -> Fraction:
+        """The space folding measure of the certified pattern sequence."""
+        if not self.certified:
+            raise UndecidedError(
+                f"chi: {len(self.unresolved)} unresolved and {len(self.ambiguous)} ambiguous "
+                "boxes; see .unresolved and .ambiguous (a smaller min_width may resolve them)"
+            )
+        from .folding import chi
+
+        return Fraction(chi(self.patterns))
+
+    @property
+    def n_regions(self) -> int:
+        return len(self.patterns)
+
+
+class _Enclosure:
+    """Interval evaluation of every pattern unit's ``g = σ(z) − τ`` and ``g'`` along a segment."""
+
+    def __init__(self, net: Network, x1: np.ndarray, x2: np.ndarray, elementary: str) -> None:
+        self.net, self.elementary = net, elementary
+        self.x1 = x1[:, None]
+        diff = x2 - x1
+        # x2 − x1 rounded: enclose the true difference
+        self.d_lo, self.d_hi = _down(diff)[:, None], _up(diff)[:, None]
+        self.layers = [(w, np.abs(w), b) for w, b in net._float_layers]
+        tau, tau_f = net.threshold, float(net.threshold)
+        exact_tau = Fraction(tau_f) == tau
+        self.tau_lo = tau_f if exact_tau else float(_down(tau_f))
+        self.tau_hi = tau_f if exact_tau else float(_up(tau_f))
+        self.cols = net.pattern_columns
+        self.x2 = x2
+        self._points: dict[float, tuple[np.ndarray, np.ndarray]] = {}
+        self._bits: dict[float, np.ndarray] = {}
+
+    def _run(
+        self, a: float, b: float, derivative: bool
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
+        net = self.net
+        t_lo, t_hi = np.array([[a]]), np.array([[b]])
+        p_lo, p_hi = _imul(t_lo, t_hi, self.d_lo, self.d_hi)
+        x_lo, x_hi = _down(self.x1 + p_lo), _up(self.x1 + p_hi)
+        dx_lo, dx_hi = self.d_lo, self.d_hi
+        g_lo, g_hi, gd_lo, gd_hi = [], [], [], []
+        dz_all: list[tuple[np.ndarray, np.ndarray]] = []
+        n_layers = net.depth + (1 if net.include_output else 0)
+        for i in range(n_layers):
+            w, w_abs, bias = self.layers[i]
+            z_lo, z_hi = _matvec(w, w_abs, bias, x_lo, x_hi)
+            if derivative:
+                dz_lo, dz_hi = _matvec(w, w_abs, None, dx_lo, dx_hi)
+            if i < net.depth:
+                act, lin = net.activations[i], net.linear_units[i][:, None]
+                h_lo, h_hi = _act_hull(act, False, z_lo, z_hi, self.elementary)
+                h_lo, h_hi = np.where(lin, z_lo, h_lo), np.where(lin, z_hi, h_hi)
+                if derivative:
+                    s_lo, s_hi = _act_hull(act, True, z_lo, z_hi, self.elementary)
+                    dh_lo, dh_hi = _imul(s_lo, s_hi, dz_lo, dz_hi)
+                    dh_lo, dh_hi = np.where(lin, dz_lo, dh_lo), np.where(lin, dz_hi, dh_hi)
+            else:
+                h_lo, h_hi = z_lo, z_hi
+                if derivative:
+                    dh_lo, dh_hi = dz_lo, dz_hi
+            g_lo.append(_sub(h_lo, self.tau_hi)[0])
+            g_hi.append(_sub(h_hi, self.tau_lo)[1])
+            if derivative:
+                gd_lo.append(dh_lo)
+                gd_hi.append(dh_hi)
+                dz_all.append((dz_lo, dz_hi))
+                dx_lo, dx_hi = dh_lo, dh_hi
+            x_lo, x_hi = h_lo, h_hi
+        pick = self.cols
+        lo, hi = np.concatenate(g_lo)[pick, 0], np.concatenate(g_hi)[pick, 0]
+        if not derivative:
+            return lo, hi, None, None
+        self.dz_lo = np.concatenate([d[0] for d in dz_all])[pick, 0]
+        self.dz_hi = np.concatenate([d[1] for d in dz_all])[pick, 0]
+        return lo, hi, np.concatenate(gd_lo)[pick, 0], np.concatenate(gd_hi)[pick, 0]
+
+    def point(self, t: float) -> tuple[np.ndarray, np.ndarray]:
+        if t not in self._points:
+            lo, hi, _, _ = self._run(t, t, False)
+            self._points[t] = (lo, hi)
+        return self._points[t]
+
+    def bits(self, t: float) -> np.ndarray:
+        """The bits at ``t`` (−1 where unknown); exact arithmetic where floats cannot tell."""
+        if t not in self._bits:
+            out = _bit(*self.point(t))
+            if (out < 0).any():
+                out = np.where(out < 0, self._exact_bits(Fraction(t))[0], out)
+            self._bits[t] = out
+        return self._bits[t]
+
+    def on_boundary(self, t: float) -> np.ndarray:
+        """The bits whose ``g`` is exactly 0 at ``t`` (known only where ``g(t)`` is rational)."""
+        return self._exact_bits(Fraction(t))[1]
+
+    def _exact_bits(self, t: Fraction) -> tuple[np.ndarray, np.ndarray]:
+        """Bits at ``t`` from rational arithmetic wherever a value is rational.
+
+        Affine maps of rationals are rational, piecewise-linear activations keep
+        them rational, and smooth ones do at 0 (``σ(0)`` is 0 or 1/2); every other
+        value is an interval with rational ends. So a start exactly on a
+        boundary — ``x1 = 0`` with zero biases, say — gets its exact bit.
+        """
+        net = self.net
+        x: list[Any] = [
+            Fraction(float(a)) + t * (Fraction(float(b)) - Fraction(float(a)))
+            for a, b in zip(self.x1[:, 0], self.x2)
+        ]
+        tau = net.threshold
+        bits: list[int] = []
+        zero: list[bool] = []
+        n_layers = net.depth + (1 if net.include_output else 0)
+        for i, (w, b) in enumerate(net.exact_weights[:n_layers]):
+            z = [_exact_affine(row, bias, x) for row, bias in zip(w, b)]
+            act = net.activations[i] if i < net.depth else None
+            linear = net.linear_units[i] if i < net.depth else np.ones(len(z), dtype=bool)
+            x = [
+                zj if linear[j] else _exact_act(act, zj, self.elementary) for j, zj in enumerate(z)
+            ]
+            for j, v in enumerate(x):
+                if isinstance(v, Fraction):
+                    bits.append(int(v > tau))
+                    zero.append(v == tau and _at_level(act, z[j], tau, bool(linear[j])))
+                else:
+                    bits.append(1 if v[0] > tau else 0 if v[1] <= tau else -1)
+                    zero.append(False)
+        return np.array(bits)[self.cols], np.array(zero, dtype=bool)[self.cols]
+
+    def box(self, a: float, b: float) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        lo, hi, d_lo, d_hi = self._run(a, b, True)
+        assert d_lo is not None and d_hi is not None
+        m = 0.5 * (a + b)
+        m_lo, m_hi = self.point(m)
+        # mean-value form: g(m) + g'([a, b]) · ([a, b] − m)
+        s_lo, s_hi = _imul(d_lo, d_hi, _down(a - m), _up(b - m))
+        lo = np.maximum(lo, _down(m_lo + s_lo))
+        hi = np.minimum(hi, _up(m_hi + s_hi))
+        return lo, hi, d_lo, d_hi
+
+
+def _at_level(act: Any, z: Any, tau: Fraction, linear: bool) -> bool:
+    """Whether a rational pre-activation sits exactly where the bit's boundary is.
+
+    That is a level or kink value of a piecewise-linear σ (not a point inside a
+    flat piece, such as ReLU's ``z < 0``), or 0 for a smooth σ with ``σ(0) = τ``.
+    """
+    if not isinstance(z, Fraction):
+        return False
+    if act is None or linear:
+        return z == tau
+    if act.smooth:
+        return z == 0
+    return z in act.critical(tau)
+
+
+def _exact_affine(row: np.ndarray, bias: Fraction, x: list[Any]) -> Any:
+    """``row · x + bias`` with ``x`` rational or ``(lo, hi)`` rational bounds."""
+    lo = hi = bias
+    exact = True
+    for w, v in zip(row, x):
+        if isinstance(v, Fraction):
+            lo, hi = lo + w * v, hi + w * v
+        else:
+            exact = False
+            a, b = w * v[0], w * v[1]
+            lo, hi = lo + min(a, b), hi + max(a, b)
+    return lo if exact else (lo, hi)
+
+
+_SIGMA_AT_ZERO = {
+    "tanh": Fraction(0),
+    "sigmoid": Fraction(1, 2),
+    "gelu": Fraction(0),
+    "silu": Fraction(0),
+}
+
+
+def _exact_act(act: Any, z: Any, elementary: str) -> Any:
+    if isinstance(z, Fraction):
+        if not act.smooth:
+            return to_fraction(act(np.array([as_fmpq(z, "z")], dtype=object))[0])
+        if z == 0:
+            return _SIGMA_AT_ZERO[act.name]
+        zl = zh = np.array([float(z)])
+        zl, zh = _down(zl), _up(zh)
+    else:
+        zl, zh = _down(np.array([float(z[0])])), _up(np.array([float(z[1])]))
+    lo, hi = _act_hull(act, False, zl, zh, elementary)
+    return (Fraction(float(lo[0])), Fraction(float(hi[0])))
+
+
+def _bit(lo: np.ndarray, hi: np.ndarray) -> np.ndarray:
+    """The bit ``g > 0`` where certain: 1, 0, or −1 where the enclosure cannot tell."""
+    return np.where(lo > 0, 1, np.where(hi <= 0, 0, -1))
+
+
+def smooth_walk(
+    net: Network,
+    x1: Any,
+    x2: Any,
+    *,
+    width: float = 2.0**-30,
+    min_width: float = 2.0**-30,
+    max_boxes: int = 20_000,
+    elementary: str = "arb",
+) -> SmoothPath:
+    """Certified enclosures of every threshold crossing along ``[x1, x2]``.
+
+    Each crossing's enclosure is narrowed to ``width`` in ``t`` (where the bit
+    at the bisection points can be certified); boxes still undecided at
+    ``min_width``, or beyond ``max_boxes`` boxes, are reported as unresolved.
+    ``elementary`` chooses how tanh/exp/erf are bounded (module docstring).
+    Works for every activation polyfold knows — tanh, sigmoid, GELU, SiLU and
+    the piecewise-linear ones (for which :func:`~polyfold.walk` is exact and
+    faster). See the module docstring for the method and its guarantees.
+
+    >>> import polyfold as pf
+    >>> net = pf.Network.from_layers(
+    ...     [([[1], [-1]], ["-1/2", "1/4"]), ([[1, 1]], [0])], activation="tanh")
+    >>> path = smooth_walk(net, [0.0], [1.0])
+    >>> path.patterns.astype(int).tolist()
+    [[0, 1], [0, 0], [1, 0]]
+    >>> quarter, half = Fraction(1, 4), Fraction(1, 2)
+    >>> [(c.bit, c.lo <= v <= c.hi) for c, v in zip(path.crossings, (quarter, half))]
+    [(1, True), (0, True)]
+    >>> path.certified, path.chi
+    (True, Fraction(0, 1))
+    """
+    if not isinstance(net, Network):
+        raise InvalidInputError(f"net: expected a polyfold Network, got {type(net).__name__}")
+    if elementary not in ("arb", "float"):
+        raise InvalidInputError(f"elementary: expected 'arb' or 'float', got {elementary!r}")
+    if (
+        isinstance(min_width, bool)
+        or not isinstance(min_width, (int, float))
+        or not 0 < min_width < 1
+    ):
+        raise InvalidInputError(f"min_width: expected a number in (0, 1), got {min_width!r}")
+    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 1:
+        raise InvalidInputError(f"width: expected a number in (0, 1], got {width!r}")
+    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
+        raise InvalidInputError(f"max_boxes: expected a positive integer, got {max_boxes!r}")
+    p1 = as_points(x1, "x1", net.n_inputs, False)
+    p2 = as_points(x2, "x2", net.n_inputs, False)
+    if p1.ndim != 1 or p2.ndim != 1:
+        raise InvalidInputError("x1, x2: expected one point each (shape (d,))")
+    enc = _Enclosure(net, p1, p2, elementary)
+    n = net.n_bits
+    # per bit: (a, b, kind, value) decisions, kind "const" (value = bit) or "cross" (rising)
+    decided: list[list[tuple[float, float, str, bool]]] = [[] for _ in range(n)]
+    crossings: list[tuple[float, float, int, bool]] = []
+    unresolved: list[tuple[float, float, tuple[int, ...]]] = []
+    ambiguous: list[tuple[float, float, tuple[int, ...]]] = []
+    boundary: dict[float, set[int]] = {0.0: set(), 1.0: set()}
+    stack = [(0.0, 1.0, np.ones(n, dtype=bool))]
+    boxes = 0
+    while stack:
+        a, b, watch = stack.pop()
+        boxes += 1
+        if boxes > max_boxes:
+            unresolved.append((a, b, tuple(int(j) for j in np.flatnonzero(watch))))
+            continue
+        lo, hi, d_lo, d_hi = enc.box(a, b)
+        const = watch & ((lo > 0) | (hi <= 0))
+        for j in np.flatnonzero(const):
+            decided[j].append((a, b, "const", bool(lo[j] > 0)))
+        watch = watch & ~const
+        if not watch.any():
+            continue
+        # on a box where g is monotone (even weakly), {g > 0} is an interval reaching an
+        # end, so the bits at the two ends tell whether the bit changes, and it does so once
+        monotone = (d_lo >= 0) | (d_hi <= 0)
+        ba, bb = enc.bits(a), enc.bits(b)
+        known = watch & monotone & (ba >= 0) & (bb >= 0)
+        same = known & (ba == bb)
+        for j in np.flatnonzero(same):
+            decided[j].append((a, b, "const", bool(ba[j])))
+        crossing = known & (ba != bb)
+        # a bit whose pre-activation sits exactly on its boundary at t = 0 (or 1) and is
+        # strictly monotone changes exactly there: the path starts (ends) on that boundary
+        # and the open piece keeps one bit
+        strict = (enc.dz_lo > 0) | (enc.dz_hi < 0)
+        for end, inner, flag in ((a, bb, a == 0.0), (b, ba, b == 1.0)):
+            if flag and (crossing & strict).any():
+                at_end = crossing & strict & enc.on_boundary(end)
+                for j in np.flatnonzero(at_end):
+                    decided[j].append((a, b, "const", bool(inner[j])))
+                    boundary[end].add(int(j))
+                crossing = crossing & ~at_end
+        open_units = watch & ~known
+        # g and g' both within 2^-36 of 0 on the whole box: g is (nearly) identically τ,
+        # which bisection cannot settle; report the unit here and go on with the others
+        flat = open_units & (hi - lo <= _FLAT) & (d_hi - d_lo <= _FLAT)
+        if flat.any():
+            unresolved.append((a, b, tuple(int(j) for j in np.flatnonzero(flat))))
+            open_units = open_units & ~flat
+        if not open_units.any() and crossing.sum() <= 1:
+            for j in np.flatnonzero(crossing):
+                decided[j].append((a, b, "cross", bool(bb[j])))
+                lo_t, hi_t = _narrow(enc, a, b, int(j), bool(ba[j]), width)
+                crossings.append((lo_t, hi_t, int(j), bool(bb[j])))
+            continue
+        keep = open_units | crossing
+        if b - a < min_width:
+            units = tuple(int(j) for j in np.flatnonzero(keep))
+            (unresolved if open_units.any() else ambiguous).append((a, b, units))
+            continue
+        m = _split_point(enc, a, b, keep)
+        stack.append((m, b, keep))
+        stack.append((a, m, keep))
+    certified = not unresolved and not ambiguous
+    patterns = _patterns(decided, crossings, n) if certified else np.zeros((0, n), dtype=bool)
+    return SmoothPath(
+        x1=p1,
+        x2=p2,
+        crossings=[Crossing(Fraction(a), Fraction(b), j, r) for a, b, j, r in crossings],
+        patterns=patterns,
+        unresolved=[(Fraction(a), Fraction(b), u) for a, b, u in unresolved],
+        ambiguous=[(Fraction(a), Fraction(b), u) for a, b, u in ambiguous],
+        boxes=boxes,
+        elementary=elementary,
+        starts_on=tuple(sorted(boundary[0.0])),
+        ends_on=tuple(sorted(boundary[1.0])),
+        net=net,
+    )
+
+
+def _narrow(enc: _Enclosure, a: float, b: float, j: int, start: bool, width: float) -> tuple:
+    """Shrink a certified crossing of bit ``j`` (monotone on ``[a, b]``) by bisection."""
+    while b - a > width:
+        m = 0.5 * (a + b)
+        if not a < m < b:
+            break
+        bit = enc.bits(m)[j]
+        if bit < 0:
+            break
+        if bool(bit) == start:
+            a = m
+        else:
+            b = m
+    return a, b
+
+
+def _split_point(enc: _Enclosure, a: float, b: float, units: np.ndarray) -> float:
+    """The midpoint, or a point near it where every unit in play has a certain bit.
+
+    A crossing exactly at a dyadic midpoint would otherwise sit on a box
+    boundary for ever; a nudged split puts it inside a box.
+    """
+    w = b - a
+    for frac in (0.5, 0.5 + 1 / 7, 0.5 - 1 / 9, 0.5 + 1 / 5, 0.5 - 1 / 4):
+        m = a + frac * w
+        if not a < m < b:
+            continue
+        if np.all(enc.bits(m)[units] >= 0):
+            return m
+    return a + 0.5 * w
+
+
+def _patterns(
+    decided: list[list[tuple[float, float, str, bool]]],
+    crossings: list[tuple[float, float, int, bool]],
+    n: int,
+) -> np.ndarray:
+    """The pattern before the first crossing, then after each one (in order of ``t``)."""
+    start = np.zeros(n, dtype=bool)
+    for j in range(n):
+        first = min(decided[j], key=lambda d: d[0])
+        start[j] = first[3] if first[2] == "const" else not first[3]
+    crossings.sort(key=lambda c: c[0])
+    rows = [start]
+    for _, _, j, rising in crossings:
+        row = rows[-1].copy()
+        if row[j] == rising:  # pragma: no cover - guarded by the sign tests
+            raise AssertionError("inconsistent crossing")
+        row[j] = rising
+        rows.append(row)
+    return np.array(rows, dtype=bool)
