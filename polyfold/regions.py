@@ -226,7 +226,8 @@ def region_graph(
     enumeration; Ctrl-C also sets ``interrupted``). A stopped enumeration
     returns the regions it finished, with the adjacencies among them.
 
-    ``engine="planar"`` splits convex polygons exactly (2-D only);
+    ``engine="planar"`` splits convex polygons exactly (2-D only; in float
+    mode all cells of a batch are split at once with array operations);
     ``engine="lp"`` splits polyhedra layer by layer with certified LPs (any
     dimension); ``"auto"`` takes the planar engine in 2-D.
 
@@ -270,7 +271,120 @@ def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
     return list(region_graph(net, domain, **options).nodes)
 
 
+def _fast_planar_graph(net: Network, poly: Polytope, budget: _Budget) -> nx.Graph:
+    """Float mode of the planar engine: cells split in vectorised batches."""
+    from ._planarfast import fast_planar_cells
+    from .planar import _bit_positions
+
+    graph = nx.Graph(complete=True)
+    n_split = net.depth + (1 if net.include_output else 0)
+    keep, position = _bit_positions(
+        [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
+    )
+    verts = np.array([[float(x), float(y)] for x, y in poly.vertices_2d()])
+    if (np.roll(verts[:, 0], -1) * verts[:, 1] - verts[:, 0] * np.roll(verts[:, 1], -1)).sum() > 0:
+        verts = verts[::-1]  # counter-clockwise
+    single = {u: (u,) for u in range(net.n_bits)}
+    limited = budget.max_regions is not None or budget.deadline is not None
+    done: list[tuple[Any, np.ndarray, np.ndarray, int]] = []  # cells, bits, keys, how many
+    for cells in _interruptible(fast_planar_cells(net, verts), graph):
+        bits = cells.bits if keep is None else cells.bits[:, keep]
+        keys = np.ascontiguousarray(bits.astype(np.uint8) + 48).view(f"S{bits.shape[1]}").ravel()
+        xy, start, count = cells.xy, cells.start, cells.count
+        nxt = np.arange(len(xy)) + 1
+        nxt[start + count - 1] = start
+        cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+        areas = (np.add.reduceat(cross, start) / 2).tolist()
+        centres = np.add.reduceat(xy, start, axis=0) / count[:, None]
+        labels = np.where(cells.label >= 0, position[np.maximum(cells.label, 0)], -1)
+        cells.label = labels  # from here on: pattern positions
+        all_units: list[tuple[int, ...]] = [single.get(u, ()) for u in labels.tolist()]
+        for v, more in cells.extra.items():  # edges on several units' lines
+            extra = {int(position[u]) for u in more}
+            all_units[v] = tuple(sorted(set(all_units[v]) | extra))
+        n = _fit(budget, graph.number_of_nodes(), len(cells)) if limited else len(cells)
+        bounds = np.r_[start, start[-1] + count[-1]].tolist()
+        names = keys[:n].astype(str).tolist()
+        graph.add_nodes_from(
+            (
+                names[i],
+                {
+                    "pattern": bits[i],
+                    "witness": centres[i],
+                    "area": areas[i],
+                    "vertices": xy[bounds[i] : bounds[i + 1]],
+                    "edge_units": all_units[bounds[i] : bounds[i + 1]],
+                },
+            )
+            for i in range(n)
+        )
+        budget.progress.update(n)
+        done.append((cells, bits, keys, n))
+        if n < len(cells):
+            graph.graph["complete"] = False
+            break
+    _fast_planar_edges(graph, done, position)
+    return graph
+
+
+def _fast_planar_edges(
+    graph: nx.Graph, done: list[tuple[Any, np.ndarray, np.ndarray, int]], position: np.ndarray
+) -> None:
+    """Join regions across labelled edges, vectorised for edges on one unit's line."""
+    if not done:
+        return
+    all_keys = np.concatenate([keys[:n] for _, _, keys, n in done])
+    order = np.sort(all_keys)
+    edges: list[tuple[str, str, np.ndarray, tuple[int, ...]]] = []
+    for cells, bits, keys, n in done:
+        last = int(cells.start[n - 1] + cells.count[n - 1]) if n else 0
+        owner = np.repeat(np.arange(n), cells.count[:n])
+        label = cells.label[:last]
+        xy = cells.xy
+        nxt = np.arange(last) + 1
+        nxt[cells.start[:n] + cells.count[:n] - 1] = cells.start[:n]
+        one = np.flatnonzero(label >= 0)
+        if cells.extra:
+            one = np.array([v for v in one if int(v) not in cells.extra], dtype=np.intp)
+        flipped = bits[owner[one]].copy()
+        flipped[np.arange(len(one)), label[one]] ^= True
+        other = (flipped.astype(np.uint8) + 48).view(f"S{bits.shape[1]}").ravel()
+        mine = keys[owner[one]]
+        found = np.searchsorted(order, other)
+        found = np.minimum(found, len(order) - 1)
+        real = (order[found] == other) & (mine < other)  # each edge once, from its smaller end
+        at = one[real]
+        points = list((xy[at] + xy[nxt[at]]) / 2)
+        flips = [(u,) for u in label[at].tolist()]
+        edges += zip(
+            mine[real].astype(str).tolist(), other[real].astype(str).tolist(), points, flips
+        )
+        for v, units in cells.extra.items():  # edges on several lines: search the subsets
+            if v >= last:
+                continue
+            i = int(owner[v])
+            key = keys[i].decode("ascii")
+            units_v = {int(position[u]) for u in units}
+            if label[v] >= 0:
+                units_v.add(int(label[v]))
+            hit = _neighbour(bits[i], frozenset(units_v), graph.nodes)
+            if hit is not None and hit[0] > key:
+                edges.append((key, hit[0], (xy[v] + xy[nxt[v]]) / 2, hit[1]))
+    graph.add_edges_from((a, b, {"flips": f, "facet_point": p}) for a, b, p, f in edges)
+
+
+def _fit(budget: _Budget, have: int, n: int) -> int:
+    """How many of ``n`` more regions fit in the budget (at least one if any does)."""
+    if budget.exhausted(have):
+        return 0
+    if budget.max_regions is not None:
+        return min(n, budget.max_regions - have)
+    return n
+
+
 def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) -> nx.Graph:
+    if not exact:
+        return _fast_planar_graph(net, poly, budget)
     from .planar import planar_cells, polygon_area
 
     graph = nx.Graph(complete=True)

@@ -255,3 +255,69 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
     assert G.graph["complete"] is False and G.graph["interrupted"] is True
     assert 0 < len(G) < len(full) and set(G.nodes) <= set(full.nodes)
     assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}
+
+
+DEGENERATE_PLANAR = {
+    # two units on one line, a line along the domain's edge, constant units,
+    # three lines through one point, then a second layer over all of it
+    "coincident, boundary, constant, concurrent": pf.Network.from_layers(
+        [
+            (
+                [[1, 0], [2, 0], [1, 0], [0, 0], [0, 0], [0, 1], [1, 1], [1, -1]],
+                [0, 0, -1, 1, -1, 0, 0, 0],
+            ),
+            (np.eye(8)[[0, 5, 6, 7]] - 0.25, [0.1, -0.2, 0.05, 0]),
+            ([[1, -1, 1, 1]], [0]),
+        ]
+    ),
+    "output bits": pf.zoo.random_network([2, 5, 4, 2], seed=9, include_output=True),
+    "linear units": pf.Network.from_layers(
+        [
+            ([[1, 0], [0, 1], [1, 1]], [0, 0, "-1/2"]),
+            ([[1, 1, 0], [1, -1, 1]], [0, 0]),
+            ([[1, 1]], [0]),
+        ],
+        linear_units=[[2], []],
+    ),
+}
+
+
+@pytest.mark.parametrize("name", DEGENERATE_PLANAR)
+def test_fast_float_planar_engine_agrees_with_exact_on_degenerate_nets(name):
+    net = DEGENERATE_PLANAR[name]
+    box = pf.Box([-1, -1], [1, 1])
+    exact = pf.region_graph(net, box, engine="planar", exact=True)
+    fast = pf.region_graph(net, box, engine="planar", exact=False)
+    assert set(fast.nodes) == set(exact.nodes)
+    assert {frozenset(e) for e in fast.edges} == {frozenset(e) for e in exact.edges}
+    for a, b, data in fast.edges(data=True):
+        assert sorted(data["flips"]) == sorted(exact.edges[a, b]["flips"])
+    assert sum(d["area"] for _, d in fast.nodes(data=True)) == pytest.approx(4)
+    for key, data in fast.nodes(data=True):
+        assert data["area"] == pytest.approx(float(exact.nodes[key]["area"]))
+        assert pf.regions.pattern_key(net.pattern(data["witness"])) == key
+
+
+def test_fast_float_planar_engine_budgets_and_ctrl_c(monkeypatch):
+    import polyfold._planarfast as fast
+
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
+    box = pf.Box([-1, -1], [1, 1])
+    full = pf.region_graph(net, box, exact=False)
+    G = pf.region_graph(net, box, exact=False, max_regions=7)
+    assert len(G) == 7 and G.graph["complete"] is False and set(G) <= set(full)
+    G = pf.region_graph(net, box, exact=False, time_budget=0)
+    assert len(G) == 0 and G.graph["complete"] is False
+    real = fast.fast_planar_cells
+
+    def interrupted(*args, **kwargs):
+        for i, cells in enumerate(real(*args, batch=2)):
+            if i == 1:
+                raise KeyboardInterrupt
+            yield cells
+
+    monkeypatch.setattr(fast, "fast_planar_cells", interrupted)
+    G = pf.region_graph(net, box, exact=False)
+    assert G.graph["complete"] is False and G.graph["interrupted"] is True
+    assert 0 < len(G) < len(full) and set(G.nodes) <= set(full.nodes)
+    assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}

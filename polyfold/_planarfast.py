@@ -1,0 +1,269 @@
+"""The 2-D region engine in float mode, vectorised over cells.
+
+Same construction as :mod:`polyfold.planar` — convex cells split unit by unit,
+every edge labelled with the units whose line carries it — but all cells of a
+batch are split by one unit at a time with array operations, and the cells
+carry the network's values at their vertices instead of per-cell affine
+maps: on a cell the next layer's pre-activations are affine, so their values
+at a new vertex are interpolated along its edge, and after a layer the next
+layer's values at every vertex are one forward step of the vertex values
+(``σ`` of a vertex value is the cell's masked map there, by continuity).
+
+Cells live in a vertex pool: a cell is a run ``start, start + count`` of pool
+rows, listed counter-clockwise; ``label[v]`` is the unit whose line carries
+the edge from vertex ``v`` to the next one (−1: the domain's boundary), and
+the rare edges on several units' lines keep the others in ``extra``.
+Batches of first-layer cells are finished one at a time, so budgets and
+Ctrl-C stop between batches with finished regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+__all__ = ["FastCells", "fast_planar_cells"]
+
+
+@dataclass
+class FastCells:
+    """Finished cells: ``xy[start[i] : start[i] + count[i]]`` is cell ``i``, with its bits."""
+
+    xy: np.ndarray
+    label: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    bits: np.ndarray  # (cells, units) over every unit split so far
+    extra: dict[int, frozenset[int]] = field(default_factory=dict)
+
+    def __len__(self) -> int:
+        return len(self.start)
+
+
+@dataclass
+class _Pool:
+    xy: np.ndarray
+    values: np.ndarray  # the current layer's pre-activations at each vertex
+    label: np.ndarray
+    start: np.ndarray
+    count: np.ndarray
+    bits: np.ndarray  # the bits of the cells at the start of the layer
+    extra: dict[int, frozenset[int]] = field(default_factory=dict)
+    # each cell's ancestor at the start of the layer, and which units cross that ancestor
+    anc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
+    may_cut: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
+    size: int = -1  # rows in use; the arrays have spare capacity beyond
+
+    def __post_init__(self) -> None:
+        if self.size < 0:
+            self.size = len(self.xy)
+
+    def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Pool rows of every live vertex, each vertex's cell, and its successor's row."""
+        total = int(self.count.sum())
+        first = np.cumsum(self.count) - self.count
+        cell = np.repeat(np.arange(len(self.count)), self.count)
+        pos = np.arange(total) - first[cell]
+        rows = self.start[cell] + pos
+        succ = self.start[cell] + (pos + 1) % self.count[cell]
+        return rows, cell, succ
+
+    def append(self, xy: np.ndarray, values: np.ndarray, label: np.ndarray) -> np.ndarray:
+        base, n = self.size, len(xy)
+        if base + n > len(self.xy):  # grow geometrically: appends cost O(1) amortised
+            cap = max(2 * len(self.xy), base + n)
+            for name in ("xy", "values", "label"):
+                old = getattr(self, name)
+                grown = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
+                grown[:base] = old[:base]
+                setattr(self, name, grown)
+        self.xy[base : base + n] = xy
+        self.values[base : base + n] = values
+        self.label[base : base + n] = label
+        self.size = base + n
+        return np.arange(base, base + n)
+
+    def compact(self) -> None:
+        rows, _, _ = self.rows()
+        remap = {int(r): i for i, r in enumerate(rows)} if self.extra else {}
+        self.xy, self.values, self.label = self.xy[rows], self.values[rows], self.label[rows]
+        self.size = len(rows)
+        self.start = np.cumsum(self.count) - self.count
+        self.extra = {remap[r]: units for r, units in self.extra.items() if r in remap}
+
+
+def _rows_of(pool: _Pool, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Pool rows of the vertices of ``cells``, each one's position in ``cells``, successors."""
+    count = pool.count[cells]
+    first = np.cumsum(count) - count
+    which = np.repeat(np.arange(len(cells)), count)
+    pos = np.arange(int(count.sum())) - first[which]
+    start = pool.start[cells][which]
+    return start + pos, which, start + (pos + 1) % count[which]
+
+
+def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
+    """Split every cell that the line ``values[:, j] = 0`` crosses; children replace it.
+
+    Only ``candidates`` can be crossed: the cells whose layer-start ancestor was.
+    """
+    rows, which, succ = _rows_of(pool, candidates)
+    f = pool.values[rows, j]
+    first = np.cumsum(pool.count[candidates]) - pool.count[candidates]
+    local_cut = (np.maximum.reduceat(f, first) > 0) & (np.minimum.reduceat(f, first) < 0)
+    if not local_cut.any():
+        return
+    cut = np.zeros(len(pool.count), dtype=bool)
+    cut[candidates[local_cut]] = True
+    on = local_cut[which]
+    p, q = rows[on], succ[on]
+    fp, fq = f[on], pool.values[q, j]
+    owner = candidates[which[on]]
+    crossing = ((fp > 0) & (fq < 0)) | ((fp < 0) & (fq > 0))
+    # the new vertices where the line crosses an edge (shared by the two children)
+    k = np.flatnonzero(crossing)
+    s = (fp[k] / (fp[k] - fq[k]))[:, None]
+    new_xy = pool.xy[p[k]] + s * (pool.xy[q[k]] - pool.xy[p[k]])
+    new_values = pool.values[p[k]] + s * (pool.values[q[k]] - pool.values[p[k]])
+    new_values[:, j] = 0.0  # the crossing unit sits exactly on its line
+    x_row = np.full(len(p), -1)
+    x_row[k] = pool.append(new_xy, new_values, np.full(len(k), -1))
+    lab = pool.label[p]
+    children_rows, children_label, children_count, parents = [], [], [], []
+    for side in (1.0, -1.0):
+        in_p, in_q = side * fp >= 0, side * fq >= 0
+        two = in_p & ~in_q & (fp != 0)  # p, then the crossing point
+        one = in_p & ~two  # p alone
+        enter = ~in_p & in_q & (fq != 0)  # the crossing point where the edge comes back in
+        n_out = one.astype(np.int64) + 2 * two + enter
+        offset = np.cumsum(n_out) - n_out
+        size = int(n_out.sum())
+        src = np.empty(size, dtype=np.int64)
+        out_lab = np.empty(size, dtype=np.int64)
+        src[offset[one]] = p[one]
+        out_lab[offset[one]] = np.where(in_q[one], lab[one], unit)
+        src[offset[two]] = p[two]
+        out_lab[offset[two]] = lab[two]
+        src[offset[two] + 1] = x_row[two]
+        out_lab[offset[two] + 1] = unit
+        src[offset[enter]] = x_row[enter]
+        out_lab[offset[enter]] = lab[enter]
+        counts = np.bincount(owner, weights=n_out, minlength=len(pool.count))[cut]
+        counts = counts.astype(np.int64)
+        children_rows.append(src)
+        children_label.append(out_lab)
+        children_count.append(counts)
+        parents.append(np.flatnonzero(cut))
+        if pool.extra:  # edges kept from the parent keep their extra units
+            keep_from = np.concatenate([offset[one & in_q], offset[two], offset[enter]])
+            origin = np.concatenate([p[one & in_q], p[two], p[enter]])
+            pool_base = pool.size + sum(len(r) for r in children_rows[:-1])
+            for o, r in zip(keep_from, origin):
+                if int(r) in pool.extra:
+                    pool.extra[pool_base + int(o)] = pool.extra[int(r)]
+    src = np.concatenate(children_rows)
+    new_rows = pool.append(pool.xy[src], pool.values[src], np.concatenate(children_label))
+    counts = np.concatenate(children_count)
+    starts = new_rows[0] + np.cumsum(counts) - counts
+    parent = np.concatenate(parents)
+    keep = ~cut
+    pool.start = np.concatenate([pool.start[keep], starts])
+    pool.count = np.concatenate([pool.count[keep], counts])
+    pool.anc = np.concatenate([pool.anc[keep], pool.anc[parent]])
+
+
+def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
+    """Compact the pool, record the layer's bits and the edges lying on unsplit lines."""
+    pool.compact()
+    first = pool.start
+    positive = np.maximum.reduceat((pool.values > 0).astype(np.int8), first, axis=0) > 0
+    positive[:, linear] = True  # linear units: always on their one piece
+    pool.bits = np.concatenate([pool.bits[pool.anc], positive], axis=1)
+    pool.anc = np.arange(len(pool.count))
+    rows, _, succ = pool.rows()
+    zero = pool.values == 0
+    on_line = zero & zero[succ]
+    on_line[:, linear] = False
+    # an edge cut by unit j carries j already; any other edge on a line is rare
+    on_line[np.arange(len(rows)), np.clip(pool.label - offset, 0, on_line.shape[1] - 1)] &= ~(
+        (pool.label >= offset) & (pool.label < offset + on_line.shape[1])
+    )
+    for v, j in zip(*np.nonzero(on_line)):
+        unit = offset + int(j)
+        if pool.label[v] < 0:
+            pool.label[v] = unit
+        else:
+            pool.extra[int(v)] = pool.extra.get(int(v), frozenset()) | {unit}
+
+
+def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 256) -> Iterator[FastCells]:
+    """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float)."""
+    layers = [(np.asarray(w, dtype=np.float64), np.asarray(b)) for w, b in net.weights]
+    n_split = net.depth + (1 if net.include_output else 0)
+    linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
+    offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
+    xy = np.asarray(polygon, dtype=np.float64)
+    w0, b0 = layers[0]
+    pool = _Pool(
+        xy=xy,
+        values=xy @ w0.T + b0,
+        label=np.full(len(xy), -1, dtype=np.int64),
+        start=np.array([0]),
+        count=np.array([len(xy)]),
+        bits=np.zeros((1, 0), dtype=bool),
+    )
+    _split_layer(pool, 0, offsets, linear)
+    _finish_layer(pool, int(offsets[0]), linear[0])
+    if n_split == 1:
+        yield _finished(pool)
+        return
+    for lo in range(0, len(pool.count), batch):
+        part = _subset(pool, np.arange(lo, min(lo + batch, len(pool.count))))
+        for layer in range(1, n_split):
+            prev = linear[layer - 1]
+            h = net.activations[layer - 1](part.values)
+            h[:, prev] = part.values[:, prev]
+            w, b = layers[layer]
+            part.values = h @ w.T + b
+            _split_layer(part, layer, offsets, linear)
+            _finish_layer(part, int(offsets[layer]), linear[layer])
+        yield _finished(part)
+
+
+def _split_layer(pool: _Pool, layer: int, offsets: np.ndarray, linear: list[np.ndarray]) -> None:
+    # a unit can only cross the descendants of the cells it crosses now
+    rows, _, _ = pool.rows()
+    first = np.cumsum(pool.count) - pool.count
+    vals = pool.values[rows]
+    pool.may_cut = (np.maximum.reduceat(vals, first, axis=0) > 0) & (
+        np.minimum.reduceat(vals, first, axis=0) < 0
+    )
+    pool.may_cut[:, linear[layer]] = False
+    pool.anc = np.arange(len(pool.count))
+    for j in np.flatnonzero(pool.may_cut.any(axis=0)):
+        candidates = np.flatnonzero(pool.may_cut[pool.anc, j])
+        if candidates.size:
+            _split(pool, int(j), int(offsets[layer]) + int(j), candidates)
+
+
+def _subset(pool: _Pool, cells: np.ndarray) -> _Pool:
+    part = _Pool(
+        xy=pool.xy,
+        values=pool.values,
+        label=pool.label,
+        start=pool.start[cells],
+        count=pool.count[cells],
+        bits=pool.bits[cells],
+        extra=dict(pool.extra),
+        size=pool.size,
+    )
+    part.compact()
+    return part
+
+
+def _finished(pool: _Pool) -> FastCells:
+    pool.compact()
+    return FastCells(pool.xy, pool.label, pool.start, pool.count, pool.bits, pool.extra)
