@@ -36,6 +36,7 @@ certified in Arb.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -155,8 +156,10 @@ def _arb_functions() -> dict[str, tuple[Callable[[Any], Any], ...]]:
 
 def _ball_bounds(v: Any) -> tuple[float, float]:
     """Float bounds of an Arb ball, rounded outwards."""
-    mid, rad = float(v.mid()), float(v.rad())
-    return float(_down(_down(mid) - _up(rad))), float(_up(_up(mid) + _up(rad)))
+    mid, rad = float(v.mid()), math.nextafter(float(v.rad()), math.inf)
+    low = math.nextafter(math.nextafter(mid, -math.inf) - rad, -math.inf)
+    high = math.nextafter(math.nextafter(mid, math.inf) + rad, math.inf)
+    return low, high
 
 
 def _np_functions() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
@@ -267,12 +270,32 @@ def _smooth_bounds(
     return lo, hi
 
 
+def _arb_ball(
+    name: str, deriv: bool, lo: np.ndarray, hi: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds of ``σ`` (or ``σ'``) over each ``[lo, hi]``: Arb on a ball that covers it."""
+    from flint import arb
+
+    f = _arb_functions()[name][1 if deriv else 0]
+    mid = 0.5 * (lo + hi)
+    rad = _up(np.maximum(mid - lo, hi - mid))
+    with _precision(80):
+        bounds = [
+            _ball_bounds(f(arb(m, r))) for m, r in zip(mid.ravel().tolist(), rad.ravel().tolist())
+        ]
+    out_lo = np.array([b[0] for b in bounds]).reshape(lo.shape)
+    out_hi = np.array([b[1] for b in bounds]).reshape(lo.shape)
+    return out_lo, out_hi
+
+
 def _act_hull(
     act: Any, deriv: bool, lo: np.ndarray, hi: np.ndarray, elementary: str
 ) -> tuple[np.ndarray, np.ndarray]:
     """An enclosure of ``σ([lo, hi])`` (``deriv``: of ``σ'``, generalised at kinks)."""
     name = act.name
     if name in ("tanh", "sigmoid", "gelu", "silu"):
+        if elementary == "arb" and np.all(hi - lo <= 2.0**-20 * (1 + np.abs(lo))):
+            return _arb_ball(name, deriv, lo, hi)  # narrow: one ball evaluation each
         llo, lhi = _smooth_bounds(name, deriv, lo, elementary)
         hlo, hhi = _smooth_bounds(name, deriv, hi, elementary)
         out_lo, out_hi = np.minimum(llo, hlo), np.maximum(lhi, hhi)
@@ -393,6 +416,7 @@ class _Enclosure:
         self.x2 = x2
         self._points: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._bits: dict[float, np.ndarray] = {}
+        self._exact: dict[Fraction, tuple[np.ndarray, np.ndarray]] = {}
 
     def _run(
         self, a: float, b: float, derivative: bool
@@ -458,6 +482,11 @@ class _Enclosure:
         return self._exact_bits(Fraction(t))[1]
 
     def _exact_bits(self, t: Fraction) -> tuple[np.ndarray, np.ndarray]:
+        if t not in self._exact:
+            self._exact[t] = self._exact_bits_uncached(t)
+        return self._exact[t]
+
+    def _exact_bits_uncached(self, t: Fraction) -> tuple[np.ndarray, np.ndarray]:
         """Bits at ``t`` from rational arithmetic wherever a value is rational.
 
         Affine maps of rationals are rational, piecewise-linear activations keep
@@ -563,7 +592,7 @@ def smooth_walk(
     x1: Any,
     x2: Any,
     *,
-    width: float = 2.0**-30,
+    width: float = 2.0**-20,
     min_width: float = 2.0**-30,
     max_boxes: int = 20_000,
     elementary: str = "arb",

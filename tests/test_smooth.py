@@ -78,7 +78,7 @@ def test_hand_worked_tanh_layer():
     net = pf.Network.from_layers(
         [([[1], [-1]], ["-1/2", "1/4"]), ([[1, 1]], [0])], activation="tanh"
     )
-    path = pf.smooth_walk(net, [0.0], [1.0], min_width=2.0**-40)
+    path = pf.smooth_walk(net, [0.0], [1.0], width=2.0**-30, min_width=2.0**-40)
     assert path.certified and path.patterns.astype(int).tolist() == [[0, 1], [0, 0], [1, 0]]
     (c1, c2) = path.crossings
     assert (c1.bit, c1.rising, c2.bit, c2.rising) == (1, False, 0, True)
