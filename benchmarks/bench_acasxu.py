@@ -1,6 +1,8 @@
 """ACAS Xu (5-50x6-5): walk time per segment across the input box vs sampling, in one run.
 
-    python benchmarks/bench_acasxu.py
+    python benchmarks/bench_acasxu.py [DIRECTORY]
+
+DIRECTORY holds ACASXU_*.onnx files (default: the two copied into tests/data).
 
 Segments join random points of the normalised input box used by the
 verification benchmarks, [-0.33, 0.68] x [-0.5, 0.5]^4.
@@ -8,6 +10,7 @@ verification benchmarks, [-0.33, 0.68] x [-0.5, 0.5]^4.
 
 from __future__ import annotations
 
+import sys
 import time
 from pathlib import Path
 
@@ -22,7 +25,8 @@ HI = np.array([0.68, 0.5, 0.5, 0.5, 0.5])
 
 def main() -> None:
     rng = np.random.default_rng(0)
-    for path in sorted(DATA.glob("ACASXU_*.onnx")):
+    folder = Path(sys.argv[1]) if len(sys.argv) > 1 else DATA
+    for path in sorted(folder.glob("ACASXU_*.onnx")):
         net = pf.from_onnx(path)
         a = LO + (HI - LO) * rng.random((50, 5))
         b = LO + (HI - LO) * rng.random((50, 5))
