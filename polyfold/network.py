@@ -225,10 +225,6 @@ class Network:
             "linear_units": [np.flatnonzero(m).tolist() for m in self.linear_units],
         }
 
-    @property
-    def has_linear_units(self) -> bool:
-        return any(m.any() for m in self.linear_units)
-
     # -- sizes --------------------------------------------------------------------
     @property
     def n_inputs(self) -> int:
