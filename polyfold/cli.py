@@ -141,9 +141,61 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def smooth_report(
+    net: Network, x1: Any, x2: Any, samples: Sequence[int] = SAMPLE_SIZES
+) -> tuple[dict[str, Any], Any]:
+    """For smooth activations: certified crossings (:func:`smooth_walk`) and sampled estimates."""
+    from .smooth import smooth_walk
+
+    a = np.array([float(v) for v in x1])
+    b = np.array([float(v) for v in x2])
+    path, seconds = _timed(smooth_walk, net, a, b)
+    row: dict[str, Any] = {
+        "certified": path.certified,
+        "regions": path.n_regions if path.certified else None,
+        "chi": str(path.chi) if path.certified else None,
+        "crossings": [[str(c.lo), str(c.hi), c.bit] for c in path.crossings],
+        "unresolved": [[str(lo), str(hi), list(u)] for lo, hi, u in path.unresolved],
+        "ambiguous": [[str(lo), str(hi), list(u)] for lo, hi, u in path.ambiguous],
+        "seconds_smooth_walk": seconds,
+        "sampled": {},
+    }
+    for n in samples:
+        seen, t_s = _timed(folding.sampled_patterns, net, a, b, n)
+        row["sampled"][str(n)] = {
+            "chi": str(folding.chi(seen)),
+            "seconds": t_s,
+            "regions_seen": len(seen),
+        }
+    return row, path
+
+
+def _print_smooth(row: dict[str, Any]) -> None:
+    state = "certified" if row["certified"] else "NOT certified (see unresolved/ambiguous)"
+    print(f"smooth activations: {len(row['crossings'])} certified crossings, {state}")
+    if row["certified"]:
+        print(f"regions {row['regions']}, chi {row['chi']}")
+    for lo, hi, units in row["unresolved"]:
+        span = f"[{float(Fraction(lo)):.6g}, {float(Fraction(hi)):.6g}]"
+        print(f"  unresolved bits {units} for t in {span}")
+    print(f"smooth walk {1e3 * row['seconds_smooth_walk']:.1f} ms")
+    for n, s in row["sampled"].items():
+        print(
+            f"sampled n={n}: chi {_short(s['chi'])}, {s['regions_seen']} regions seen, "
+            f"{1e3 * s['seconds']:.1f} ms"
+        )
+
+
 def cmd_chi(args: argparse.Namespace) -> int:
     net = Network.load(args.model)
     x1, x2 = _parse_point(args.x1, "--x1"), _parse_point(args.x2, "--x2")
+    if any(act.smooth for act in net.activations):
+        srow, _ = smooth_report(net, x1, x2, samples=args.samples)
+        if args.json:
+            print(json.dumps(srow, indent=2))
+        else:
+            _print_smooth(srow)
+        return 0
     row, path = segment_report(net, x1, x2, samples=args.samples)
     if args.json:
         row["breakpoints"] = [str(t) for t in path.breakpoints]
@@ -318,7 +370,11 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--seed", type=int, default=0)
     demo.add_argument("--json", action="store_true")
     demo.set_defaults(func=cmd_demo)
-    chi = sub.add_parser("chi", help="exact chi along one segment of a saved network (.npz)")
+    chi = sub.add_parser(
+        "chi",
+        help="exact chi along one segment of a saved network (.npz); certified crossings "
+        "(smooth_walk) for tanh/sigmoid/GELU/SiLU networks",
+    )
     chi.add_argument("model", help="a network saved with Network.save")
     chi.add_argument("--x1", required=True, help="comma-separated start point, e.g. 0,1/2")
     chi.add_argument("--x2", required=True, help="comma-separated end point")

@@ -67,3 +67,18 @@ def test_demo_runs(capsys):
     assert main(["demo", "--segments", "2"]) == 0
     out = capsys.readouterr().out
     assert "chi exact" in out and "segments fold" in out
+
+
+def test_chi_on_a_smooth_network_uses_certified_crossings(tmp_path, capsys):
+    net = pf.Network.from_layers(
+        [([[1], [-1]], ["-1/2", "1/4"]), ([[1, 1]], [0])], activation="tanh"
+    )
+    path = tmp_path / "tanh.npz"
+    net.save(path)
+    assert main(["chi", str(path), "--x1", "0", "--x2", "1", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert out["certified"] and out["chi"] == "0" and out["regions"] == 3
+    assert [c[2] for c in out["crossings"]] == [1, 0]
+    assert main(["chi", str(path), "--x1", "0", "--x2", "1"]) == 0
+    text = capsys.readouterr().out
+    assert "2 certified crossings, certified" in text and "sampled n=11" in text
