@@ -96,9 +96,7 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
         raise AssertionError("domain without interior")
     pool = _initial_pool(poly, a0, b0, start, exact)
     n_split = net.depth + (1 if net.include_output else 0)
-    keep, position = _bit_positions(
-        [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
-    )
+    keep, position = _bit_positions(net)
 
     def descend(cell: _Cell, layer: int, unit0: int) -> Iterator[_Cell]:
         # depth first, so that a caller who stops early holds only finished regions

@@ -63,13 +63,7 @@ class _Pool:
 
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Pool rows of every live vertex, each vertex's cell, and its successor's row."""
-        total = int(self.count.sum())
-        first = np.cumsum(self.count) - self.count
-        cell = np.repeat(np.arange(len(self.count)), self.count)
-        pos = np.arange(total) - first[cell]
-        rows = self.start[cell] + pos
-        succ = self.start[cell] + (pos + 1) % self.count[cell]
-        return rows, cell, succ
+        return _rows_of(self, np.arange(len(self.count)))
 
     def append(self, xy: np.ndarray, values: np.ndarray, label: np.ndarray) -> np.ndarray:
         base, n = self.size, len(xy)

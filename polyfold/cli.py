@@ -46,17 +46,19 @@ def segment_report(
         "float_certified": fpath.certified,
         "seconds_exact_walk": t_exact,
         "seconds_float_walk": t_float,
-        "sampled": {},
     }
+    row["sampled"] = _sampled_estimates(net, x1, x2, samples)
+    return row, path
+
+
+def _sampled_estimates(net: Network, x1: Any, x2: Any, samples: Sequence[int]) -> dict:
+    """The published estimator at each n: chi of the sampled patterns, regions seen, time."""
+    out = {}
     for n in samples:
         # the sampled estimate is chi of the sampled patterns: sample once, use twice
         seen, t_s = _timed(folding.sampled_patterns, net, x1, x2, n)
-        row["sampled"][str(n)] = {
-            "chi": str(folding.chi(seen)),
-            "seconds": t_s,
-            "regions_seen": len(seen),
-        }
-    return row, path
+        out[str(n)] = {"chi": str(folding.chi(seen)), "seconds": t_s, "regions_seen": len(seen)}
+    return out
 
 
 def _format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
@@ -158,15 +160,8 @@ def smooth_report(
         "unresolved": [[str(lo), str(hi), list(u)] for lo, hi, u in path.unresolved],
         "ambiguous": [[str(lo), str(hi), list(u)] for lo, hi, u in path.ambiguous],
         "seconds_smooth_walk": seconds,
-        "sampled": {},
+        "sampled": _sampled_estimates(net, a, b, samples),
     }
-    for n in samples:
-        seen, t_s = _timed(folding.sampled_patterns, net, a, b, n)
-        row["sampled"][str(n)] = {
-            "chi": str(folding.chi(seen)),
-            "seconds": t_s,
-            "regions_seen": len(seen),
-        }
     return row, path
 
 

@@ -145,7 +145,7 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
         gains.append((conv(Fraction(1)), low))
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
     linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
-    keep, position = _bit_positions(linear[:n_split])
+    keep, position = _bit_positions(net)
 
     def descend(cell: Cell, layer: int) -> Iterator[Cell]:
         # depth first, so that a caller who stops early holds only finished regions
@@ -168,8 +168,14 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
     yield from descend(Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1]), 0)
 
 
-def _bit_positions(linear: list[np.ndarray]) -> tuple[np.ndarray | None, np.ndarray]:
-    """Which units carry a bit, and each unit's position in the pattern (None: all do)."""
+def _bit_positions(net: Any) -> tuple[np.ndarray | None, np.ndarray]:
+    """Which of the units the engines split by carry a bit, and each one's pattern position.
+
+    The units are every hidden unit, then the output units when
+    ``net.include_output``; ``None`` means all carry a bit (no linear units).
+    """
+    n_split = net.depth + (1 if net.include_output else 0)
+    linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
     mask = ~np.concatenate(linear)
     return (None if mask.all() else mask), np.cumsum(mask) - 1
 

@@ -274,15 +274,12 @@ def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
 def _fast_planar_graph(net: Network, poly: Polytope, budget: _Budget) -> nx.Graph:
     """Float mode of the planar engine: cells split in vectorised batches."""
     from ._planarfast import fast_planar_cells
-    from .planar import _bit_positions
+    from .planar import _bit_positions, polygon_area
 
     graph = nx.Graph(complete=True)
-    n_split = net.depth + (1 if net.include_output else 0)
-    keep, position = _bit_positions(
-        [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
-    )
+    keep, position = _bit_positions(net)
     verts = np.array([[float(x), float(y)] for x, y in poly.vertices_2d()])
-    if (np.roll(verts[:, 0], -1) * verts[:, 1] - verts[:, 0] * np.roll(verts[:, 1], -1)).sum() > 0:
+    if polygon_area([tuple(v) for v in verts]) < 0:
         verts = verts[::-1]  # counter-clockwise
     single = {u: (u,) for u in range(net.n_bits)}
     limited = budget.max_regions is not None or budget.deadline is not None

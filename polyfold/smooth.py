@@ -260,14 +260,7 @@ def _smooth_bounds(
             v = np.asarray(f(x), dtype=np.float64)
         slack = np.abs(v) * 2.0**-40 + (2.0**-40 if cancels else _TINY)
         return _down(v - slack), _up(v + slack)
-    from flint import arb
-
-    f = _arb_functions()[name][1 if deriv else 0]
-    with _precision(80):
-        bounds = [_ball_bounds(f(arb(float(v)))) for v in x.ravel()]
-    lo = np.array([b[0] for b in bounds]).reshape(x.shape)
-    hi = np.array([b[1] for b in bounds]).reshape(x.shape)
-    return lo, hi
+    return _arb_ball(name, deriv, x, x)
 
 
 def _arb_ball(

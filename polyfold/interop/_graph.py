@@ -176,6 +176,17 @@ class ChainBuilder:
         a = np.vstack([self.matrix(p) for p in parts])
         return self.take(Value(level, (len(c),), c, A=a), order, shape)
 
+    def concat_along(self, parts: Sequence[Value], axis: int) -> Value:
+        """``parts`` joined along ``axis`` of their shapes (as ``numpy.concatenate``).
+
+        Raises ``ValueError`` when the shapes do not fit together.
+        """
+        # where each entry of the result comes from, as flat indices into the stacked parts
+        offsets = np.cumsum([0] + [p.size for p in parts])
+        blocks = [np.arange(p.size).reshape(p.shape) + o for p, o in zip(parts, offsets)]
+        order = np.concatenate(blocks, axis=axis)
+        return self.concat(parts, order.ravel(), tuple(order.shape))
+
     def activation(self, v: Value, act: Any) -> Value:
         """``σ(v)``: new units in the next hidden layer."""
         return self._new_units(v, act)

@@ -263,13 +263,10 @@ def _node(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], wher
         axis = axis % ndim
         if axis == 0:
             raise InvalidInputError(f"model: {where} concatenates along the batch dimension")
-        offsets = np.cumsum([0] + [a.size for a in args])
-        blocks = [np.arange(a.size).reshape(_full(a)) + o for a, o in zip(args, offsets)]
         try:
-            order = np.concatenate(blocks, axis=axis)
+            return b.concat_along(args, axis - 1)  # the tensors' shapes omit the batch axis
         except ValueError as exc:
             raise InvalidInputError(f"model: {where} joins mismatched shapes") from exc
-        return b.concat(args, order.ravel(), tuple(order.shape[1:]))
     if op in ("Conv", "MaxPool", "AveragePool", "GlobalAveragePool"):
         return _spatial(b, op, args, attrs, where)
     raise AssertionError(op)  # pragma: no cover - SUPPORTED lists every branch

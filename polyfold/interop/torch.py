@@ -371,14 +371,10 @@ def _concat(b: ChainBuilder, parts: Any, dim: int, where: str) -> Value:
     axis = dim - 1 if dim >= 0 else ndim + dim
     if dim == 0 or not 0 <= axis < ndim or any(len(p.shape) != ndim for p in parts):
         raise InvalidInputError(f"module: {where}: unsupported torch.cat along dim {dim}")
-    # where each entry of the result comes from, as flat indices into the stacked parts
-    offsets = np.cumsum([0] + [p.size for p in parts])
-    blocks = [np.arange(p.size).reshape(p.shape) + o for p, o in zip(parts, offsets)]
     try:
-        order = np.concatenate(blocks, axis=axis)
+        return b.concat_along(parts, axis)
     except ValueError as exc:
         raise InvalidInputError(f"module: {where}: torch.cat of mismatched shapes") from exc
-    return b.concat(parts, order.ravel(), tuple(order.shape))
 
 
 def _infer_input_shape(gm: Any) -> tuple[int, ...]:
