@@ -9,12 +9,16 @@ at a new vertex are interpolated along its edge, and after a layer the next
 layer's values at every vertex are one forward step of the vertex values
 (``σ`` of a vertex value is the cell's masked map there, by continuity).
 
-Cells live in a vertex pool: a cell is a run ``start, start + count`` of pool
-rows, listed counter-clockwise; ``label[v]`` is the unit whose line carries
-the edge from vertex ``v`` to the next one (−1: the domain's boundary), and
-the rare edges on several units' lines keep the others in ``extra``.
-Batches of first-layer cells are finished one at a time, so budgets and
-Ctrl-C stop between batches with finished regions.
+Vertices live in one table (coordinates and the current layer's values) and
+a cell is a run ``start, start + count`` of rows, each naming a vertex in the
+table, listed counter-clockwise, so a split copies no vertex data: it adds
+the crossing points to the table and the children's rows. ``label[r]`` is the
+unit whose line carries the edge from row ``r``'s vertex to the next one (−1:
+the domain's boundary), and the rare edges on several units' lines keep the
+others in ``extra``. Per-cell questions ("does some vertex have z_j > 0?")
+are one sparse cells × vertices product. Batches of first-layer cells are
+finished one at a time, so budgets and Ctrl-C stop between batches with
+finished regions.
 """
 
 from __future__ import annotations
@@ -24,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 __all__ = ["FastCells", "fast_planar_cells"]
 
@@ -45,8 +50,12 @@ class FastCells:
 
 @dataclass
 class _Pool:
+    # the vertex table: coordinates and the current layer's pre-activations
     xy: np.ndarray
-    values: np.ndarray  # the current layer's pre-activations at each vertex
+    values: np.ndarray
+    # the cells' rows: a cell is rows ``start .. start + count``, each row one vertex (an
+    # index into the table) and the label of the edge from it to the next row's vertex
+    vid: np.ndarray
     label: np.ndarray
     start: np.ndarray
     count: np.ndarray
@@ -55,42 +64,71 @@ class _Pool:
     # each cell's ancestor at the start of the layer, and which units cross that ancestor
     anc: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.intp))
     may_cut: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
-    size: int = -1  # rows in use; the arrays have spare capacity beyond
+    n_vertices: int = -1  # table entries in use; the arrays have spare capacity beyond
+    size: int = -1  # rows in use
 
     def __post_init__(self) -> None:
+        if self.n_vertices < 0:
+            self.n_vertices = len(self.xy)
         if self.size < 0:
-            self.size = len(self.xy)
+            self.size = len(self.vid)
 
     def rows(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Pool rows of every live vertex, each vertex's cell, and its successor's row."""
+        """Rows of every live cell, each row's cell, and its successor's row."""
         return _rows_of(self, np.arange(len(self.count)))
 
-    def append(self, xy: np.ndarray, values: np.ndarray, label: np.ndarray) -> np.ndarray:
-        base, n = self.size, len(xy)
-        if base + n > len(self.xy):  # grow geometrically: appends cost O(1) amortised
-            cap = max(2 * len(self.xy), base + n)
-            for name in ("xy", "values", "label"):
-                old = getattr(self, name)
-                grown = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
-                grown[:base] = old[:base]
-                setattr(self, name, grown)
-        self.xy[base : base + n] = xy
-        self.values[base : base + n] = values
-        self.label[base : base + n] = label
-        self.size = base + n
-        return np.arange(base, base + n)
+    def add_vertices(self, xy: np.ndarray, values: np.ndarray) -> np.ndarray:
+        base = self.n_vertices
+        self.xy, self.values = _grown([self.xy, self.values], base, len(xy))
+        self.xy[base : base + len(xy)] = xy
+        self.values[base : base + len(xy)] = values
+        self.n_vertices = base + len(xy)
+        return np.arange(base, self.n_vertices)
+
+    def add_rows(self, vid: np.ndarray, label: np.ndarray) -> np.ndarray:
+        base = self.size
+        self.vid, self.label = _grown([self.vid, self.label], base, len(vid))
+        self.vid[base : base + len(vid)] = vid
+        self.label[base : base + len(vid)] = label
+        self.size = base + len(vid)
+        return np.arange(base, self.size)
 
     def compact(self) -> None:
+        """Keep only the live cells' rows, contiguous in cell order, and their vertices."""
         rows, _, _ = self.rows()
         remap = {int(r): i for i, r in enumerate(rows)} if self.extra else {}
-        self.xy, self.values, self.label = self.xy[rows], self.values[rows], self.label[rows]
-        self.size = len(rows)
+        vid, self.label = self.vid[rows], self.label[rows]
+        used = np.zeros(self.n_vertices, dtype=bool)
+        used[vid] = True
+        self.vid = (np.cumsum(used) - 1)[vid]
+        n = self.n_vertices
+        self.xy, self.values = self.xy[:n][used], self.values[:n][used]
+        self.n_vertices, self.size = len(self.xy), len(rows)
         self.start = np.cumsum(self.count) - self.count
         self.extra = {remap[r]: units for r, units in self.extra.items() if r in remap}
 
+    def incidence(self) -> Any:
+        """The sparse cells × vertices 0/1 matrix of a compacted pool."""
+        indptr = np.r_[0, np.cumsum(self.count)]
+        ones = np.ones(len(self.vid), dtype=np.float32)
+        return csr_matrix((ones, self.vid, indptr), shape=(len(self.count), self.n_vertices))
+
+
+def _grown(arrays: list[np.ndarray], used: int, more: int) -> list[np.ndarray]:
+    """``arrays`` with room for ``more`` rows after ``used`` (capacity doubles: O(1) amortised)."""
+    if used + more <= len(arrays[0]):
+        return arrays
+    cap = max(2 * len(arrays[0]), used + more)
+    out = []
+    for old in arrays:
+        grown = np.empty((cap, *old.shape[1:]), dtype=old.dtype)
+        grown[:used] = old[:used]
+        out.append(grown)
+    return out
+
 
 def _rows_of(pool: _Pool, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Pool rows of the vertices of ``cells``, each one's position in ``cells``, successors."""
+    """Rows of the vertices of ``cells``, each one's position in ``cells``, successors."""
     count = pool.count[cells]
     first = np.cumsum(count) - count
     which = np.repeat(np.arange(len(cells)), count)
@@ -99,13 +137,18 @@ def _rows_of(pool: _Pool, cells: np.ndarray) -> tuple[np.ndarray, np.ndarray, np
     return start + pos, which, start + (pos + 1) % count[which]
 
 
+def _any_vertex(incidence: Any, mask: np.ndarray) -> np.ndarray:
+    """Per cell and unit: does some vertex of the cell have ``mask`` set."""
+    return np.asarray(incidence @ mask.astype(np.float32)) > 0
+
+
 def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
     """Split every cell that the line ``values[:, j] = 0`` crosses; children replace it.
 
     Only ``candidates`` can be crossed: the cells whose layer-start ancestor was.
     """
     rows, which, succ = _rows_of(pool, candidates)
-    f = pool.values[rows, j]
+    f = pool.values[pool.vid[rows], j]
     first = np.cumsum(pool.count[candidates]) - pool.count[candidates]
     local_cut = (np.maximum.reduceat(f, first) > 0) & (np.minimum.reduceat(f, first) < 0)
     if not local_cut.any():
@@ -114,19 +157,21 @@ def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
     cut[candidates[local_cut]] = True
     on = local_cut[which]
     p, q = rows[on], succ[on]
-    fp, fq = f[on], pool.values[q, j]
+    vp, vq = pool.vid[p], pool.vid[q]
+    fp, fq = f[on], pool.values[vq, j]
     owner = candidates[which[on]]
     crossing = ((fp > 0) & (fq < 0)) | ((fp < 0) & (fq > 0))
     # the new vertices where the line crosses an edge (shared by the two children)
     k = np.flatnonzero(crossing)
     s = (fp[k] / (fp[k] - fq[k]))[:, None]
-    new_xy = pool.xy[p[k]] + s * (pool.xy[q[k]] - pool.xy[p[k]])
-    new_values = pool.values[p[k]] + s * (pool.values[q[k]] - pool.values[p[k]])
+    a, b = vp[k], vq[k]
+    new_xy = pool.xy[a] + s * (pool.xy[b] - pool.xy[a])
+    new_values = pool.values[a] + s * (pool.values[b] - pool.values[a])
     new_values[:, j] = 0.0  # the crossing unit sits exactly on its line
-    x_row = np.full(len(p), -1)
-    x_row[k] = pool.append(new_xy, new_values, np.full(len(k), -1))
+    x_vid = np.full(len(p), -1)
+    x_vid[k] = pool.add_vertices(new_xy, new_values)
     lab = pool.label[p]
-    children_rows, children_label, children_count, parents = [], [], [], []
+    children_vid, children_label, children_count, parents = [], [], [], []
     for side in (1.0, -1.0):
         in_p, in_q = side * fp >= 0, side * fq >= 0
         two = in_p & ~in_q & (fp != 0)  # p, then the crossing point
@@ -135,31 +180,29 @@ def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
         n_out = one.astype(np.int64) + 2 * two + enter
         offset = np.cumsum(n_out) - n_out
         size = int(n_out.sum())
-        src = np.empty(size, dtype=np.int64)
+        out_vid = np.empty(size, dtype=np.int64)
         out_lab = np.empty(size, dtype=np.int64)
-        src[offset[one]] = p[one]
+        out_vid[offset[one]] = vp[one]
         out_lab[offset[one]] = np.where(in_q[one], lab[one], unit)
-        src[offset[two]] = p[two]
+        out_vid[offset[two]] = vp[two]
         out_lab[offset[two]] = lab[two]
-        src[offset[two] + 1] = x_row[two]
+        out_vid[offset[two] + 1] = x_vid[two]
         out_lab[offset[two] + 1] = unit
-        src[offset[enter]] = x_row[enter]
+        out_vid[offset[enter]] = x_vid[enter]
         out_lab[offset[enter]] = lab[enter]
         counts = np.bincount(owner, weights=n_out, minlength=len(pool.count))[cut]
-        counts = counts.astype(np.int64)
-        children_rows.append(src)
+        children_vid.append(out_vid)
         children_label.append(out_lab)
-        children_count.append(counts)
+        children_count.append(counts.astype(np.int64))
         parents.append(np.flatnonzero(cut))
         if pool.extra:  # edges kept from the parent keep their extra units
             keep_from = np.concatenate([offset[one & in_q], offset[two], offset[enter]])
             origin = np.concatenate([p[one & in_q], p[two], p[enter]])
-            pool_base = pool.size + sum(len(r) for r in children_rows[:-1])
+            base = pool.size + sum(len(r) for r in children_vid[:-1])
             for o, r in zip(keep_from, origin):
                 if int(r) in pool.extra:
-                    pool.extra[pool_base + int(o)] = pool.extra[int(r)]
-    src = np.concatenate(children_rows)
-    new_rows = pool.append(pool.xy[src], pool.values[src], np.concatenate(children_label))
+                    pool.extra[base + int(o)] = pool.extra[int(r)]
+    new_rows = pool.add_rows(np.concatenate(children_vid), np.concatenate(children_label))
     counts = np.concatenate(children_count)
     starts = new_rows[0] + np.cumsum(counts) - counts
     parent = np.concatenate(parents)
@@ -172,14 +215,13 @@ def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
 def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
     """Compact the pool, record the layer's bits and the edges lying on unsplit lines."""
     pool.compact()
-    first = pool.start
-    positive = np.maximum.reduceat((pool.values > 0).astype(np.int8), first, axis=0) > 0
+    positive = _any_vertex(pool.incidence(), pool.values > 0)
     positive[:, linear] = True  # linear units: always on their one piece
     pool.bits = np.concatenate([pool.bits[pool.anc], positive], axis=1)
     pool.anc = np.arange(len(pool.count))
     rows, _, succ = pool.rows()
     zero = pool.values == 0
-    on_line = zero & zero[succ]
+    on_line = zero[pool.vid[rows]] & zero[pool.vid[succ]]
     on_line[:, linear] = False
     # an edge cut by unit j carries j already; any other edge on a line is rare
     on_line[np.arange(len(rows)), np.clip(pool.label - offset, 0, on_line.shape[1] - 1)] &= ~(
@@ -193,7 +235,7 @@ def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
             pool.extra[int(v)] = pool.extra.get(int(v), frozenset()) | {unit}
 
 
-def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 256) -> Iterator[FastCells]:
+def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Iterator[FastCells]:
     """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float)."""
     layers = [(np.asarray(w, dtype=np.float64), np.asarray(b)) for w, b in net.weights]
     n_split = net.depth + (1 if net.include_output else 0)
@@ -204,6 +246,7 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 256) -> Iterat
     pool = _Pool(
         xy=xy,
         values=xy @ w0.T + b0,
+        vid=np.arange(len(xy)),
         label=np.full(len(xy), -1, dtype=np.int64),
         start=np.array([0]),
         count=np.array([len(xy)]),
@@ -228,13 +271,9 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 256) -> Iterat
 
 
 def _split_layer(pool: _Pool, layer: int, offsets: np.ndarray, linear: list[np.ndarray]) -> None:
-    # a unit can only cross the descendants of the cells it crosses now
-    rows, _, _ = pool.rows()
-    first = np.cumsum(pool.count) - pool.count
-    vals = pool.values[rows]
-    pool.may_cut = (np.maximum.reduceat(vals, first, axis=0) > 0) & (
-        np.minimum.reduceat(vals, first, axis=0) < 0
-    )
+    # a unit can only cross the descendants of the cells it crosses now (pool is compact)
+    incidence = pool.incidence()
+    pool.may_cut = _any_vertex(incidence, pool.values > 0) & _any_vertex(incidence, pool.values < 0)
     pool.may_cut[:, linear[layer]] = False
     pool.anc = np.arange(len(pool.count))
     for j in np.flatnonzero(pool.may_cut.any(axis=0)):
@@ -247,11 +286,13 @@ def _subset(pool: _Pool, cells: np.ndarray) -> _Pool:
     part = _Pool(
         xy=pool.xy,
         values=pool.values,
+        vid=pool.vid,
         label=pool.label,
         start=pool.start[cells],
         count=pool.count[cells],
         bits=pool.bits[cells],
         extra=dict(pool.extra),
+        n_vertices=pool.n_vertices,
         size=pool.size,
     )
     part.compact()
@@ -260,4 +301,4 @@ def _subset(pool: _Pool, cells: np.ndarray) -> _Pool:
 
 def _finished(pool: _Pool) -> FastCells:
     pool.compact()
-    return FastCells(pool.xy, pool.label, pool.start, pool.count, pool.bits, pool.extra)
+    return FastCells(pool.xy[pool.vid], pool.label, pool.start, pool.count, pool.bits, pool.extra)
