@@ -226,8 +226,10 @@ def region_graph(
     enumeration; Ctrl-C also sets ``interrupted``). A stopped enumeration
     returns the regions it finished, with the adjacencies among them.
 
-    ``engine="planar"`` splits convex polygons exactly (2-D only; in float
-    mode all cells of a batch are split at once with array operations);
+    ``engine="planar"`` splits convex polygons (2-D only; all cells of a batch
+    are split at once with float array operations, and in exact mode that
+    answer is rebuilt and proved in integer arithmetic, falling back to exact
+    polygon splitting when the proof fails; ``G.graph["method"]`` says which);
     ``engine="lp"`` splits polyhedra layer by layer with certified LPs (any
     dimension); ``"auto"`` takes the planar engine in 2-D.
 
@@ -370,6 +372,51 @@ def _fast_planar_edges(
     graph.add_edges_from((a, b, {"flips": f, "facet_point": p}) for a, b, p, f in edges)
 
 
+_CERTIFIED = "float engine, certified exactly"
+
+
+def _certified_planar_graph(net: Network, poly: Polytope, budget: _Budget) -> nx.Graph | None:
+    """Exact mode, fast: the float engine's cells rebuilt and certified exactly (or None).
+
+    See :mod:`polyfold._planarexact` for the checks and why they prove the graph.
+    """
+    from ._planarexact import certified_planar_cells
+    from .planar import _bit_positions
+
+    try:
+        cells = certified_planar_cells(net, poly.vertices_2d())
+    except KeyboardInterrupt:  # nothing is certified before the end: no region to return
+        return nx.Graph(complete=False, interrupted=True, method=_CERTIFIED)
+    if cells is None:
+        return None
+    keep, position = _bit_positions(net)
+    bits = np.ascontiguousarray(cells.bits if keep is None else cells.bits[:, keep])
+    names = (bits.astype(np.uint8) + 48).view(f"S{bits.shape[1]}").ravel().astype(str).tolist()
+    graph = nx.Graph(complete=True, method=_CERTIFIED)
+    vertices = [np.array(v, dtype=object) for v in cells.vertices]
+    units = [() if u < 0 else (int(position[u]),) for u in cells.label.tolist()]
+    for i, (s, k) in enumerate(zip(cells.start.tolist(), cells.count.tolist())):
+        graph.add_node(
+            names[i],
+            pattern=bits[i],
+            witness=np.array(cells.witnesses[i], dtype=object),
+            area=cells.areas[i],
+            vertices=vertices[s : s + k],
+            edge_units=units[s : s + k],
+        )
+    index = {name: i for i, name in enumerate(names)}
+    owner = np.repeat(np.arange(len(names)), cells.count)
+    for r in np.flatnonzero(cells.label >= 0).tolist():
+        u = int(position[cells.label[r]])
+        mine = names[owner[r]]
+        other = mine[:u] + ("1" if mine[u] == "0" else "0") + mine[u + 1 :]
+        if mine < other and other in index:
+            point = np.array(cells.facet_point(r), dtype=object)
+            graph.add_edge(mine, other, flips=(u,), facet_point=point)
+    budget.progress.update(len(names))
+    return graph
+
+
 def _fit(budget: _Budget, have: int, n: int) -> int:
     """How many of ``n`` more regions fit in the budget (at least one if any does)."""
     if budget.exhausted(have):
@@ -382,9 +429,13 @@ def _fit(budget: _Budget, have: int, n: int) -> int:
 def _planar_graph(net: Network, poly: Polytope, exact: bool, budget: _Budget) -> nx.Graph:
     if not exact:
         return _fast_planar_graph(net, poly, budget)
+    if budget.max_regions is None and budget.deadline is None:
+        graph = _certified_planar_graph(net, poly, budget)
+        if graph is not None:
+            return graph
     from .planar import planar_cells, polygon_area
 
-    graph = nx.Graph(complete=True)
+    graph = nx.Graph(complete=True, method="exact splitting")
     index = {}
     for cell in _interruptible(planar_cells(net, poly.vertices_2d(), exact), graph):
         if budget.exhausted(graph.number_of_nodes()):

@@ -3,6 +3,8 @@ from itertools import combinations
 
 import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 import polyfold as pf
 from polyfold.lp import verify_certificate
@@ -224,6 +226,7 @@ def test_time_budget_stops_with_finished_regions_only():
 @pytest.mark.parametrize("engine", ["planar", "lp"])
 def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
     import polyfold._lpengine as lpe
+    import polyfold._planarexact as planarexact
     import polyfold.planar as planar
 
     net = pf.zoo.random_network([2, 6, 6, 1], seed=0)
@@ -232,6 +235,8 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
     # press Ctrl-C part-way: in the planar engine after 5 regions, in the LP engine
     # after 150 splitting steps
     if engine == "planar":
+        # the splitting engine (the certified float route is all-or-nothing: see below)
+        monkeypatch.setattr(planarexact, "certified_planar_cells", lambda *a: None)
         real = planar.planar_cells
 
         def cells(*args, **kwargs):
@@ -321,3 +326,130 @@ def test_fast_float_planar_engine_budgets_and_ctrl_c(monkeypatch):
     assert G.graph["complete"] is False and G.graph["interrupted"] is True
     assert 0 < len(G) < len(full) and set(G.nodes) <= set(full.nodes)
     assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}
+
+
+# -- exact mode through the float engine, certified ------------------------------------------
+
+
+def _splitting_graph(monkeypatch, net, domain):
+    """The exact splitting engine's graph (the certified route switched off)."""
+    import polyfold._planarexact as planarexact
+
+    with monkeypatch.context() as m:
+        m.setattr(planarexact, "certified_planar_cells", lambda *a: None)
+        graph = pf.region_graph(net, domain, engine="planar", exact=True)
+    assert graph.graph["method"] == "exact splitting"
+    return graph
+
+
+def _assert_same_exact_graph(G, H):
+    assert set(G.nodes) == set(H.nodes)
+    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in H.edges}
+    for key, data in G.nodes(data=True):
+        other = H.nodes[key]
+        assert data["area"] == other["area"] and isinstance(data["area"], F)
+        assert {tuple(v) for v in data["vertices"]} == {tuple(v) for v in other["vertices"]}
+        assert sorted(data["edge_units"]) == sorted(other["edge_units"])
+        assert all(isinstance(c, F) for c in data["witness"])
+    for a, b, data in G.edges(data=True):
+        assert data["flips"] == H.edges[a, b]["flips"]
+
+
+CERTIFIED_CASES = {
+    "relu 2-8-8-1": (pf.zoo.random_network([2, 8, 8, 1], seed=0), pf.Box([-1, -1], [1, 1])),
+    "deep, output bits": (
+        pf.zoo.random_network([2, 6, 6, 6, 2], seed=3, include_output=True),
+        pf.Box([-2, -1], [1, 2]),
+    ),
+    "leaky relu": (
+        pf.Network.from_layers(
+            pf.zoo.random_network([2, 7, 7, 1], seed=4).weights,
+            activation=("leaky_relu", "1/10"),
+        ),
+        pf.Box([-1, -1], [1, 1]),
+    ),
+    "linear units": (
+        pf.Network.from_layers(
+            pf.zoo.random_network([2, 6, 6, 1], seed=7).weights, linear_units=[[1, 4], [2]]
+        ),
+        pf.Box([-1, -1], [1, 1]),
+    ),
+    "triangle with rational corners": (
+        pf.zoo.random_network([2, 6, 6, 1], seed=5),
+        pf.Polytope([[-1, 0], [0, -1], [3, 3]], ["1/3", "1/2", "7/5"]),
+    ),
+    "slice of a 4-input net": (
+        pf.zoo.random_network([4, 6, 6, 1], seed=6),
+        pf.Slice.through([0, 0, 0, 0], [1, "1/3", 0, 0], [0, 1, 1, "-1/7"]),
+    ),
+}
+
+
+@pytest.mark.parametrize("name", CERTIFIED_CASES)
+def test_certified_exact_planar_route_equals_the_splitting_engine(name, monkeypatch):
+    net, domain = CERTIFIED_CASES[name]
+    G = pf.region_graph(net, domain, engine="planar", exact=True)
+    assert G.graph["method"] == "float engine, certified exactly"
+    _assert_same_exact_graph(G, _splitting_graph(monkeypatch, net, domain))
+    for _, _, data in G.edges(data=True):
+        assert all(isinstance(c, F) for c in data["facet_point"])
+
+
+@pytest.mark.parametrize("name", DEGENERATE_PLANAR)
+def test_exact_planar_on_degenerate_nets_whichever_route(name, monkeypatch):
+    net = DEGENERATE_PLANAR[name]
+    box = pf.Box([-1, -1], [1, 1])
+    G = pf.region_graph(net, box, engine="planar", exact=True)
+    _assert_same_exact_graph(G, _splitting_graph(monkeypatch, net, box))
+    assert sum(d["area"] for _, d in G.nodes(data=True)) == 4
+
+
+@pytest.mark.parametrize("damage", ["drop a cell", "flip a bit", "move a vertex label"])
+def test_certificate_rejects_a_wrong_float_answer(damage, monkeypatch):
+    import polyfold._planarexact as planarexact
+    from polyfold._planarexact import certified_planar_cells
+
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
+    box = pf.Box([-1, -1], [1, 1])
+    real = planarexact.fast_planar_cells
+
+    def damaged(*args, **kwargs):
+        batches = list(real(*args, **kwargs))
+        last = batches[-1]
+        if damage == "drop a cell":
+            last.start, last.count, last.bits = last.start[:-1], last.count[:-1], last.bits[:-1]
+        elif damage == "flip a bit":
+            last.bits[-1, -1] ^= True
+        else:
+            edge = int(np.flatnonzero(last.label >= 0)[0])
+            last.label[edge] = (last.label[edge] + 1) % last.bits.shape[1]
+        yield from batches
+
+    monkeypatch.setattr(planarexact, "fast_planar_cells", damaged)
+    assert certified_planar_cells(net, box.vertices_2d()) is None
+    G = pf.region_graph(net, box, engine="planar", exact=True)  # falls back, still exact
+    assert G.graph["method"] == "exact splitting"
+    _assert_same_exact_graph(G, _splitting_graph(monkeypatch, net, box))
+
+
+def test_exact_planar_certified_route_ctrl_c(monkeypatch):
+    import polyfold._planarexact as planarexact
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+        yield  # pragma: no cover
+
+    monkeypatch.setattr(planarexact, "fast_planar_cells", interrupted)
+    net = pf.zoo.random_network([2, 4, 1], seed=0)
+    G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine="planar", exact=True)
+    assert len(G) == 0 and G.graph["complete"] is False and G.graph["interrupted"] is True
+
+
+@given(st.integers(-(10**40), 10**40), st.integers(1, 10**40))
+def test_coprime_fraction_conversion(p, q):
+    from flint import fmpq
+
+    from polyfold._planarexact import _frac
+
+    f = _frac(fmpq(p, q))
+    assert f == F(p, q) and f.denominator == F(p, q).denominator

@@ -1,0 +1,432 @@
+"""Exact 2-D regions at float speed: the float engine's answer, certified exactly.
+
+The float engine (:mod:`polyfold._planarfast`) gives every cell's pattern, its
+vertices in order, and for every edge the unit whose line carries it (or the
+domain's boundary). This module rebuilds each cell exactly from that
+combinatorial description and proves the result, with no tolerance:
+
+1. **Exact maps.** On a cell the layer-``l`` pre-activations are
+   ``G [x, y, 1] / D_l`` with an integer matrix ``G`` that depends only on the
+   cell's bits before layer ``l``; one python-flint integer product per layer
+   gives ``G`` for every distinct prefix of bits at once.
+2. **Exact vertices.** Each vertex is the intersection of the exact lines of
+   its two edges (a unit's line under the cell's map, or a domain edge).
+3. **Checks.** Floats only filter, with a rigorous bound on their error
+   (outward-rounded interval forward passes); whatever they leave undecided
+   is decided in integers. Every vertex satisfies its cell's pattern and the
+   domain (closed inequalities); every bit-1 unit is strictly positive at some
+   vertex of its cell; every cell is a strictly convex counter-clockwise
+   polygon winding once; the patterns are distinct; the exact areas add up to
+   the domain's area; and at the midpoint of every labelled edge no unit but
+   the edge's own vanishes.
+
+Why that is a proof. Call ``Q_π`` the closed polygon where ``π``'s masked maps
+have the signs ``π`` prescribes. The checks give ``P_π ⊆ Q_π ∩ domain``. Two
+polygons with distinct patterns cannot share interior: on a common open set
+the first unit where the patterns differ would be both ``≥ 0`` and ``≤ 0``,
+so identically 0 there and on the whole cell, yet the bit-1 side has a vertex
+where it is ``> 0``. So the polygons tile the domain up to measure zero
+(areas), every realizable pattern is among them (an open subset of its region
+would meet some ``P_π`` in an open set, and the same argument applies), and
+``P_π`` is the closure of ``R_π``. At an edge's midpoint only the edge's unit
+vanishes, so crossing there flips that bit alone: the edge joins ``π`` and
+``π ⊕ {u}``, and every shared boundary is covered by such edges.
+
+A check that fails returns ``None``; the caller then runs the exact splitting
+engine (:mod:`polyfold.planar`), so the answer is exact either way and the
+certificate only decides how fast it came.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from math import lcm
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpz_mat
+from scipy.sparse import csr_matrix
+
+from ._planarfast import FastCells, fast_planar_cells
+from .smooth import _U, _act_hull
+
+__all__ = ["CertifiedCells", "certified_planar_cells"]
+
+
+@dataclass
+class CertifiedCells:
+    """All cells of the domain, exactly; edges are rows ``r → next[r]`` of ``vertices``."""
+
+    bits: np.ndarray  # (cells, split units), linear units included
+    start: np.ndarray
+    count: np.ndarray
+    label: np.ndarray  # split-unit index of each edge's line, −1 on the domain's boundary
+    vertices: list[tuple[Fraction, Fraction]]  # one per row
+    areas: list[Fraction]
+    witnesses: list[tuple[Fraction, Fraction]]  # the vertex average of each cell
+
+    def facet_point(self, r: int) -> tuple[Fraction, Fraction]:
+        """The midpoint of edge ``r`` (a point on the facet it lies on)."""
+        cell = int(np.searchsorted(self.start, r, side="right") - 1)
+        n = r + 1 if r + 1 < self.start[cell] + self.count[cell] else int(self.start[cell])
+        (x0, y0), (x1, y1) = self.vertices[r], self.vertices[n]
+        return (x0 + x1) / 2, (y0 + y1) / 2
+
+
+def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -> Any:
+    """The exact cells of a 2-input network in a convex polygon, or None if not certified."""
+    domain = _clean_polygon(polygon)
+    if domain is None:
+        return None
+    cells = _collect(fast_planar_cells(net, np.array(domain, dtype=np.float64)))
+    if cells is None or len(cells) == 0:
+        return None
+    keys = _keys(cells.bits)
+    if len(np.unique(keys)) != len(cells):
+        return None
+    n_split = net.depth + (1 if net.include_output else 0)
+    offsets = np.cumsum([0] + [w.shape[0] for w, _ in net.weights[:n_split]])
+    maps = _Maps(net, cells.bits, offsets)
+    count, start, label = cells.count, cells.start, cells.label
+    n_rows = int(count.sum())
+    owner = np.repeat(np.arange(len(count)), count)
+    rows = np.arange(n_rows)
+    nxt, prv = rows + 1, rows - 1
+    nxt[start + count - 1] = start
+    prv[start] = start + count - 1
+    # each edge's exact line (a, b, c): a x + b y + c = 0
+    dom_lines = _domain_lines(domain)
+    lines = np.empty((n_rows, 3), dtype=object)
+    on_domain = label < 0
+    if on_domain.any():
+        mid = (cells.xy[on_domain] + cells.xy[nxt[on_domain]]) / 2
+        flo = np.array([[float(v) for v in ln] for ln in dom_lines])
+        dist = np.abs(mid @ flo[:, :2].T + flo[:, 2]) / np.hypot(flo[:, 0], flo[:, 1])
+        lines[on_domain] = dom_lines[np.argmin(dist, axis=1)]
+    layer_of = np.searchsorted(offsets, np.maximum(label, 0), side="right") - 1
+    for layer in range(n_split):
+        sel = ~on_domain & (layer_of == layer)
+        lines[sel] = maps.rows(layer, owner[sel], label[sel] - offsets[layer])
+    # vertex r: where the lines of edges prv[r] and r meet, as (X/d, Y/d) with d > 0
+    a1, b1, c1 = lines[prv, 0], lines[prv, 1], lines[prv, 2]
+    a2, b2, c2 = lines[:, 0], lines[:, 1], lines[:, 2]
+    d = a1 * b2 - a2 * b1
+    sign = np.array([(v > 0) - (v < 0) for v in d])
+    if not sign.all():
+        return None
+    X, Y, d = (b1 * c2 - b2 * c1) * sign, (a2 * c1 - a1 * c2) * sign, d * sign
+    if not _convex_ccw(X, Y, d, nxt, prv, owner):
+        return None
+    xy = np.array([(int(x) / int(s), int(y) / int(s)) for x, y, s in zip(X, Y, d)])
+    for ln in dom_lines:  # the domain's closed inequalities at every vertex
+        if not _all_nonnegative(ln, X, Y, d, xy):
+            return None
+    # the pattern's closed inequalities, and a strict vertex for every bit-1 unit
+    lo, hi = _forward_intervals(net, xy, 2.0**-52 * np.abs(xy))
+    linear = np.concatenate([*net.linear_units, np.zeros(net.n_outputs, dtype=bool)])
+    linear = linear[: int(offsets[-1])]
+    own = np.zeros(lo.shape, dtype=bool)  # a vertex lies on its two edges' lines
+    for edge in (prv, rows):
+        has = label[edge] >= 0
+        own[rows[has], label[edge][has]] = True
+    bits = cells.bits[owner]
+    positive = lo > 0
+    for r, u in zip(*np.nonzero(np.where(bits, lo < 0, hi > 0) & ~own & ~linear)):
+        value = maps.value(owner[r], u, X[r], Y[r], d[r])
+        if (value < 0) if bits[r, u] else (value > 0):
+            return None
+        positive[r, u] = value > 0
+    incidence = csr_matrix(
+        (np.ones(n_rows, dtype=np.float32), rows, np.r_[0, np.cumsum(count)]),
+        shape=(len(count), n_rows),
+    )
+    seen = np.asarray(incidence @ (bits & positive).astype(np.float32)) > 0
+    for c, u in zip(*np.nonzero(cells.bits & ~seen & ~linear)):
+        span = range(int(start[c]), int(start[c] + count[c]))
+        if not any(maps.value(c, u, X[r], Y[r], d[r]) > 0 for r in span):
+            return None
+    # at each labelled edge's midpoint only its own unit vanishes (the signs at the two
+    # ends agree or are 0, so the midpoint is 0 only where both ends are), and across
+    # it is π ⊕ {u}
+    labelled = np.flatnonzero(label >= 0)
+    ends = nxt[labelled]
+    maybe = ~(positive[labelled] | positive[ends] | (hi[labelled] < 0) | (hi[ends] < 0))
+    maybe &= ~linear
+    maybe[np.arange(len(labelled)), label[labelled]] = False
+    for i, u in zip(*np.nonzero(maybe)):
+        p, q, c = labelled[i], ends[i], owner[labelled[i]]
+        if maps.value(c, u, X[p], Y[p], d[p]) == 0 and maps.value(c, u, X[q], Y[q], d[q]) == 0:
+            return None
+    flipped = cells.bits[owner[labelled]]
+    flipped[np.arange(len(labelled)), label[labelled]] ^= True
+    if not np.all(np.isin(_keys(flipped), keys)):
+        return None
+    # exact areas (shoelace), adding up to the domain's
+    vx = [fmpq(x, s) for x, s in zip(X, d)]
+    vy = [fmpq(y, s) for y, s in zip(Y, d)]
+    num, den = X * Y[nxt] - X[nxt] * Y, d * d[nxt]
+    terms = [fmpq(a, b) for a, b in zip(num, den)]
+    if _frac(_tiling_sum(vx, vy, terms, nxt, xy)) != 2 * _polygon_area(domain):
+        return None
+    sx, sy = _sums(vx, start, count), _sums(vy, start, count)
+    return CertifiedCells(
+        bits=cells.bits,
+        start=start,
+        count=count,
+        label=label,
+        vertices=[(_frac(x), _frac(y)) for x, y in zip(vx, vy)],
+        areas=[_frac(a / 2) for a in _sums(terms, start, count)],
+        witnesses=[(_frac(a / k), _frac(b / k)) for a, b, k in zip(sx, sy, count.tolist())],
+    )
+
+
+def _tiling_sum(vx: list, vy: list, terms: list, nxt: np.ndarray, xy: np.ndarray) -> Any:
+    """``Σ terms`` exactly; an edge and its exact reverse (two cells' shared side) cancel.
+
+    Reverse edges are looked up by their float end points and confirmed exactly.
+    """
+    forward = np.ascontiguousarray(np.hstack([xy, xy[nxt]])).view("V32").ravel()
+    backward = np.ascontiguousarray(np.hstack([xy[nxt], xy])).view("V32").ravel()
+    order = np.argsort(forward, kind="stable")
+    at = np.minimum(np.searchsorted(forward[order], backward), len(order) - 1)
+    partner = np.where(forward[order][at] == backward, order[at], -1)
+    total = fmpq(0)
+    for r, (s, n) in enumerate(zip(partner.tolist(), nxt.tolist())):
+        if s < 0 or not (
+            vx[s] == vx[n] and vy[s] == vy[n] and vx[nxt[s]] == vx[r] and vy[nxt[s]] == vy[r]
+        ):
+            total += terms[r]
+    return total
+
+
+# -- pieces ------------------------------------------------------------------------------
+
+
+def _collect(batches: Any) -> FastCells | None:
+    """All float cells in one pool; None when some edge lies on several units' lines."""
+    parts = list(batches)
+    if any(part.extra for part in parts):
+        return None
+    counts = [part.count for part in parts]
+    xy = np.concatenate([part.xy[: int(part.count.sum())] for part in parts])
+    label = np.concatenate([part.label[: int(part.count.sum())] for part in parts])
+    count = np.concatenate(counts)
+    start = np.cumsum(count) - count
+    bits = np.concatenate([part.bits for part in parts])
+    return FastCells(xy, label, start, count, bits)
+
+
+def _keys(bits: np.ndarray) -> np.ndarray:
+    return np.ascontiguousarray(np.packbits(bits, axis=1)).view(f"V{(bits.shape[1] + 7) // 8}")
+
+
+def _as_integers(values: np.ndarray) -> tuple[np.ndarray, int]:
+    """Integers ``N`` and a denominator ``q`` with ``values = N / q`` exactly."""
+    fr = [Fraction(v) for v in np.ravel(values)]
+    q = lcm(*(f.denominator for f in fr)) if fr else 1
+    n = np.array([f.numerator * (q // f.denominator) for f in fr], dtype=object)
+    return n.reshape(np.shape(values)), q
+
+
+class _Maps:
+    """Exact integer maps ``z_l = G [x, y, 1] / D_l`` (``D_l > 0``) of every cell.
+
+    ``G`` depends only on the cell's bits before layer ``l`` (its *prefix*). The
+    full ``G`` of every prefix is built for every layer but the last, with one
+    python-flint integer product per layer; the last layer's rows are built on
+    demand (the checks need only the rows of edge lines), from the layer before.
+    Signs are all the checks use, so ``D_l`` is tracked only to add the biases.
+    """
+
+    def __init__(self, net: Any, bits: np.ndarray, offsets: np.ndarray) -> None:
+        n_split = len(offsets) - 1
+        self.bits, self.offsets = bits, offsets
+        self.ints = []
+        for w, b in net.exact_weights[:n_split]:
+            self.ints.append((*_as_integers(w), *_as_integers(b)))
+        self.gains = []
+        for layer in range(net.depth):
+            act = net.activations[layer]
+            slope = act.slope if act.name == "leaky_relu" else Fraction(0)
+            self.gains.append((slope.numerator, slope.denominator, net.linear_units[layer]))
+        wn, dw, bn, db = self.ints[0]
+        first = np.empty((1, len(bn), 3), dtype=object)
+        first[0, :, :2] = wn * db
+        first[0, :, 2] = bn * dw
+        self.full = [first]
+        self.scale = [dw * db]  # D_l
+        self.prefix = [np.zeros(len(bits), dtype=np.intp)]
+        for layer in range(1, n_split):
+            keys = _keys(bits[:, : offsets[layer]])
+            _, rep, inverse = np.unique(keys, return_index=True, return_inverse=True)
+            self.prefix.append(inverse.ravel())
+            if layer < n_split - 1:
+                self.full.append(self._layer(layer, rep))
+            dw, db = self.ints[layer][1], self.ints[layer][3]
+            self.scale.append(dw * self.gains[layer - 1][1] * self.scale[-1] * db)
+
+    def _gain(self, layer: int, cells: np.ndarray) -> np.ndarray:
+        """Integer gains ``g`` of a layer's units on ``cells`` (gain = g / slope denominator)."""
+        num, den, lin = self.gains[layer]
+        on = self.bits[cells, self.offsets[layer] : self.offsets[layer + 1]] | lin
+        return np.where(on, den, num).astype(object)
+
+    def _bias(self, layer: int, units: Any) -> Any:
+        _, dw, bn, _ = self.ints[layer]
+        return bn[units] * (dw * self.gains[layer - 1][1] * self.scale[layer - 1])
+
+    def _layer(self, layer: int, rep: np.ndarray) -> np.ndarray:
+        """``G`` of layer ``layer`` for every prefix (represented by the cells ``rep``)."""
+        prev = self.full[layer - 1][self.prefix[layer - 1][rep]]
+        prev = prev * self._gain(layer - 1, rep)[:, :, None]  # (prefixes, n_{l-1}, 3)
+        wn, db = self.ints[layer][0], self.ints[layer][3]
+        n_pre, n_in = prev.shape[0], prev.shape[1]
+        right = fmpz_mat(n_in, 3 * n_pre, list(prev.transpose(1, 0, 2).ravel()))
+        product = fmpz_mat(wn.shape[0], n_in, list(wn.ravel())) * right
+        g = np.empty(wn.shape[0] * n_pre * 3, dtype=object)
+        g[:] = [int(v) for v in product.entries()]  # Python ints: faster than fmpz here
+        g = g.reshape(wn.shape[0], n_pre, 3).transpose(1, 0, 2) * db
+        g[:, :, 2] += self._bias(layer, slice(None))
+        return g
+
+    def rows(self, layer: int, cells: np.ndarray, units: np.ndarray) -> np.ndarray:
+        """``G``'s row of unit ``units[i]`` (index within the layer) on cell ``cells[i]``."""
+        if layer < len(self.full):
+            return self.full[layer][self.prefix[layer][cells], units]
+        if len(cells) == 0:
+            return np.empty((0, 3), dtype=object)
+        # one row per distinct (prefix, unit)
+        key = self.prefix[layer][cells].astype(np.int64) * (int(units.max()) + 1) + units
+        _, first, back = np.unique(key, return_index=True, return_inverse=True)
+        c, j = cells[first], units[first]
+        prev = self.full[layer - 1][self.prefix[layer - 1][c]]  # (k, n_{l-1}, 3)
+        coef = self.ints[layer][0][j] * self._gain(layer - 1, c)
+        g = (coef[:, :, None] * prev).sum(axis=1) * self.ints[layer][3]
+        g[:, 2] += self._bias(layer, j)
+        return g[back.ravel()]
+
+    def value(self, cell: int, unit: int, x: Any, y: Any, d: Any) -> Any:
+        """``G_u · (X, Y, d)``, of the sign of split unit ``unit``'s value at ``(X/d, Y/d)``."""
+        layer = int(np.searchsorted(self.offsets, unit, side="right") - 1)
+        row = self.rows(layer, np.array([cell]), np.array([unit - self.offsets[layer]]))[0]
+        return row[0] * x + row[1] * y + row[2] * d
+
+
+def _clean_polygon(polygon: list[tuple[Fraction, Fraction]]) -> list | None:
+    """Counter-clockwise vertices without repeats or straight angles (None if degenerate)."""
+    pts = [tuple(Fraction(v) for v in p) for p in polygon]
+    if _polygon_area(pts) < 0:
+        pts = pts[::-1]
+    changed = True
+    while changed and len(pts) >= 3:
+        changed = False
+        for i in range(len(pts)):
+            p, q, r = pts[i - 1], pts[i], pts[(i + 1) % len(pts)]
+            cross = (q[0] - p[0]) * (r[1] - q[1]) - (q[1] - p[1]) * (r[0] - q[0])
+            if q == p or cross == 0:
+                del pts[i]
+                changed = True
+                break
+    return pts if len(pts) >= 3 and _polygon_area(pts) > 0 else None
+
+
+def _polygon_area(pts: list) -> Fraction:
+    doubled = sum(p[0] * q[1] - q[0] * p[1] for p, q in zip(pts, pts[1:] + pts[:1]))
+    return Fraction(doubled) / 2
+
+
+def _domain_lines(pts: list) -> np.ndarray:
+    """Integer lines ``a x + b y + c ≥ 0`` inside, one per edge of a CCW polygon."""
+    out = np.empty((len(pts), 3), dtype=object)
+    for k, (p, q) in enumerate(zip(pts, pts[1:] + pts[:1])):
+        dx, dy = q[0] - p[0], q[1] - p[1]
+        coef, _ = _as_integers(np.array([-dy, dx, dy * p[0] - dx * p[1]], dtype=object))
+        out[k] = coef
+    return out
+
+
+def _convex_ccw(X: Any, Y: Any, d: Any, nxt: np.ndarray, prv: np.ndarray, owner: Any) -> bool:
+    """Every cell turns strictly left at every vertex and winds once."""
+    turn = (
+        X[prv] * (Y * d[nxt] - Y[nxt] * d)
+        - Y[prv] * (X * d[nxt] - X[nxt] * d)
+        + d[prv] * (X * Y[nxt] - X[nxt] * Y)
+    )
+    if not all(t > 0 for t in turn):
+        return False
+    # with strict left turns, each "leave upward motion" is one full turn
+    up = np.array([v > 0 for v in Y[nxt] * d - Y * d[nxt]])
+    leaves = up & ~up[nxt]
+    return bool(np.all(np.bincount(owner, weights=leaves) == 1))
+
+
+def _all_nonnegative(line: Any, X: Any, Y: Any, d: Any, xy: np.ndarray) -> bool:
+    a, b, c = (int(v) for v in line)
+    approx = a * xy[:, 0] + b * xy[:, 1] + c
+    bound = 8 * _U * (abs(a) * np.abs(xy[:, 0]) + abs(b) * np.abs(xy[:, 1]) + abs(c)) + 2.0**-1000
+    for r in np.flatnonzero(approx <= bound):
+        if a * X[r] + b * Y[r] + c * d[r] < 0:
+            return False
+    return True
+
+
+def _forward_intervals(
+    net: Any, xy: np.ndarray, radius: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Rigorous bounds of every split unit's pre-activation on the boxes ``xy ± radius``.
+
+    In midpoint-radius form: ``ẑ = Ŵ m + b̂`` in float, and the radius
+    ``(1 + c)·(|Ŵ| (r + c|m|) + c|b̂| + u|ẑ|)`` with ``c = (4n + 16) u`` covers the
+    box, the weights' and biases' own rounding to float64, the rounding of the
+    product and of this bound, and of the final ``ẑ ± radius``.
+    """
+    n_split = net.depth + (1 if net.include_output else 0)
+    mid, rad = xy, radius + 2.0**-1000
+    lows, highs = [], []
+    for layer, (w, b) in enumerate(net.weights[:n_split]):
+        w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
+        c = (4 * w.shape[1] + 16) * _U
+        z = mid @ w.T + b
+        r = (rad + c * np.abs(mid)) @ np.abs(w).T + (c * np.abs(b) + 2.0**-1000)
+        r = (r + _U * np.abs(z)) * (1 + c)
+        lo, hi = z - r, z + r
+        lows.append(lo)
+        highs.append(hi)
+        if layer < net.depth:
+            h_lo, h_hi = _act_hull(net.activations[layer], False, lo, hi, "float")
+            lin = net.linear_units[layer]
+            h_lo[:, lin], h_hi[:, lin] = lo[:, lin], hi[:, lin]
+            mid = (h_lo + h_hi) / 2
+            rad = np.maximum(h_hi - mid, mid - h_lo) * (1 + 4 * _U) + 2.0**-1000
+    return np.concatenate(lows, axis=1), np.concatenate(highs, axis=1)
+
+
+def _sums(terms: list, start: np.ndarray, count: np.ndarray) -> list:
+    out = []
+    for s, k in zip(start.tolist(), count.tolist()):
+        total = fmpq(0)
+        for t in terms[s : s + k]:
+            total += t
+        out.append(total)
+    return out
+
+
+def _frac(q: Any) -> Fraction:
+    """An ``fmpq`` as a :class:`Fraction`, without redoing its (already reduced) gcd."""
+    return _COPRIME(int(q.p), int(q.q))
+
+
+def _coprime_fraction() -> Any:
+    # CPython's private fast paths; a plain Fraction (which reduces again) otherwise
+    fast = getattr(Fraction, "_from_coprime_ints", None)
+    if fast is not None:
+        return fast
+    try:
+        Fraction(2, 4, _normalize=False)  # type: ignore[call-overload]
+    except TypeError:
+        return Fraction
+    return lambda p, q: Fraction(p, q, _normalize=False)  # type: ignore[call-overload]
+
+
+_COPRIME = _coprime_fraction()
