@@ -41,15 +41,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import lcm
+from math import gcd, lcm
 from typing import Any
 
 import numpy as np
-from flint import fmpq, fmpz_mat
+from flint import fmpz_mat
 from scipy.sparse import csr_matrix
 
 from ._planarfast import FastCells, fast_planar_cells
-from .smooth import _U, _act_hull
+from .smooth import _U
 
 __all__ = ["CertifiedCells", "certified_planar_cells"]
 
@@ -62,6 +62,9 @@ class CertifiedCells:
     start: np.ndarray
     count: np.ndarray
     label: np.ndarray  # split-unit index of each edge's line, −1 on the domain's boundary
+    X: np.ndarray  # row r's vertex is (X[r] / d[r], Y[r] / d[r]), integers, d > 0
+    Y: np.ndarray
+    d: np.ndarray
     vertices: list[tuple[Fraction, Fraction]]  # one per row
     areas: list[Fraction]
     witnesses: list[tuple[Fraction, Fraction]]  # the vertex average of each cell
@@ -70,8 +73,9 @@ class CertifiedCells:
         """The midpoint of edge ``r`` (a point on the facet it lies on)."""
         cell = int(np.searchsorted(self.start, r, side="right") - 1)
         n = r + 1 if r + 1 < self.start[cell] + self.count[cell] else int(self.start[cell])
-        (x0, y0), (x1, y1) = self.vertices[r], self.vertices[n]
-        return (x0 + x1) / 2, (y0 + y1) / 2
+        X, Y, d = self.X, self.Y, self.d
+        q = 2 * d[r] * d[n]
+        return Fraction(X[r] * d[n] + X[n] * d[r], q), Fraction(Y[r] * d[n] + Y[n] * d[r], q)
 
 
 def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -> Any:
@@ -108,6 +112,9 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
     for layer in range(n_split):
         sel = ~on_domain & (layer_of == layer)
         lines[sel] = maps.rows(layer, owner[sel], label[sel] - offsets[layer])
+    # a line's coefficients share factors (powers of two from the weights' scales): drop them
+    g = [gcd(a, b, c) or 1 for a, b, c in lines.tolist()]
+    lines //= np.array(g, dtype=object)[:, None]
     # vertex r: where the lines of edges prv[r] and r meet, as (X/d, Y/d) with d > 0
     a1, b1, c1 = lines[prv, 0], lines[prv, 1], lines[prv, 2]
     a2, b2, c2 = lines[:, 0], lines[:, 1], lines[:, 2]
@@ -123,16 +130,16 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
         if not _all_nonnegative(ln, X, Y, d, xy):
             return None
     # the pattern's closed inequalities, and a strict vertex for every bit-1 unit
-    lo, hi = _forward_intervals(net, xy, 2.0**-52 * np.abs(xy))
+    z, rad = _forward_bounds(net, xy, 2.0**-52 * np.abs(xy))
     linear = np.concatenate([*net.linear_units, np.zeros(net.n_outputs, dtype=bool)])
     linear = linear[: int(offsets[-1])]
-    own = np.zeros(lo.shape, dtype=bool)  # a vertex lies on its two edges' lines
+    own = np.zeros(z.shape, dtype=bool)  # a vertex lies on its two edges' lines
     for edge in (prv, rows):
         has = label[edge] >= 0
         own[rows[has], label[edge][has]] = True
     bits = cells.bits[owner]
-    positive = lo > 0
-    for r, u in zip(*np.nonzero(np.where(bits, lo < 0, hi > 0) & ~own & ~linear)):
+    positive = z > rad
+    for r, u in zip(*np.nonzero(np.where(bits, z < rad, z > -rad) & ~own & ~linear)):
         value = maps.value(owner[r], u, X[r], Y[r], d[r])
         if (value < 0) if bits[r, u] else (value > 0):
             return None
@@ -151,7 +158,8 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
     # it is π ⊕ {u}
     labelled = np.flatnonzero(label >= 0)
     ends = nxt[labelled]
-    maybe = ~(positive[labelled] | positive[ends] | (hi[labelled] < 0) | (hi[ends] < 0))
+    negative = z < -rad
+    maybe = ~(positive[labelled] | positive[ends] | negative[labelled] | negative[ends])
     maybe &= ~linear
     maybe[np.arange(len(labelled)), label[labelled]] = False
     for i, u in zip(*np.nonzero(maybe)):
@@ -163,40 +171,49 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
     if not np.all(np.isin(_keys(flipped), keys)):
         return None
     # exact areas (shoelace), adding up to the domain's
-    vx = [fmpq(x, s) for x, s in zip(X, d)]
-    vy = [fmpq(y, s) for y, s in zip(Y, d)]
-    num, den = X * Y[nxt] - X[nxt] * Y, d * d[nxt]
-    terms = [fmpq(a, b) for a, b in zip(num, den)]
-    if _frac(_tiling_sum(vx, vy, terms, nxt, xy)) != 2 * _polygon_area(domain):
+    num = X * Y[nxt] - X[nxt] * Y  # twice the shoelace term of edge r, over d_r d_nxt[r]
+    if _tiling_sum(X, Y, d, num, nxt, xy) != 2 * _polygon_area(domain):
         return None
-    sx, sy = _sums(vx, start, count), _sums(vy, start, count)
+    # witness: the centroid of a cell's first three vertices (inside: strictly convex)
+    first = [start, start + 1, start + 2]
+    den = 3 * d[first[0]] * d[first[1]] * d[first[2]]
+    wx = X[first[0]] * d[first[1]] * d[first[2]] + X[first[1]] * d[first[0]] * d[first[2]]
+    wx += X[first[2]] * d[first[0]] * d[first[1]]
+    wy = Y[first[0]] * d[first[1]] * d[first[2]] + Y[first[1]] * d[first[0]] * d[first[2]]
+    wy += Y[first[2]] * d[first[0]] * d[first[1]]
     return CertifiedCells(
         bits=cells.bits,
         start=start,
         count=count,
         label=label,
-        vertices=[(_frac(x), _frac(y)) for x, y in zip(vx, vy)],
-        areas=[_frac(a / 2) for a in _sums(terms, start, count)],
-        witnesses=[(_frac(a / k), _frac(b / k)) for a, b, k in zip(sx, sy, count.tolist())],
+        X=X,
+        Y=Y,
+        d=d,
+        vertices=[(Fraction(x, s), Fraction(y, s)) for x, y, s in zip(X, Y, d)],
+        areas=_cell_areas(num, d, start, count),
+        witnesses=[(Fraction(x, q), Fraction(y, q)) for x, y, q in zip(wx, wy, den)],
     )
 
 
-def _tiling_sum(vx: list, vy: list, terms: list, nxt: np.ndarray, xy: np.ndarray) -> Any:
-    """``Σ terms`` exactly; an edge and its exact reverse (two cells' shared side) cancel.
-
-    Reverse edges are looked up by their float end points and confirmed exactly.
+def _tiling_sum(
+    X: np.ndarray, Y: np.ndarray, d: np.ndarray, num: np.ndarray, nxt: np.ndarray, xy: np.ndarray
+) -> Fraction:
+    """Twice the total area, ``Σ num_r / (d_r d_nxt[r])``, exactly; an edge and its exact
+    reverse (two cells' shared side) cancel unsummed. Reverses are found by their float
+    end points and confirmed exactly.
     """
     forward = np.ascontiguousarray(np.hstack([xy, xy[nxt]])).view("V32").ravel()
     backward = np.ascontiguousarray(np.hstack([xy[nxt], xy])).view("V32").ravel()
     order = np.argsort(forward, kind="stable")
     at = np.minimum(np.searchsorted(forward[order], backward), len(order) - 1)
-    partner = np.where(forward[order][at] == backward, order[at], -1)
-    total = fmpq(0)
-    for r, (s, n) in enumerate(zip(partner.tolist(), nxt.tolist())):
-        if s < 0 or not (
-            vx[s] == vx[n] and vy[s] == vy[n] and vx[nxt[s]] == vx[r] and vy[nxt[s]] == vy[r]
-        ):
-            total += terms[r]
+    found = forward[order][at] == backward
+    p = np.where(found, order[at], 0)  # edge p should run from edge r's end to its start
+    q = nxt[p]
+    same = found & (X[p] * d[nxt] == X[nxt] * d[p]) & (Y[p] * d[nxt] == Y[nxt] * d[p])
+    same &= (X[q] * d == X * d[q]) & (Y[q] * d == Y * d[q])
+    total = Fraction(0)
+    for r in np.flatnonzero(~same.astype(bool)).tolist():
+        total += Fraction(num[r], d[r] * d[nxt[r]])
     return total
 
 
@@ -371,62 +388,50 @@ def _all_nonnegative(line: Any, X: Any, Y: Any, d: Any, xy: np.ndarray) -> bool:
     return True
 
 
-def _forward_intervals(
-    net: Any, xy: np.ndarray, radius: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Rigorous bounds of every split unit's pre-activation on the boxes ``xy ± radius``.
+def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float pre-activations ``ẑ`` of every split unit at the points ``xy``, and per point
+    and layer a radius ``r`` with ``|z − ẑ| ≤ r`` for every point within ``radius`` of it.
 
-    In midpoint-radius form: ``ẑ = Ŵ m + b̂`` in float, and the radius
-    ``(1 + c)·(|Ŵ| (r + c|m|) + c|b̂| + u|ẑ|)`` with ``c = (4n + 16) u`` covers the
-    box, the weights' and biases' own rounding to float64, the rounding of the
-    product and of this bound, and of the final ``ẑ ± radius``.
+    With ``ρ`` a point's input radius, ``M = max|input|``, ``S = max_j Σ_k |Ŵ_jk|`` and
+    ``c = (4n + 16) u``: ``r = (1 + c)(S (ρ + c M) + c max|b̂| + u max|ẑ|)`` covers the
+    input's error, the weights' and biases' rounding to float64, the product's
+    rounding and this bound's own. ReLU and leaky ReLU with ``|slope| ≤ 1`` do not
+    increase the error (a larger slope multiplies it), and a leaky product adds ``u|h|``.
     """
     n_split = net.depth + (1 if net.include_output else 0)
-    mid, rad = xy, radius + 2.0**-1000
-    lows, highs = [], []
+    h, rho = xy, radius.max(axis=1) + 2.0**-1000
+    sizes = [w.shape[0] for w, _ in net.weights[:n_split]]
+    z_all = np.empty((len(xy), sum(sizes)))
+    r_all = np.empty((len(xy), n_split))
+    at = 0
     for layer, (w, b) in enumerate(net.weights[:n_split]):
         w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
         c = (4 * w.shape[1] + 16) * _U
-        z = mid @ w.T + b
-        r = (rad + c * np.abs(mid)) @ np.abs(w).T + (c * np.abs(b) + 2.0**-1000)
-        r = (r + _U * np.abs(z)) * (1 + c)
-        lo, hi = z - r, z + r
-        lows.append(lo)
-        highs.append(hi)
+        z = h @ w.T + b
+        size = np.abs(w).sum(axis=1).max()
+        r = size * (rho + c * np.abs(h).max(axis=1)) + c * np.abs(b).max(initial=0.0)
+        r = (r + _U * np.abs(z).max(axis=1) + 2.0**-1000) * (1 + c)
+        z_all[:, at : at + len(b)] = z
+        r_all[:, layer] = r
+        at += len(b)
         if layer < net.depth:
-            h_lo, h_hi = _act_hull(net.activations[layer], False, lo, hi, "float")
-            lin = net.linear_units[layer]
-            h_lo[:, lin], h_hi[:, lin] = lo[:, lin], hi[:, lin]
-            mid = (h_lo + h_hi) / 2
-            rad = np.maximum(h_hi - mid, mid - h_lo) * (1 + 4 * _U) + 2.0**-1000
-    return np.concatenate(lows, axis=1), np.concatenate(highs, axis=1)
+            act, lin = net.activations[layer], net.linear_units[layer]
+            slope = float(act.slope) if act.name == "leaky_relu" else 0.0
+            h = np.where(z > 0, z, z * slope)
+            h[:, lin] = z[:, lin]
+            rho = r * max(1.0, abs(slope)) * (1 + 4 * _U) + _U * np.abs(h).max(axis=1)
+    return z_all, np.repeat(r_all, sizes, axis=1)
 
 
-def _sums(terms: list, start: np.ndarray, count: np.ndarray) -> list:
+def _cell_areas(num: np.ndarray, d: np.ndarray, start: np.ndarray, count: np.ndarray) -> list:
+    """Each cell's exact area ``½ Σ num_r / (d_r d_{r+1})``, reduced once."""
+    nums, dens = num.tolist(), d.tolist()
     out = []
     for s, k in zip(start.tolist(), count.tolist()):
-        total = fmpq(0)
-        for t in terms[s : s + k]:
-            total += t
-        out.append(total)
+        ds = dens[s : s + k]
+        total = 1
+        for v in ds:
+            total *= v
+        n = sum(a * (total // (ds[i] * ds[(i + 1) % k])) for i, a in enumerate(nums[s : s + k]))
+        out.append(Fraction(n, 2 * total))
     return out
-
-
-def _frac(q: Any) -> Fraction:
-    """An ``fmpq`` as a :class:`Fraction`, without redoing its (already reduced) gcd."""
-    return _COPRIME(int(q.p), int(q.q))
-
-
-def _coprime_fraction() -> Any:
-    # CPython's private fast paths; a plain Fraction (which reduces again) otherwise
-    fast = getattr(Fraction, "_from_coprime_ints", None)
-    if fast is not None:
-        return fast
-    try:
-        Fraction(2, 4, _normalize=False)  # type: ignore[call-overload]
-    except TypeError:
-        return Fraction
-    return lambda p, q: Fraction(p, q, _normalize=False)  # type: ignore[call-overload]
-
-
-_COPRIME = _coprime_fraction()

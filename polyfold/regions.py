@@ -406,13 +406,15 @@ def _certified_planar_graph(net: Network, poly: Polytope, budget: _Budget) -> nx
         )
     index = {name: i for i, name in enumerate(names)}
     owner = np.repeat(np.arange(len(names)), cells.count)
+    edges = []
     for r in np.flatnonzero(cells.label >= 0).tolist():
         u = int(position[cells.label[r]])
         mine = names[owner[r]]
         other = mine[:u] + ("1" if mine[u] == "0" else "0") + mine[u + 1 :]
         if mine < other and other in index:
             point = np.array(cells.facet_point(r), dtype=object)
-            graph.add_edge(mine, other, flips=(u,), facet_point=point)
+            edges.append((mine, other, {"flips": (u,), "facet_point": point}))
+    graph.add_edges_from(edges)
     budget.progress.update(len(names))
     return graph
 

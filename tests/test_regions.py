@@ -3,8 +3,6 @@ from itertools import combinations
 
 import numpy as np
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 
 import polyfold as pf
 from polyfold.lp import verify_certificate
@@ -443,13 +441,3 @@ def test_exact_planar_certified_route_ctrl_c(monkeypatch):
     net = pf.zoo.random_network([2, 4, 1], seed=0)
     G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine="planar", exact=True)
     assert len(G) == 0 and G.graph["complete"] is False and G.graph["interrupted"] is True
-
-
-@given(st.integers(-(10**40), 10**40), st.integers(1, 10**40))
-def test_coprime_fraction_conversion(p, q):
-    from flint import fmpq
-
-    from polyfold._planarexact import _frac
-
-    f = _frac(fmpq(p, q))
-    assert f == F(p, q) and f.denominator == F(p, q).denominator
