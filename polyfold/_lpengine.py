@@ -4,13 +4,18 @@ A cell is a polyhedron ``A x < b`` (open rows; the closure is the region) with a
 witness point inside and the next layer's affine map. A unit splits the cell
 when both ``cell ∩ {z_j > 0}`` and ``cell ∩ {z_j < 0}`` have interior; the
 witness decides one side for free and an LP the other. In exact mode every LP
-answer is certified (:func:`polyfold.lp.interior_point`); in float mode a lean
-float LP decides and every final region's witness is re-checked exactly.
+answer is certified (:func:`polyfold.lp.interior_point`). In float mode the
+cells also carry their vertices (qhull once, for the domain) and which rows are
+tight at each; a unit then splits a cell iff vertices lie strictly on both
+sides, and the children's vertices follow by the double-description update, so
+no LP is solved at all (lean float LPs take over if qhull cannot start).
 
 Adjacency: regions ``π`` and ``π ⊕ {k}`` share a facet when the unit-``k`` row
 of ``π`` together with its other rows leaves a ``(d−1)``-dimensional piece of
 the hyperplane; that is one more LP, in the hyperplane's own coordinates, and
-its witness is an exact point on the facet.
+its witness is an exact point on the facet. With vertices, the facet is the
+face where the row is tight, kept when it spans ``d − 1`` dimensions, and its
+vertex average is the facet point.
 """
 
 from __future__ import annotations
@@ -38,6 +43,9 @@ class _Cell:
     bits: list[bool]
     M: np.ndarray
     m: np.ndarray
+    # float mode: the vertices and, per vertex, which rows of A x ≤ b are tight there
+    verts: np.ndarray | None = None
+    tight: np.ndarray | None = None
 
     @property
     def witness(self) -> np.ndarray:
@@ -104,22 +112,33 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
             yield cell
             return
         pieces = [cell]
-        sides = None if exact else _box_sides(cell)
         linear = net.linear_units[layer] if layer < net.depth else None
-        for j in range(cell.M.shape[0]):
-            if linear is not None and linear[j]:  # a linear unit: no split, on its one piece
-                pieces = [_with_bit(piece, True) for piece in pieces]
-                continue
-            if sides is not None and sides[j] != 0:  # the unit misses the cell's bounding box
-                bit = bool(sides[j] > 0)
-                pieces = [_with_bit(piece, bit) for piece in pieces]
-                continue
-            pieces = [child for piece in pieces for child in _split(piece, j, unit0 + j, exact)]
+        if cell.verts is not None:  # float mode with vertices: splits need no LP
+            for j in range(cell.M.shape[0]):
+                if linear is not None and linear[j]:
+                    pieces = [_with_bit(piece, True) for piece in pieces]
+                else:
+                    pieces = [c for piece in pieces for c in _split_vertices(piece, j, unit0 + j)]
+        else:
+            sides = None if exact else _box_sides(cell)
+            for j in range(cell.M.shape[0]):
+                if linear is not None and linear[j]:  # a linear unit: no split, on its one piece
+                    pieces = [_with_bit(piece, True) for piece in pieces]
+                    continue
+                if sides is not None and sides[j] != 0:  # the unit misses the cell's box
+                    bit = bool(sides[j] > 0)
+                    pieces = [_with_bit(piece, bit) for piece in pieces]
+                    continue
+                pieces = [c for piece in pieces for c in _split(piece, j, unit0 + j, exact)]
         for piece in pieces:
             nxt = _advance(piece, net, layers, layer, exact) if layer < net.depth else piece
             yield from descend(nxt, layer + 1, unit0 + cell.M.shape[0])
 
     root = _Cell(a0, b0, [-1] * len(b0), pool, [], layers[0][0], layers[0][1])
+    if not exact:
+        found = _polytope_vertices(a0, b0, np.asarray(start, dtype=np.float64))
+        if found is not None:
+            root.verts, root.tight = found
     cells = {}
     from .regions import _interruptible
 
@@ -153,6 +172,90 @@ def _initial_pool(
     return np.vstack([np.asarray(start, dtype=pts.dtype)[None, :], pts[inside]])
 
 
+def _tight(a: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
+    """Which rows of ``A x ≤ b`` hold with equality (to float tolerance) at each vertex."""
+    slack = b[None, :] - verts @ a.T
+    return np.abs(slack) <= 1e-9 * (1 + np.abs(verts) @ np.abs(a).T + np.abs(b)[None, :])
+
+
+def _polytope_vertices(
+    a: np.ndarray, b: np.ndarray, inside: np.ndarray
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """Float mode: the vertices of the bounded ``{A x ≤ b}`` and their tight rows.
+
+    qhull's halfspace intersection from a point inside; None when it fails.
+    """
+    d = a.shape[1]
+    if d == 1:
+        col = a[:, 0]
+        if not (np.any(col > 0) and np.any(col < 0)):
+            return None
+        verts = np.array([[np.max(b[col < 0] / col[col < 0])], [np.min(b[col > 0] / col[col > 0])]])
+    else:
+        from scipy.spatial import HalfspaceIntersection
+
+        try:
+            verts = HalfspaceIntersection(np.c_[a, -b], inside).intersections
+        except Exception:  # qhull's errors: the LP path takes over
+            return None
+        verts = np.unique(np.round(verts, 12), axis=0)  # a non-simple vertex comes once per facet
+    if len(verts) <= d or not np.all(np.isfinite(verts)):
+        return None
+    return verts, _tight(a, b, verts)
+
+
+def _split_vertices(cell: _Cell, j: int, unit: int) -> list[_Cell]:
+    """Float mode: :func:`_split` by the cell's vertices, with no LP (double description).
+
+    The line ``z_j = 0`` cuts the cell iff vertices lie strictly on both sides; the
+    children's vertices are those on their side, those on the hyperplane, and the
+    hyperplane's crossings of the edges between the two sides (vertex pairs whose
+    common tight rows no third vertex shares, and at least d − 1 of them).
+    """
+    row, c = cell.M[j], cell.m[j]
+    verts, tight = cell.verts, cell.tight
+    assert verts is not None and tight is not None
+    vals = verts @ row + c
+    tol = 1e-9 * (1 + np.abs(verts) @ np.abs(row) + abs(c))
+    pos, neg = vals > tol, vals < -tol
+    if not (pos.any() and neg.any()):  # one side (bit 1 only if z > 0 somewhere inside)
+        return [_with_bit(cell, bool(pos.any()))]
+    zero = ~pos & ~neg
+    d = verts.shape[1]
+    p_idx, n_idx = np.flatnonzero(pos), np.flatnonzero(neg)
+    common = tight[p_idx][:, None, :] & tight[n_idx][None, :, :]
+    size = common.sum(axis=2)
+    cand = np.argwhere(size >= d - 1)
+    shared = common[cand[:, 0], cand[:, 1]]  # (pairs, rows)
+    holders = tight.astype(np.int32) @ shared.T.astype(np.int32)  # (vertices, pairs)
+    edge = (holders == size[cand[:, 0], cand[:, 1]][None, :]).sum(axis=0) == 2
+    u, w = p_idx[cand[edge, 0]], n_idx[cand[edge, 1]]
+    s = (vals[u] / (vals[u] - vals[w]))[:, None]
+    new_verts = verts[u] + s * (verts[w] - verts[u])
+    new_tight = shared[edge]
+    children = []
+    for bit, side in ((True, pos), (False, neg)):
+        keep = side | zero
+        child_verts = np.vstack([verts[keep], new_verts])
+        on_plane = np.r_[zero[keep], np.ones(len(new_verts), dtype=bool)]
+        child_tight = np.c_[np.vstack([tight[keep], new_tight]), on_plane]
+        new_a, new_b = (-row, c) if bit else (row, -c)
+        children.append(
+            _Cell(
+                np.vstack([cell.a, new_a]),
+                np.r_[cell.b, new_b],
+                [*cell.units, unit],
+                child_verts.mean(axis=0)[None, :],  # strictly inside
+                [*cell.bits, bit],
+                cell.M,
+                cell.m,
+                child_verts,
+                child_tight,
+            )
+        )
+    return children
+
+
 def _box_sides(cell: _Cell) -> np.ndarray | None:
     """Float mode: +1/−1 for units whose pre-activation keeps one sign on the cell's box.
 
@@ -173,7 +276,17 @@ def _box_sides(cell: _Cell) -> np.ndarray | None:
 
 
 def _with_bit(cell: _Cell, bit: bool) -> _Cell:
-    return _Cell(cell.a, cell.b, cell.units, cell.pool, [*cell.bits, bit], cell.M, cell.m)
+    return _Cell(
+        cell.a,
+        cell.b,
+        cell.units,
+        cell.pool,
+        [*cell.bits, bit],
+        cell.M,
+        cell.m,
+        cell.verts,
+        cell.tight,
+    )
 
 
 def _split(cell: _Cell, j: int, unit: int, exact: bool) -> list[_Cell]:
@@ -233,6 +346,8 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
         cell.bits,
         w.dot(gain[:, None] * cell.M),
         w.dot(gain * cell.m) + b,
+        cell.verts,
+        cell.tight,
     )
 
 
@@ -253,9 +368,22 @@ def _add_facets(
             other = key[:unit] + ("1" if key[unit] == "0" else "0") + key[unit + 1 :]
             if other not in cells or other < key:
                 continue
-            point = _facet_point(cell.a, cell.b, r, exact)
+            if cell.verts is not None and cell.tight is not None:
+                point = _vertex_facet_point(cell.verts[cell.tight[:, r]], cell.a.shape[1])
+            else:
+                point = _facet_point(cell.a, cell.b, r, exact)
             if point is not None:
                 graph.add_edge(key, other, flips=(unit,), facet_point=point)
+
+
+def _vertex_facet_point(face: np.ndarray, d: int) -> np.ndarray | None:
+    """Float mode: the vertex average of a face if it spans ``d − 1`` dimensions."""
+    if len(face) < d:
+        return None
+    spread = face[1:] - face[0]
+    if d > 1 and np.linalg.matrix_rank(spread, tol=1e-9 * (1 + np.abs(face).max())) != d - 1:
+        return None
+    return face.mean(axis=0)
 
 
 def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarray | None:

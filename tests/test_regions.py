@@ -441,3 +441,39 @@ def test_exact_planar_certified_route_ctrl_c(monkeypatch):
     net = pf.zoo.random_network([2, 4, 1], seed=0)
     G = pf.region_graph(net, pf.Box([-1, -1], [1, 1]), engine="planar", exact=True)
     assert len(G) == 0 and G.graph["complete"] is False and G.graph["interrupted"] is True
+
+
+# -- the LP engine's float mode: vertices instead of LPs --------------------------------------
+
+OCTAHEDRON = pf.Polytope(
+    [[sx, sy, sz] for sx in (1, -1) for sy in (1, -1) for sz in (1, -1)], [1] * 8
+)  # not simple: four facets meet at each vertex
+
+
+@pytest.mark.parametrize(
+    "sizes, domain",
+    [
+        ([1, 8, 8, 1], pf.Box([-1], [1])),
+        ([3, 6, 6, 1], OCTAHEDRON),
+        ([4, 5, 5, 5, 1], pf.Box([-1] * 4, [1] * 4)),
+        ([2, 8, 8, 1], pf.Polytope([[-1, 0], [0, -1], [1, 1]], [0, 0, 1])),
+    ],
+)
+def test_lp_engine_float_vertex_route_matches_lps_and_exact(sizes, domain, monkeypatch):
+    import polyfold._lpengine as lpe
+
+    net = pf.zoo.random_network(sizes, seed=len(sizes))
+    G = pf.region_graph(net, domain, engine="lp", exact=False)
+    exact = pf.region_graph(net, domain, engine="lp", exact=True)
+    monkeypatch.setattr(lpe, "_polytope_vertices", lambda *a: None)  # the LP route
+    H = pf.region_graph(net, domain, engine="lp", exact=False)
+    for other in (H, exact):
+        assert set(G.nodes) == set(other.nodes)
+        assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in other.edges}
+    for key, data in G.nodes(data=True):
+        w = np.array(data["witness"], dtype=float)
+        assert pf.regions.pattern_key(net.pattern(w)) == key
+    for _, _, data in G.edges(data=True):  # the facet point is on the flipped unit's boundary
+        (u,) = data["flips"]
+        z = np.concatenate(net.preactivations(np.array(data["facet_point"], dtype=float)))
+        assert abs(z[u]) < 1e-9
