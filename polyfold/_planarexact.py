@@ -69,10 +69,13 @@ class CertifiedCells:
     areas: list[Fraction]
     witnesses: list[tuple[Fraction, Fraction]]  # the vertex average of each cell
 
+    def __post_init__(self) -> None:
+        # the row after a cell's last row -> the cell's first row (edges close up)
+        self._wrap = dict(zip((self.start + self.count).tolist(), self.start.tolist()))
+
     def facet_point(self, r: int) -> tuple[Fraction, Fraction]:
         """The midpoint of edge ``r`` (a point on the facet it lies on)."""
-        cell = int(np.searchsorted(self.start, r, side="right") - 1)
-        n = r + 1 if r + 1 < self.start[cell] + self.count[cell] else int(self.start[cell])
+        n = self._wrap.get(r + 1, r + 1)
         X, Y, d = self.X, self.Y, self.d
         q = 2 * d[r] * d[n]
         return Fraction(X[r] * d[n] + X[n] * d[r], q), Fraction(Y[r] * d[n] + Y[n] * d[r], q)
@@ -189,7 +192,7 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
         X=X,
         Y=Y,
         d=d,
-        vertices=[(Fraction(x, s), Fraction(y, s)) for x, y, s in zip(X, Y, d)],
+        vertices=_shared_vertices(X, Y, d, xy),
         areas=_cell_areas(num, d, start, count),
         witnesses=[(Fraction(x, q), Fraction(y, q)) for x, y, q in zip(wx, wy, den)],
     )
@@ -421,6 +424,25 @@ def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.nd
             h[:, lin] = z[:, lin]
             rho = r * max(1.0, abs(slope)) * (1 + 4 * _U) + _U * np.abs(h).max(axis=1)
     return z_all, np.repeat(r_all, sizes, axis=1)
+
+
+def _shared_vertices(X: np.ndarray, Y: np.ndarray, d: np.ndarray, xy: np.ndarray) -> list:
+    """Each row's vertex as Fractions, built once per distinct point (cells share vertices).
+
+    Rows with equal float coordinates share their first row's Fractions when the
+    exact points agree too (equal exact points always round to equal floats).
+    """
+    key = np.ascontiguousarray(xy).view("V16").ravel()
+    _, first, back = np.unique(key, return_index=True, return_inverse=True)
+    rep = first[back.ravel()]
+    same = (X[rep] * d == X * d[rep]) & (Y[rep] * d == Y * d[rep])
+    out: list = [None] * len(X)
+    for r in np.flatnonzero(rep == np.arange(len(X))).tolist():
+        out[r] = (Fraction(X[r], d[r]), Fraction(Y[r], d[r]))
+    for r, (t, ok) in enumerate(zip(rep.tolist(), same.tolist())):
+        if out[r] is None:
+            out[r] = out[t] if ok else (Fraction(X[r], d[r]), Fraction(Y[r], d[r]))
+    return out
 
 
 def _cell_areas(num: np.ndarray, d: np.ndarray, start: np.ndarray, count: np.ndarray) -> list:
