@@ -11,9 +11,9 @@ combinatorial description and proves the result, with no tolerance:
    gives ``G`` for every distinct prefix of bits at once.
 2. **Exact vertices.** Each vertex is the intersection of the exact lines of
    its two edges (a unit's line under the cell's map, or a domain edge).
-3. **Checks.** Floats only filter, with a rigorous bound on their error
-   (outward-rounded interval forward passes); whatever they leave undecided
-   is decided in integers. Every vertex satisfies its cell's pattern and the
+3. **Checks.** Floats only filter, with a rigorous bound on their error (a
+   float forward pass with an error radius per point and layer); whatever
+   they leave undecided is decided in integers. Every vertex satisfies its cell's pattern and the
    domain (closed inequalities); every bit-1 unit is strictly positive at some
    vertex of its cell; every cell is a strictly convex counter-clockwise
    polygon winding once; the patterns are distinct; the exact areas add up to
@@ -67,7 +67,7 @@ class CertifiedCells:
     d: np.ndarray
     vertices: list[tuple[Fraction, Fraction]]  # one per row
     areas: list[Fraction]
-    witnesses: list[tuple[Fraction, Fraction]]  # the vertex average of each cell
+    witnesses: list[tuple[Fraction, Fraction]]  # centroid of each cell's first 3 vertices
 
     def __post_init__(self) -> None:
         # the row after a cell's last row -> the cell's first row (edges close up)
@@ -177,7 +177,8 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
     num = X * Y[nxt] - X[nxt] * Y  # twice the shoelace term of edge r, over d_r d_nxt[r]
     if _tiling_sum(X, Y, d, num, nxt, xy) != 2 * _polygon_area(domain):
         return None
-    # witness: the centroid of a cell's first three vertices (inside: strictly convex)
+    # witness: the centroid of a cell's first three vertices, inside the (strictly convex)
+    # polygon, where every bit-1 unit is > 0 (≥ 0 on the cell and > 0 at a vertex)
     first = [start, start + 1, start + 2]
     den = 3 * d[first[0]] * d[first[1]] * d[first[2]]
     wx = X[first[0]] * d[first[1]] * d[first[2]] + X[first[1]] * d[first[0]] * d[first[2]]
