@@ -477,3 +477,13 @@ def test_lp_engine_float_vertex_route_matches_lps_and_exact(sizes, domain, monke
         (u,) = data["flips"]
         z = np.concatenate(net.preactivations(np.array(data["facet_point"], dtype=float)))
         assert abs(z[u]) < 1e-9
+
+
+@pytest.mark.parametrize("name", DEGENERATE_PLANAR)
+def test_lp_engine_float_vertex_route_on_degenerate_nets(name):
+    net = DEGENERATE_PLANAR[name]
+    box = pf.Box([-1, -1], [1, 1])
+    G = pf.region_graph(net, box, engine="lp", exact=False)
+    exact = pf.region_graph(net, box, engine="lp", exact=True)
+    assert set(G.nodes) == set(exact.nodes)
+    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in exact.edges}
