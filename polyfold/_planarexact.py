@@ -46,9 +46,9 @@ from typing import Any
 
 import numpy as np
 from flint import fmpz_mat
-from scipy.sparse import csr_matrix
 
-from ._planarfast import FastCells, fast_planar_cells
+from ._planarfast import FastCells, fast_planar_cells, incidence
+from .planar import _bit_positions, polygon_area
 from .smooth import _U
 
 __all__ = ["CertifiedCells", "certified_planar_cells"]
@@ -134,8 +134,8 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
             return None
     # the pattern's closed inequalities, and a strict vertex for every bit-1 unit
     z, rad = _forward_bounds(net, xy, 2.0**-52 * np.abs(xy))
-    linear = np.concatenate([*net.linear_units, np.zeros(net.n_outputs, dtype=bool)])
-    linear = linear[: int(offsets[-1])]
+    keep, _ = _bit_positions(net)
+    linear = np.zeros(int(offsets[-1]), dtype=bool) if keep is None else ~keep
     own = np.zeros(z.shape, dtype=bool)  # a vertex lies on its two edges' lines
     for edge in (prv, rows):
         has = label[edge] >= 0
@@ -147,11 +147,8 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
         if (value < 0) if bits[r, u] else (value > 0):
             return None
         positive[r, u] = value > 0
-    incidence = csr_matrix(
-        (np.ones(n_rows, dtype=np.float32), rows, np.r_[0, np.cumsum(count)]),
-        shape=(len(count), n_rows),
-    )
-    seen = np.asarray(incidence @ (bits & positive).astype(np.float32)) > 0
+    per_cell = incidence(count, rows, n_rows)
+    seen = np.asarray(per_cell @ (bits & positive).astype(np.float32)) > 0
     for c, u in zip(*np.nonzero(cells.bits & ~seen & ~linear)):
         span = range(int(start[c]), int(start[c] + count[c]))
         if not any(maps.value(c, u, X[r], Y[r], d[r]) > 0 for r in span):
@@ -175,7 +172,7 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
         return None
     # exact areas (shoelace), adding up to the domain's
     num = X * Y[nxt] - X[nxt] * Y  # twice the shoelace term of edge r, over d_r d_nxt[r]
-    if _tiling_sum(X, Y, d, num, nxt, xy) != 2 * _polygon_area(domain):
+    if _tiling_sum(X, Y, d, num, nxt, xy) != 2 * polygon_area(domain):
         return None
     # witness: the centroid of a cell's first three vertices, inside the (strictly convex)
     # polygon, where every bit-1 unit is > 0 (≥ 0 on the cell and > 0 at a vertex)
@@ -336,8 +333,8 @@ class _Maps:
 
 def _clean_polygon(polygon: list[tuple[Fraction, Fraction]]) -> list | None:
     """Counter-clockwise vertices without repeats or straight angles (None if degenerate)."""
-    pts = [tuple(Fraction(v) for v in p) for p in polygon]
-    if _polygon_area(pts) < 0:
+    pts = [(Fraction(x), Fraction(y)) for x, y in polygon]
+    if polygon_area(pts) < 0:
         pts = pts[::-1]
     changed = True
     while changed and len(pts) >= 3:
@@ -349,12 +346,7 @@ def _clean_polygon(polygon: list[tuple[Fraction, Fraction]]) -> list | None:
                 del pts[i]
                 changed = True
                 break
-    return pts if len(pts) >= 3 and _polygon_area(pts) > 0 else None
-
-
-def _polygon_area(pts: list) -> Fraction:
-    doubled = sum(p[0] * q[1] - q[0] * p[1] for p, q in zip(pts, pts[1:] + pts[:1]))
-    return Fraction(doubled) / 2
+    return pts if len(pts) >= 3 and polygon_area(pts) > 0 else None
 
 
 def _domain_lines(pts: list) -> np.ndarray:

@@ -109,9 +109,14 @@ class _Pool:
 
     def incidence(self) -> Any:
         """The sparse cells × vertices 0/1 matrix of a compacted pool."""
-        indptr = np.r_[0, np.cumsum(self.count)]
-        ones = np.ones(len(self.vid), dtype=np.float32)
-        return csr_matrix((ones, self.vid, indptr), shape=(len(self.count), self.n_vertices))
+        return incidence(self.count, self.vid, self.n_vertices)
+
+
+def incidence(count: np.ndarray, columns: np.ndarray, n_columns: int) -> Any:
+    """Sparse 0/1 matrix whose row ``i`` has ones at the ``count[i]`` next ``columns``."""
+    ones = np.ones(len(columns), dtype=np.float32)
+    indptr = np.r_[0, np.cumsum(count)]
+    return csr_matrix((ones, columns, indptr), shape=(len(count), n_columns))
 
 
 def _grown(arrays: list[np.ndarray], used: int, more: int) -> list[np.ndarray]:

@@ -260,6 +260,11 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
     assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}
 
 
+def _assert_same_nodes_and_edges(G, H):
+    assert set(G.nodes) == set(H.nodes)
+    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in H.edges}
+
+
 DEGENERATE_PLANAR = {
     # two units on one line, a line along the domain's edge, constant units,
     # three lines through one point, then a second layer over all of it
@@ -291,8 +296,7 @@ def test_fast_float_planar_engine_agrees_with_exact_on_degenerate_nets(name):
     box = pf.Box([-1, -1], [1, 1])
     exact = pf.region_graph(net, box, engine="planar", exact=True)
     fast = pf.region_graph(net, box, engine="planar", exact=False)
-    assert set(fast.nodes) == set(exact.nodes)
-    assert {frozenset(e) for e in fast.edges} == {frozenset(e) for e in exact.edges}
+    _assert_same_nodes_and_edges(fast, exact)
     for a, b, data in fast.edges(data=True):
         assert sorted(data["flips"]) == sorted(exact.edges[a, b]["flips"])
     assert sum(d["area"] for _, d in fast.nodes(data=True)) == pytest.approx(4)
@@ -341,8 +345,7 @@ def _splitting_graph(monkeypatch, net, domain):
 
 
 def _assert_same_exact_graph(G, H):
-    assert set(G.nodes) == set(H.nodes)
-    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in H.edges}
+    _assert_same_nodes_and_edges(G, H)
     for key, data in G.nodes(data=True):
         other = H.nodes[key]
         assert data["area"] == other["area"] and isinstance(data["area"], F)
@@ -468,8 +471,7 @@ def test_lp_engine_float_vertex_route_matches_lps_and_exact(sizes, domain, monke
     monkeypatch.setattr(lpe, "_polytope_vertices", lambda *a: None)  # the LP route
     H = pf.region_graph(net, domain, engine="lp", exact=False)
     for other in (H, exact):
-        assert set(G.nodes) == set(other.nodes)
-        assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in other.edges}
+        _assert_same_nodes_and_edges(G, other)
     for key, data in G.nodes(data=True):
         w = np.array(data["witness"], dtype=float)
         assert pf.regions.pattern_key(net.pattern(w)) == key
@@ -485,5 +487,4 @@ def test_lp_engine_float_vertex_route_on_degenerate_nets(name):
     box = pf.Box([-1, -1], [1, 1])
     G = pf.region_graph(net, box, engine="lp", exact=False)
     exact = pf.region_graph(net, box, engine="lp", exact=True)
-    assert set(G.nodes) == set(exact.nodes)
-    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in exact.edges}
+    _assert_same_nodes_and_edges(G, exact)
