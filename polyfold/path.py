@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from fractions import Fraction
 from typing import Any
 
@@ -12,8 +12,12 @@ from . import folding
 
 __all__ = ["Path", "join_paths"]
 
+# (breakpoints, touches, flat): what a lazily resolved path computes on first access
+_Times = tuple[
+    np.ndarray, tuple[tuple[Any, np.ndarray], ...], tuple[tuple[Any, Any, np.ndarray], ...]
+]
 
-@dataclass(frozen=True, eq=False)
+
 class Path:
     """The linear regions crossed by a segment (or polyline), in order.
 
@@ -22,7 +26,10 @@ class Path:
     breakpoints
         ``t_0 < t_1 < … < t_m``: ``t_0`` and ``t_m`` are the ends (0 and 1 for a
         segment), the others are exactly the parameters where the pattern
-        changes. ``Fraction`` entries in exact mode, float64 otherwise.
+        changes. ``Fraction`` entries in exact mode, float64 otherwise. On the
+        certified route the exact values are computed on first access (from
+        the exact affine map of the piece each breakpoint was found on), so
+        measures that need only the patterns cost no rational arithmetic.
     patterns
         Boolean array ``(m, n_bits)``: row ``j`` is the pattern on the open
         piece ``(t_j, t_{j+1})``. Consecutive rows always differ.
@@ -30,7 +37,7 @@ class Path:
         Boolean array ``(m + 1, n_bits)``: the pattern *at* each breakpoint
         (boundary points have bit 0 for the units on the boundary).
     exact
-        Whether every number above was computed in rational arithmetic.
+        Whether the breakpoints are exact rationals (``Fraction``).
     x1, x2
         The end points (for a polyline: its first and last vertex).
     touches
@@ -42,23 +49,100 @@ class Path:
         pre-activations are identically ``τ`` with bit 0 there (for ReLU at
         ``τ ≥ 0``; an activation with ``σ(τ) > τ`` keeps bit 1 and is not listed).
     undecided
-        Float mode: parameters where crossings of different units were
-        computed to the same float64 value, or lie within ``tol`` of each
-        other, so float64 cannot tell whether they coincide or in which order
-        they come; rerun with ``exact=True``.
-        Always empty in exact mode.
+        Uncertified float walks (``method="float"``) only: parameters where
+        crossings of different units were computed to the same float64 value,
+        or lie within ``tol`` of each other. A heuristic, not a proof: such a
+        path is never ``certified``. Always empty on the other routes.
+    method
+        The route that produced the path: ``"certified"`` (float walk whose
+        every decision was proven from rigorous error bounds, exact arithmetic
+        only where the bounds could not decide), ``"rational"`` (the
+        all-rational walk) or ``"float"`` (float64, nothing proven).
+    bounds
+        Certified route: ``(lo, hi)`` float64 arrays with
+        ``lo[i] ≤ breakpoints[i] ≤ hi[i]`` proven; ``None`` otherwise.
+    repaired
+        Certified route: how many knots the error bounds could not settle and
+        exact arithmetic decided instead.
     """
 
-    breakpoints: np.ndarray
-    patterns: np.ndarray
-    point_patterns: np.ndarray
-    exact: bool
-    x1: np.ndarray
-    x2: np.ndarray
-    touches: tuple[tuple[Any, np.ndarray], ...] = ()
-    flat: tuple[tuple[Any, Any, np.ndarray], ...] = ()
-    undecided: tuple[Any, ...] = ()
-    vertices: np.ndarray | None = field(default=None, repr=False)
+    def __init__(
+        self,
+        breakpoints: np.ndarray | None,
+        patterns: np.ndarray,
+        point_patterns: np.ndarray,
+        exact: bool,
+        x1: np.ndarray,
+        x2: np.ndarray,
+        touches: tuple[tuple[Any, np.ndarray], ...] = (),
+        flat: tuple[tuple[Any, Any, np.ndarray], ...] = (),
+        undecided: tuple[Any, ...] = (),
+        vertices: np.ndarray | None = None,
+        *,
+        method: str | None = None,
+        bounds: tuple[np.ndarray, np.ndarray] | None = None,
+        repaired: int = 0,
+        resolve: Callable[[], _Times] | None = None,
+    ) -> None:
+        self.patterns = patterns
+        self.point_patterns = point_patterns
+        self.exact = exact
+        self._x1, self._x2 = x1, x2
+        self.undecided = undecided
+        self.vertices = vertices
+        self.method = method or ("rational" if exact else "float")
+        self.bounds = bounds
+        self.repaired = repaired
+        self._resolve = resolve
+        self._times: _Times | None = None
+        if resolve is None:
+            if breakpoints is None:
+                raise ValueError("Path: breakpoints or resolve is needed")
+            self._times = (breakpoints, tuple(touches), tuple(flat))
+
+    def __getstate__(self) -> dict[str, Any]:
+        # a lazy path is resolved before it travels (to a process pool or a Dask worker):
+        # the exact breakpoints are computed where the walk ran
+        self._resolved()
+        return dict(self.__dict__)
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
+
+    def _resolved(self) -> _Times:
+        if self._times is None:
+            assert self._resolve is not None
+            self._times = self._resolve()
+            self._resolve = None
+        return self._times
+
+    @property
+    def x1(self) -> np.ndarray:
+        """The first end point (``Fraction`` entries in exact mode)."""
+        self._x1 = _exact_view(self._x1) if self.exact else self._x1
+        return self._x1
+
+    @property
+    def x2(self) -> np.ndarray:
+        self._x2 = _exact_view(self._x2) if self.exact else self._x2
+        return self._x2
+
+    @property
+    def breakpoints(self) -> np.ndarray:
+        return self._resolved()[0]
+
+    @property
+    def touches(self) -> tuple[tuple[Any, np.ndarray], ...]:
+        return self._resolved()[1]
+
+    @property
+    def flat(self) -> tuple[tuple[Any, Any, np.ndarray], ...]:
+        return self._resolved()[2]
+
+    @property
+    def resolved(self) -> bool:
+        """Whether the breakpoints have been computed (always, off the certified exact route)."""
+        return self._times is not None
 
     # -- shape ---------------------------------------------------------------------
     @property
@@ -92,8 +176,13 @@ class Path:
 
     @property
     def certified(self) -> bool:
-        """True in exact mode; in float mode, True when nothing was left undecided."""
-        return self.exact or not self.undecided
+        """Whether the combinatorial answer is proven: patterns, flips, point patterns,
+        touches and flat stretches are those of the exact walk.
+
+        True on the ``"rational"`` and ``"certified"`` routes; never on an
+        uncertified float walk (``method="float"``).
+        """
+        return self.method != "float"
 
     # -- measures -----------------------------------------------------------------
     @property
@@ -127,23 +216,40 @@ class Path:
 
     def reversed(self) -> Path:
         """The same path walked from ``x2`` to ``x1`` (``−Γ``)."""
-        end = self.breakpoints[-1]
 
-        def rev_t(v: Any) -> Any:
-            return end - v
+        def times() -> _Times:
+            breakpoints, touches, flat = self._resolved()
+            end = breakpoints[-1]
+            tb = np.array([end - v for v in breakpoints[::-1]], dtype=breakpoints.dtype)
+            return (
+                tb,
+                tuple((end - t, b) for t, b in reversed(touches)),
+                tuple((end - b, end - a, bits) for a, b, bits in reversed(flat)),
+            )
 
-        tb = np.array([rev_t(v) for v in self.breakpoints[::-1]], dtype=self.breakpoints.dtype)
+        bounds = None
+        if self.bounds is not None:
+            lo, hi = self.bounds
+            end_f = float(hi[-1])  # the end parameter itself: an integer, exact in float64
+            bounds = (_down(end_f - hi[::-1]), _up(end_f - lo[::-1]))
+        eager = None if not self.resolved else times()
         return Path(
-            breakpoints=tb,
-            patterns=self.patterns[::-1].copy(),
-            point_patterns=self.point_patterns[::-1].copy(),
-            exact=self.exact,
-            x1=self.x2,
-            x2=self.x1,
-            touches=tuple((rev_t(t), b) for t, b in reversed(self.touches)),
-            flat=tuple((rev_t(b), rev_t(a), bits) for a, b, bits in reversed(self.flat)),
-            undecided=tuple(rev_t(t) for t in reversed(self.undecided)),
+            None if eager is None else eager[0],
+            self.patterns[::-1].copy(),
+            self.point_patterns[::-1].copy(),
+            self.exact,
+            self.x2,
+            self.x1,
+            () if eager is None else eager[1],
+            () if eager is None else eager[2],
+            undecided=tuple(self.breakpoints[-1] - t for t in reversed(self.undecided))
+            if self.undecided
+            else (),
             vertices=None if self.vertices is None else self.vertices[::-1].copy(),
+            method=self.method,
+            bounds=bounds,
+            repaired=self.repaired,
+            resolve=times if eager is None else None,
         )
 
     def degeneracies(self) -> dict[str, Any]:
@@ -172,25 +278,80 @@ class Path:
         )
 
 
+def _exact_view(x: np.ndarray) -> np.ndarray:
+    """End points as ``Fraction`` (converted on first access when they came as float64)."""
+    if x.dtype == object and all(isinstance(v, Fraction) for v in x.ravel()):
+        return x
+    out = np.empty(x.shape, dtype=object)
+    out.ravel()[:] = [
+        Fraction(v) if not hasattr(v, "p") else Fraction(int(v.p), int(v.q)) for v in x.ravel()
+    ]
+    return out
+
+
+def _down(x: np.ndarray) -> np.ndarray:
+    """One float64 step down: a rounded sum or difference of two floats stays a lower bound."""
+    return np.nextafter(np.asarray(x, dtype=np.float64), -np.inf)
+
+
+def _up(x: np.ndarray) -> np.ndarray:
+    return np.nextafter(np.asarray(x, dtype=np.float64), np.inf)
+
+
 def join_paths(paths: list[Path]) -> Path:
     """Join the paths of consecutive segments ``[i, i+1]`` into one polyline path.
 
     A pattern that continues through a vertex is not doubled; if the point
-    pattern at such a vertex differs, it is recorded as a touch.
+    pattern at such a vertex differs, it is recorded as a touch. Lazily
+    resolved pieces give a lazily resolved polyline.
     """
+    if all(p.resolved for p in paths):
+        return _join(paths, [p._resolved() for p in paths])
+    shape = _join(paths, [_float_times(p) for p in paths])
+
+    def times() -> _Times:
+        joined = _join(paths, [p._resolved() for p in paths])
+        return joined._resolved()
+
+    return Path(
+        None,
+        shape.patterns,
+        shape.point_patterns,
+        shape.exact,
+        shape.x1,
+        shape.x2,
+        vertices=shape.vertices,
+        method=shape.method,
+        bounds=shape.bounds,
+        repaired=shape.repaired,
+        resolve=times,
+    )
+
+
+def _float_times(p: Path) -> _Times:
+    """Stand-in times of a lazy path (its certified float enclosures' lower ends)."""
+    assert p.bounds is not None
+    return p.bounds[0], (), ()
+
+
+def _join(paths: list[Path], times: list[_Times]) -> Path:
     exact = paths[0].exact
-    breakpoints: list[Any] = [paths[0].breakpoints[0]]
+    breakpoints: list[Any] = [times[0][0][0]]
     patterns: list[np.ndarray] = []
     point_patterns = [paths[0].point_patterns[0]]
     touches: list[tuple[Any, np.ndarray]] = []
     flat: list[tuple[Any, Any, np.ndarray]] = []
     undecided: list[Any] = []
-    for i, p in enumerate(paths):
+    lo: list[float] = []
+    hi: list[float] = []
+    certified = all(p.bounds is not None for p in paths)
+    for i, (p, (p_t, p_touches, p_flat)) in enumerate(zip(paths, times)):
         shift: Any = Fraction(i) if exact else float(i)
-        tb = [shift + v for v in p.breakpoints]
-        touches += [(shift + t, b) for t, b in p.touches]
-        flat += [(shift + a, shift + b, bits) for a, b, bits in p.flat]
+        tb = [shift + v for v in p_t]
+        touches += [(shift + t, b) for t, b in p_touches]
+        flat += [(shift + a, shift + b, bits) for a, b, bits in p_flat]
         undecided += [shift + t for t in p.undecided]
+        kept = [0] if i == 0 else []
         for j in range(p.n_pieces):
             if j == 0 and i > 0:
                 joint = p.point_patterns[0]
@@ -200,22 +361,33 @@ def join_paths(paths: list[Path]) -> Path:
                     continue
                 breakpoints.append(tb[0])
                 point_patterns.append(joint)
+                kept.append(0)
             elif j > 0:
                 breakpoints.append(tb[j])
                 point_patterns.append(p.point_patterns[j])
+                kept.append(j)
             patterns.append(p.patterns[j])
+        if certified:
+            assert p.bounds is not None
+            lo += list(_down(i + p.bounds[0][kept]))
+            hi += list(_up(i + p.bounds[1][kept]))
     breakpoints.append(Fraction(len(paths)) if exact else float(len(paths)))
     point_patterns.append(paths[-1].point_patterns[-1])
+    lo.append(float(len(paths)))
+    hi.append(float(len(paths)))
     vertices = np.array([p.x1 for p in paths] + [paths[-1].x2], dtype=paths[0].x1.dtype)
     return Path(
-        breakpoints=np.array(breakpoints, dtype=object if exact else np.float64),
-        patterns=np.array(patterns, dtype=bool),
-        point_patterns=np.array(point_patterns, dtype=bool),
-        exact=exact,
-        x1=paths[0].x1,
-        x2=paths[-1].x2,
-        touches=tuple(touches),
-        flat=tuple(flat),
+        np.array(breakpoints, dtype=object if exact else np.float64),
+        np.array(patterns, dtype=bool),
+        np.array(point_patterns, dtype=bool),
+        exact,
+        paths[0].x1,
+        paths[-1].x2,
+        tuple(touches),
+        tuple(flat),
         undecided=tuple(undecided),
         vertices=vertices,
+        method=paths[0].method,
+        bounds=(np.array(lo), np.array(hi)) if certified else None,
+        repaired=sum(p.repaired for p in paths),
     )

@@ -17,11 +17,18 @@ Bits of earlier layers are constant on the intervals they were computed on, so
 a new knot inherits them. At the end, consecutive intervals with equal
 patterns merge into the pieces of the :class:`~polyfold.Path`.
 
-In exact mode all values are python-flint rationals and there is no tolerance
-anywhere. In float mode the same algorithm runs in float64 and the path lists,
-in ``undecided``, the parameters where crossings of different units coincide
-in float64 or fall within ``tol`` of each other: float64 cannot tell whether
-such events coincide or in which order they come.
+Three routes run this algorithm (``method=``):
+
+- ``"certified"`` (the default, exact and float mode): the float64 walk with a
+  rigorous bound on its error; every decision is proven from the bounds or
+  recomputed exactly where they cannot settle it (:mod:`polyfold._certwalk`).
+  The answer is the exact walk's; in exact mode the rational breakpoints are
+  computed on first access.
+- ``"rational"``: all values python-flint rationals, no tolerance anywhere
+  (the reference, and the fallback of the certified route).
+- ``"float"``: float64 and nothing proven (``path.certified`` is False); the
+  path lists, in ``undecided``, the parameters where crossings of different
+  units coincide in float64 or fall within ``tol`` of each other.
 """
 
 from __future__ import annotations
@@ -31,6 +38,7 @@ from typing import Any
 
 import numpy as np
 
+from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
 from .activations import Activation
 from .errors import InvalidInputError, check_flag
@@ -44,9 +52,18 @@ _IDENTITY = Activation("identity")
 # (segments x widest layer): enough to amortise the per-layer overhead, few
 # enough that the knot arrays stay in cache.
 _CHUNK_UNITS = 2048
+METHODS = ("certified", "rational", "float")
 
 
-def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
+def walk(
+    net: Network,
+    x1: Any,
+    x2: Any,
+    *,
+    exact: bool = True,
+    method: str = "certified",
+    tol: float = 1e-9,
+) -> Path:
     r"""Walk the segment from ``x1`` to ``x2`` and return the regions it crosses.
 
     The breakpoints ``0 = t_0 < t_1 < … < t_m = 1`` are exactly the parameters
@@ -65,10 +82,17 @@ def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-
         be ints, ``Fraction`` or strings such as ``"1/3"`` as well as floats
         (converted exactly).
     exact
-        Rational arithmetic with no tolerance (default), or float64 for speed.
+        Exact rational breakpoints (default), or float64 breakpoints.
+    method
+        ``"certified"`` (default): float64 with rigorous error bounds, exact
+        arithmetic only where the bounds cannot decide; the patterns, point
+        patterns, touches and flat stretches are proven in both modes, and
+        ``path.bounds`` encloses every exact breakpoint. ``"rational"``: the
+        all-rational walk (exact mode only). ``"float"``: plain float64,
+        nothing proven (float mode only).
     tol
-        Float mode only: events closer than ``tol`` in ``t`` are reported in
-        ``path.undecided``.
+        ``method="float"`` only: events closer than ``tol`` in ``t`` are
+        reported in ``path.undecided``.
 
     Examples
     --------
@@ -88,14 +112,16 @@ def walk(net: Network, x1: Any, x2: Any, *, exact: bool = True, tol: float = 1e-
     >>> path.r1, path.r2, path.chi
     (2, 3, Fraction(1, 3))
     """
-    _check_options(net, exact, tol)
-    p1 = as_points(x1, "x1", net.n_inputs, exact)
-    p2 = as_points(x2, "x2", net.n_inputs, exact)
+    _check_options(net, exact, method, tol)
+    p1 = _points(x1, "x1", net, exact, method)
+    p2 = _points(x2, "x2", net, exact, method)
+    if p1.dtype != p2.dtype:
+        p1, p2 = as_points(x1, "x1", net.n_inputs, True), as_points(x2, "x2", net.n_inputs, True)
     if p1.ndim != 1 or p2.ndim != 1:
         raise InvalidInputError(
             f"x1, x2: expected single points of shape ({net.n_inputs},); use walk_many for batches"
         )
-    return _walk_batch(net, p1[None, :], p2[None, :], exact, tol)[0]
+    return _route(net, p1[None, :], p2[None, :], exact, method, tol)[0]
 
 
 def walk_many(
@@ -104,13 +130,14 @@ def walk_many(
     x2: Any,
     *,
     exact: bool = True,
+    method: str = "certified",
     tol: float = 1e-9,
     executor: Any = None,
 ) -> list[Path]:
     """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
 
     ``x1`` and ``x2`` have shape ``(m, net.n_inputs)``; the result is a list of
-    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact)``. With
+    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact, method=method)``. With
     ``executor`` (a ``concurrent.futures.Executor`` or a ``distributed.Client``)
     the vectorised batches run there; the paths are the same.
 
@@ -118,9 +145,11 @@ def walk_many(
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
     [2, 1, 1]
     """
-    _check_options(net, exact, tol)
-    p1 = as_points(x1, "x1", net.n_inputs, exact)
-    p2 = as_points(x2, "x2", net.n_inputs, exact)
+    _check_options(net, exact, method, tol)
+    p1 = _points(x1, "x1", net, exact, method)
+    p2 = _points(x2, "x2", net, exact, method)
+    if p1.dtype != p2.dtype:
+        p1, p2 = as_points(x1, "x1", net.n_inputs, True), as_points(x2, "x2", net.n_inputs, True)
     if p1.ndim != 2 or p1.shape != p2.shape:
         raise InvalidInputError(
             f"x1, x2: expected two arrays of the same shape (m, {net.n_inputs}), "
@@ -132,29 +161,43 @@ def walk_many(
         return [
             path
             for start in starts
-            for path in _walk_batch(
-                net, p1[start : start + chunk], p2[start : start + chunk], exact, tol
+            for path in _route(
+                net, p1[start : start + chunk], p2[start : start + chunk], exact, method, tol
             )
         ]
     if hasattr(executor, "scatter") and hasattr(executor, "gather"):  # distributed.Client
         remote = executor.scatter(net, broadcast=True)
         futures = [
             executor.submit(
-                _walk_batch, remote, p1[s : s + chunk], p2[s : s + chunk], exact, tol, pure=False
+                _route,
+                remote,
+                p1[s : s + chunk],
+                p2[s : s + chunk],
+                exact,
+                method,
+                tol,
+                pure=False,
             )
             for s in starts
         ]
         batches = executor.gather(futures)
     else:
         futures = [
-            executor.submit(_walk_batch, net, p1[s : s + chunk], p2[s : s + chunk], exact, tol)
+            executor.submit(_route, net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol)
             for s in starts
         ]
         batches = [f.result() for f in futures]
     return [path for batch in batches for path in batch]
 
 
-def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float = 1e-9) -> Path:
+def walk_polyline(
+    net: Network,
+    points: Any,
+    *,
+    exact: bool = True,
+    method: str = "certified",
+    tol: float = 1e-9,
+) -> Path:
     """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
 
     Segment ``i`` covers the parameters ``[i, i+1]``. Pieces are joined across
@@ -165,20 +208,20 @@ def walk_polyline(net: Network, points: Any, *, exact: bool = True, tol: float =
     >>> path.patterns.astype(int).tolist(), [str(t) for t in path.breakpoints]
     ([[0, 1], [1, 0], [0, 1]], ['0', '1/2', '3/2', '2'])
     """
-    _check_options(net, exact, tol)
-    pts = as_points(points, "points", net.n_inputs, exact)
+    _check_options(net, exact, method, tol)
+    pts = _points(points, "points", net, exact, method)
     if pts.ndim != 2 or pts.shape[0] < 2:
         raise InvalidInputError(
             f"points: expected at least two points of shape (k, {net.n_inputs}), got {pts.shape}"
         )
-    pieces = _walk_batch(net, pts[:-1], pts[1:], exact, tol)
+    pieces = _route(net, pts[:-1], pts[1:], exact, method, tol)
     return join_paths(pieces)
 
 
 # -- the algorithm ----------------------------------------------------------------
 
 
-def _check_options(net: Any, exact: Any, tol: Any) -> None:
+def _check_options(net: Any, exact: Any, method: Any, tol: Any) -> None:
     if not isinstance(net, Network):
         raise InvalidInputError(f"net: expected a polyfold Network, got {type(net).__name__}")
     smooth = sorted({a.name for a in net.activations if a.smooth})
@@ -188,8 +231,59 @@ def _check_options(net: Any, exact: Any, tol: Any) -> None:
             "activations only; use polyfold.smooth_walk for certified crossing enclosures"
         )
     check_flag(exact, "exact")
+    if not isinstance(method, str) or method not in METHODS:
+        raise InvalidInputError(f"method: expected one of {', '.join(METHODS)}, got {method!r}")
+    if exact and method == "float":
+        raise InvalidInputError(
+            "method: 'float' proves nothing and gives float breakpoints; use it with exact=False"
+        )
+    if not exact and method == "rational":
+        raise InvalidInputError(
+            "method: 'rational' gives exact breakpoints; use it with exact=True"
+        )
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
         raise InvalidInputError(f"tol: expected a number in [0, 1), got {tol!r}")
+
+
+def _points(x: Any, name: str, net: Network, exact: bool, method: str) -> np.ndarray:
+    """End points: float64 where that is exact and the route starts in floats, else rationals."""
+    if exact and method == "certified":
+        arr = np.asarray(x) if isinstance(x, (np.ndarray, list, tuple)) else None
+        if arr is not None and arr.dtype.kind in "fiu" and arr.dtype.itemsize <= 8:
+            ok = arr.dtype.kind == "f" or bool(np.all(np.abs(arr) <= 2**53))
+            if ok:
+                return as_points(arr, name, net.n_inputs, False)
+    return as_points(x, name, net.n_inputs, exact)
+
+
+def _route(
+    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, method: str, tol: float
+) -> list[Path]:
+    """One batch on the chosen route; the certified route falls back to the rational walk."""
+    if method == "float":
+        return _walk_batch(net, p1, p2, False, tol)
+    if method == "certified" and _certwalk.supports(net):
+        paths = _certwalk.certified_batch(net, p1, p2, exact)
+        if paths is not None:
+            return paths
+    if exact:
+        return _walk_batch(net, p1, p2, True, tol)
+    return [_float_view(p) for p in _walk_batch(net, p1, p2, True, tol)]
+
+
+def _float_view(path: Path) -> Path:
+    """A rational walk's path with float64 breakpoints (its answer is proven all the same)."""
+    return Path(
+        np.array([float(t) for t in path.breakpoints]),
+        path.patterns,
+        path.point_patterns,
+        False,
+        np.array([float(v) for v in path.x1]),
+        np.array([float(v) for v in path.x2]),
+        tuple((float(t), b) for t, b in path.touches),
+        tuple((float(a), float(b), bits) for a, b, bits in path.flat),
+        method="rational",
+    )
 
 
 def _walk_batch(
@@ -390,15 +484,16 @@ def _assemble(
             undecided = tuple(float(t[r]) for r in flagged)
         paths.append(
             Path(
-                breakpoints=tb,
-                patterns=interval_bits[br[:-1]],
-                point_patterns=point_bits[br],
-                exact=exact,
-                x1=_points_out(p1[s], exact),
-                x2=_points_out(p2[s], exact),
-                touches=touches,
-                flat=flats,
+                tb,
+                interval_bits[br[:-1]],
+                point_bits[br],
+                exact,
+                _points_out(p1[s], exact),
+                _points_out(p2[s], exact),
+                touches,
+                flats,
                 undecided=undecided,
+                method="rational" if exact else "float",
             )
         )
     return paths

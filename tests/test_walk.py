@@ -81,14 +81,17 @@ def _check_case(case: Case, path: pf.Path, exact: bool) -> None:
         assert touches == pytest.approx([float(t) for t in case.touches]), case.name
     assert bool(path.flat) == case.flat, case.name
     assert len(path.simultaneous) == case.simultaneous, case.name
-    assert bool(path.undecided) == (not exact and case.float_undecided), case.name
+    assert path.certified and not path.undecided, case.name
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
 @pytest.mark.parametrize("exact", [True, False], ids=["exact", "float"])
-def test_catalogue_walk(case, exact):
+@pytest.mark.parametrize("method", ["certified", "rational"])
+def test_catalogue_walk(case, exact, method):
+    if not exact and method == "rational":
+        pytest.skip("the rational route gives exact breakpoints")
     path = (
-        pf.walk(case.net, case.x1, case.x2, exact=exact)
+        pf.walk(case.net, case.x1, case.x2, exact=exact, method=method)
         if exact
         else pf.walk(
             case.net, [float(F(v)) for v in case.x1], [float(F(v)) for v in case.x2], exact=False
@@ -97,6 +100,16 @@ def test_catalogue_walk(case, exact):
     _check_case(case, path, exact)
     if exact:
         check_path_against_reference(case.net, path, samples=20)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_catalogue_uncertified_float_flags_what_it_cannot_decide(case):
+    # the plain float walk proves nothing: never certified, and where crossings of
+    # different units coincide it says so in `undecided`
+    x1, x2 = [float(F(v)) for v in case.x1], [float(F(v)) for v in case.x2]
+    path = pf.walk(case.net, x1, x2, exact=False, method="float")
+    assert not path.certified
+    assert bool(path.undecided) == case.float_undecided, case.name
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -218,10 +231,17 @@ def test_float_mode_says_when_it_cannot_decide():
     exact = pf.walk(net, [0.1], [0.9])
     assert len(exact.breakpoints) == 4
     assert 0 < exact.breakpoints[2] - exact.breakpoints[1] < F(1, 10**15)
-    approx = pf.walk(net, [0.1], [0.9], exact=False)
+    approx = pf.walk(net, [0.1], [0.9], exact=False, method="float")
     assert len(approx.breakpoints) == 3
     assert approx.undecided == pytest.approx((float(exact.breakpoints[1]),))
     assert not approx.certified and exact.certified
+    # the certified float walk cannot order them from its error bounds either, so it
+    # computes both roots exactly: both breakpoints, proven, float64 values
+    proven = pf.walk(net, [0.1], [0.9], exact=False)
+    assert proven.certified and proven.repaired > 0
+    assert strings(proven.patterns) == strings(exact.patterns)
+    lo, hi = proven.bounds
+    assert all(float(a) <= t <= float(b) for a, t, b in zip(lo, exact.breakpoints, hi))
 
 
 # -- bad input ---------------------------------------------------------------------

@@ -1,0 +1,892 @@
+r"""Certified walks: the float walk with every decision proven, exact work only where needed.
+
+The walk (:mod:`polyfold.walk`) goes layer by layer over a ragged array of
+knots. Every answer it gives is decided by a handful of kinds of decision:
+
+1. the position of ``z_j`` relative to each critical value ``c`` of ``σ`` at
+   every knot (strictly below, exactly at, strictly above);
+2. that a crossing exists strictly inside an interval (opposite strict
+   positions at its two knots; ``z_j`` is affine there);
+3. the order of the crossings found inside one interval, and which of them
+   coincide.
+
+Everything else follows from these: the knots, each unit's cell of ``σ`` on
+each interval (hence the bits, flat stretches and touches), and the pieces.
+
+Here the float64 walk runs with a rigorous bound on its error. At a knot
+``k`` of layer ``l`` the float value ``z̃`` and the exact pre-activation ``Z``
+at the *exact* knot satisfy ``|z̃ − Z| ≤ r`` with
+
+- a layer product ``z = W h + b``: ``r ≤ Σ_i |W_ji| (γ_n max|h̃| + max e_h)
+  + u|z̃|`` (Higham, *Accuracy and Stability of Numerical Algorithms*, 2nd
+  ed., SIAM 2002, §3.1: ``γ_n = nu/(1 − nu)`` holds for any summation order,
+  with or without FMA), plus the rounding of weights that are not float64;
+- ``h = σ(z)``: ``e_h ≤ |σ'| r`` on the proven cell (both neighbours' slopes
+  at a critical value), plus the rounding of a leaky slope;
+- a new knot ``z* = z_a + α (z_b − z_a)``: ``α`` is enclosed from the two end
+  values of the crossing unit and their radii (``α = A/(A+B)`` is monotone in
+  ``A = |z_a − c|`` and ``B = |z_b − c|``); then ``r* ≤ max(r_a, r_b) + Δα
+  (|z̃_b − z̃_a| + r_a + r_b)`` plus three roundings, and the crossing unit
+  itself is exactly at ``c``;
+- knot parameters are carried as enclosures ``[lo, hi]`` computed with
+  outward rounding from the enclosures of ``α`` and of the interval's ends.
+
+A position is proven when ``|z̃ − c| > r + |c̃ − c|``. Two crossings in one
+interval are proven distinct and ordered when their enclosures are disjoint.
+A decision the bounds cannot settle is **repaired**: the knot (or all
+crossings of the interval) is recomputed in exact rational arithmetic — its
+exact parameter from the exact affine map of the piece it lies on (the cells
+of the layers below are proven by then), and the exact pre-activations there.
+An exact knot stays exact in every later layer. So every decision is proven,
+the knots, cells, bits, flat stretches and touches are those of the
+all-rational walk, and the paths are identical to its paths.
+
+Exact breakpoints are not needed for χ or any measure of the patterns; they
+are computed when first asked for (:attr:`polyfold.Path.breakpoints`), each as
+the root ``t = (c − P_j)/Q_j`` of the crossing unit's exact affine function
+``P + tQ`` on its piece, and they lie in the enclosures ``Path.bounds``.
+"""
+
+from __future__ import annotations
+
+import weakref
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from ._arith import ExactBackend, to_fraction
+from .activations import Activation
+from .network import Network
+from .path import Path
+
+__all__ = ["certified_batch", "supports"]
+
+_U = 2.0**-53  # unit roundoff of float64
+_TINY = 2.0**-1000  # absolute slack: covers underflow in products of length < 2^70
+_SAFE = 1 + 2.0**-20  # covers the rounding in evaluating the bounds themselves
+_UND = 255  # "undecided" position
+_IDENTITY = Activation("identity")
+
+
+@dataclass
+class _LayerConst:
+    """What the certificate needs of one layer, computed once per network."""
+
+    wt: np.ndarray  # float64 W^T
+    awt: np.ndarray  # |W^T|
+    b: np.ndarray
+    rowsum: np.ndarray  # Σ_i |W_ji| per unit, rounded up
+    gamma: float
+    werr: float  # relative error of the float64 weights (0 when they are exact)
+    db: np.ndarray  # absolute error of the float64 biases
+    act: Activation
+    crit: tuple[fmpq, ...]
+    cf: np.ndarray  # criticals in float64
+    dc: np.ndarray  # |cf − c|, rounded up
+    bit_of: np.ndarray  # bit of each position 0..2r
+    flat_of: np.ndarray  # positions that are "identically τ with bit 0"
+    gabs: np.ndarray  # |σ'| bound at each position (both neighbours' at a critical value)
+    serr: float  # rounding of σ relative to |z| (leaky slope)
+    slope: np.ndarray  # exact slope of σ's piece per position (object, fmpq)
+    icept: np.ndarray  # exact intercept per position
+    linear: np.ndarray | None  # linear units (identity, no bit), or None
+    ex_wt: fmpq_mat
+    ex_b: np.ndarray
+
+
+_CONSTS: weakref.WeakKeyDictionary[Network, list[_LayerConst]] = weakref.WeakKeyDictionary()
+
+
+def supports(net: Network) -> bool:
+    """Whether the certified route handles ``net`` (else the rational walk runs).
+
+    Not handled: an activation whose bit can be 0 on a stretch where the
+    pre-activation is identically ``τ`` although ``τ`` is not a critical value
+    (hard-tanh with ``τ > 1``, where every bit is always 0).
+    """
+    tau = net.threshold
+    for act in (*net.activations, _IDENTITY):
+        crit = act.critical(tau)
+        if tau not in crit and not _exact_sigma(act, tau) > tau:
+            return False
+    return True
+
+
+def _exact_sigma(act: Activation, z: Fraction) -> Fraction:
+    out = act(np.array([fmpq(z.numerator, z.denominator)], dtype=object))[0]
+    return to_fraction(out)
+
+
+def _consts(net: Network) -> list[_LayerConst]:
+    if net in _CONSTS:
+        return _CONSTS[net]
+    out = []
+    tau = net.threshold
+    n_layers = net.depth + (1 if net.include_output else 0)
+    for i in range(n_layers):
+        wt, b = net._float_affine[i]
+        ex_wt, ex_b = net._exact_affine[i]
+        w_exact, b_exact = net._w[i], net._b[i]
+        exact_w = all(Fraction(float(v)) == v for v in w_exact.ravel())
+        exact_b = all(Fraction(float(v)) == v for v in b_exact.ravel())
+        act = net.activations[i] if i < net.depth else _IDENTITY
+        crit = act.critical(tau)
+        cf = np.array([float(c) for c in crit])
+        dc = np.array([0.0 if Fraction(f) == c else 2 * _U * abs(f) for f, c in zip(cf, crit)])
+        n_pos = 2 * len(crit) + 1
+        bit_of = np.zeros(n_pos, dtype=bool)
+        flat_of = np.zeros(n_pos, dtype=bool)
+        slope = np.empty(n_pos, dtype=object)
+        icept = np.empty(n_pos, dtype=object)
+        cell_slope: list[Fraction] = []
+        for g in range(len(crit) + 1):  # open cell g lies between crit[g-1] and crit[g]
+            lo = crit[g - 1] if g > 0 else (crit[0] - 2 if crit else Fraction(-1))
+            hi = crit[g] if g < len(crit) else (crit[-1] + 2 if crit else Fraction(1))
+            p1, p2 = lo + (hi - lo) / 3, lo + 2 * (hi - lo) / 3
+            s1, s2 = _exact_sigma(act, p1), _exact_sigma(act, p2)
+            s = (s2 - s1) / (p2 - p1)
+            cell_slope.append(s)
+            slope[2 * g] = fmpq(s.numerator, s.denominator)
+            c0 = s1 - s * p1
+            icept[2 * g] = fmpq(c0.numerator, c0.denominator)
+            bit_of[2 * g] = s1 > tau
+        for q, c in enumerate(crit):
+            sig = _exact_sigma(act, c)
+            bit_of[2 * q + 1] = sig > tau
+            flat_of[2 * q + 1] = c == tau and not sig > tau
+            slope[2 * q + 1], icept[2 * q + 1] = slope[2 * q], icept[2 * q]  # z ≡ c: either side
+        gabs = np.empty(n_pos)
+        for g, s in enumerate(cell_slope):
+            gabs[2 * g] = float(abs(s)) * (1 + 4 * _U)
+        for q in range(len(crit)):
+            gabs[2 * q + 1] = max(gabs[2 * q], gabs[2 * q + 2])
+        serr = 0.0
+        if act.name == "leaky_relu":
+            s_f = float(act.slope)
+            serr = _U * abs(s_f) + (0.0 if Fraction(s_f) == act.slope else 2 * _U * abs(s_f))
+        lin = net.linear_units[i] if i < net.depth else None
+        n = wt.shape[0]
+        out.append(
+            _LayerConst(
+                wt=wt,
+                awt=np.abs(wt),
+                b=b,
+                rowsum=np.abs(wt).sum(axis=0),
+                gamma=n * _U / (1 - n * _U),
+                werr=0.0 if exact_w else 2 * _U,
+                db=np.zeros_like(b) if exact_b else 2 * _U * np.abs(b),
+                act=act,
+                crit=tuple(fmpq(c.numerator, c.denominator) for c in crit),
+                cf=cf,
+                dc=dc,
+                bit_of=bit_of,
+                flat_of=flat_of,
+                gabs=gabs,
+                serr=serr,
+                slope=slope,
+                icept=icept,
+                linear=lin if lin is not None and lin.any() else None,
+                ex_wt=ex_wt,
+                ex_b=ex_b,
+            )
+        )
+    _CONSTS[net] = out
+    return out
+
+
+# -- exact helpers -------------------------------------------------------------------
+
+
+def _exact_mm(a: np.ndarray, wt: fmpq_mat) -> np.ndarray:
+    rows, inner = a.shape
+    if rows == 0:
+        return np.empty((0, wt.ncols()), dtype=object)
+    prod = fmpq_mat(rows, inner, list(a.ravel())) * wt
+    out = np.empty(rows * wt.ncols(), dtype=object)
+    out[:] = prod.entries()
+    return out.reshape(rows, wt.ncols())
+
+
+def _exact_positions(lc: _LayerConst, z: np.ndarray) -> np.ndarray:
+    """Positions of exact values ``z`` (object array) relative to the critical values."""
+    g = np.zeros(z.shape, dtype=np.int16)
+    at = np.zeros(z.shape, dtype=bool)
+    for c in lc.crit:
+        g += np.asarray(z > c, dtype=bool)
+        at |= np.asarray(z == c, dtype=bool)
+    pos = (2 * g + at).astype(np.uint8)
+    if lc.linear is not None:
+        pos[:, lc.linear] = 0
+    return pos
+
+
+def _exact_h(lc: _LayerConst, z: np.ndarray) -> np.ndarray:
+    h = lc.act(z)
+    if lc.linear is not None:
+        h[:, lc.linear] = z[:, lc.linear]
+    return h
+
+
+def _affine_along(
+    consts: list[_LayerConst],
+    x1: np.ndarray,
+    d: np.ndarray,
+    cells: list[np.ndarray],
+    layer: int,
+    first: tuple[np.ndarray, np.ndarray] | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Exact ``P, Q`` with ``z_layer(t) = P + t Q`` on pieces with the given cells below.
+
+    ``x1``, ``d``: ``(B, n_inputs)`` object arrays (start and direction of each
+    piece's segment); ``cells[l]``: ``(B, N_l)`` positions of the layers below;
+    ``first``: layer 0's ``P, Q`` when already known (they depend on the segment only).
+    """
+    p, q = x1, d
+    nb = x1.shape[0]
+    for i in range(layer + 1):
+        lc = consts[i]
+        if i == 0 and first is not None:
+            p, q = first
+        else:
+            zz = _exact_mm(np.concatenate([p, q], axis=0), lc.ex_wt)
+            p, q = zz[:nb] + lc.ex_b, zz[nb:]
+        if i == layer:
+            return p, q
+        g, o = lc.slope[cells[i]], lc.icept[cells[i]]
+        if lc.linear is not None:
+            g[:, lc.linear] = fmpq(1)
+            o[:, lc.linear] = fmpq(0)
+        p, q = g * p + o, g * q
+    raise AssertionError(layer)
+
+
+class _Exact:
+    """Exact knots of one batch: parameter and exact pre-activations of the last layer done."""
+
+    def __init__(self, consts: list[_LayerConst], x1e: np.ndarray, de: np.ndarray) -> None:
+        self.consts = consts
+        self.x1e, self.de = x1e, de
+        self.t: dict[int, fmpq] = {}
+        self.z: dict[int, tuple[int, np.ndarray]] = {}
+        self.count = 0
+        self._first: np.ndarray | None = None  # per segment: layer 0 at t = 0, and its slope
+
+    def first(self, segs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Layer 0's exact ``P, Q`` (``z_0(t) = P + tQ``) of the segments ``segs``."""
+        if self._first is None:
+            lc, m = self.consts[0], self.x1e.shape[0]
+            zz = _exact_mm(np.concatenate([self.x1e, self.de], axis=0), lc.ex_wt)
+            self._first = np.stack([zz[:m] + lc.ex_b, zz[m:]])
+        return self._first[0][segs], self._first[1][segs]
+
+    def parameters(self, segs: np.ndarray, born: np.ndarray, cells: list[np.ndarray]) -> list[fmpq]:
+        """Exact parameters of knots born at one layer: ``born[:, 0]`` layer, 1 unit, 2 critical."""
+        layer = int(born[0, 0])
+        p, q = _affine_along(
+            self.consts, self.x1e[segs], self.de[segs], cells, layer, self.first(segs)
+        )
+        rows = np.arange(len(segs))
+        crit = self.consts[layer].crit
+        return [
+            (crit[int(c)] - p[r, int(j)]) / q[r, int(j)]
+            for r, j, c in zip(rows, born[:, 1], born[:, 2])
+        ]
+
+    def forward(self, segs: np.ndarray, ts: list[fmpq], upto: int) -> list[np.ndarray]:
+        """Exact pre-activations of layers ``0..upto`` at the points ``x(t)``."""
+        tt = np.empty(len(ts), dtype=object)
+        tt[:] = ts
+        p, q = self.first(segs)
+        zs = [p + tt[:, None] * q]
+        for i in range(1, upto + 1):
+            lc = self.consts[i]
+            zs.append(_exact_mm(_exact_h(self.consts[i - 1], zs[-1]), lc.ex_wt) + lc.ex_b)
+        return zs
+
+
+# -- the walk ---------------------------------------------------------------------------
+
+
+def _positions(lc: _LayerConst, z: np.ndarray, r: np.ndarray) -> np.ndarray:
+    """Proven positions of the exact values within ``r`` of ``z``; ``_UND`` where unproven."""
+    if len(lc.crit) == 1:
+        v = z - lc.cf[0]
+        m = r + lc.dc[0]
+        pos = np.where(v > m, 2, np.where(v < -m, 0, _UND)).astype(np.uint8)
+    else:
+        g = np.zeros(z.shape, dtype=np.uint8)
+        und = np.zeros(z.shape, dtype=bool)
+        for q in range(len(lc.crit)):
+            v = z - lc.cf[q]
+            m = r + lc.dc[q]
+            above, below = v > m, v < -m
+            g += above
+            und |= ~above & ~below
+        pos = 2 * g
+        pos[und] = _UND
+    if lc.linear is not None:
+        pos[:, lc.linear] = 0
+    return pos
+
+
+def _product_radius(
+    lc: _LayerConst, z: np.ndarray, amax: np.ndarray, emax: np.ndarray
+) -> np.ndarray:
+    scale = lc.gamma * amax + emax * (1 + lc.werr) + lc.werr * amax
+    r = np.multiply.outer(scale, lc.rowsum) + lc.db + _U * np.abs(z)
+    return r * _SAFE + _TINY
+
+
+def _h_and_radius(
+    lc: _LayerConst, z: np.ndarray, r: np.ndarray, pos: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """``h = σ(z)`` and its radius: the exact value lies in the proven cell, where σ is affine."""
+    h = lc.act(z)
+    eh = lc.gabs[pos] * r
+    if lc.serr:
+        eh += lc.serr * np.abs(z)
+    if lc.linear is not None:
+        h[:, lc.linear] = z[:, lc.linear]
+        eh[:, lc.linear] = r[:, lc.linear]
+    return h, eh
+
+
+def certified_batch(
+    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, corrupt: Any = None
+) -> list[Path] | None:
+    """Walk segments ``p1[i] → p2[i]`` on the certified route.
+
+    ``p1``, ``p2``: object arrays of ``fmpq`` (exact mode) or float64. Returns
+    ``None`` if an internal consistency check fails (the caller then runs the
+    rational walk).
+
+    ``corrupt`` is a test hook, ``corrupt(stage, layer, data) -> data``, that
+    damages the float walk's own decisions: ``"positions"`` (the sign of
+    ``z − c`` at each knot), ``"crossings"`` (the list of intervals and units
+    that cross) and ``"knots"`` (the float parameters of the new knots). Each
+    is then checked against the proof, and a decision the proof refutes is
+    repaired exactly. Without the hook these checks are implied: a proven
+    position has the float decision's sign, the proven crossings are the
+    float walk's crossings, and a float knot is clipped into its enclosure.
+    """
+    consts = _consts(net)
+    m = p1.shape[0]
+    if p1.dtype == object:  # exact end points (they may be rationals that no float64 equals)
+        x1f, x2f = _float_rows(p1), _float_rows(p2)
+        x1e: np.ndarray | None = p1
+        x2e: np.ndarray | None = p2
+    else:
+        x1f, x2f = p1, p2
+        x1e = x2e = None
+    seg = np.repeat(np.arange(m), 2)
+    tf = np.tile(np.array([0.0, 1.0]), m)
+    tlo, thi = tf.copy(), tf.copy()
+    kid = np.arange(2 * m)
+    n_kids = 2 * m
+    born = np.full((2 * m, 3), -1, dtype=np.int64)
+    h = np.empty((2 * m, net.n_inputs))
+    h[0::2], h[1::2] = x1f, x2f
+    emax = np.zeros(2 * m)
+    if x1e is not None:
+        for s in range(m):
+            if any(Fraction(float(v)) != to_fraction(v) for v in (*p1[s], *p2[s])):
+                emax[2 * s : 2 * s + 2] = 2 * _U * np.abs(h[2 * s : 2 * s + 2]).max(axis=1)
+    ex: _Exact | None = None
+
+    def exact_store() -> _Exact:
+        nonlocal ex, x1e, x2e
+        if ex is None:
+            if x1e is None or x2e is None:
+                x1e, x2e = _to_fmpq(x1f), _to_fmpq(x2f)
+            ex = _Exact(consts, x1e, x2e - x1e)
+        return ex
+
+    pos_l: list[np.ndarray] = []  # per layer: positions at that layer's knots
+    ipos_l: list[np.ndarray] = []  # per layer: cells on the intervals (row = left knot)
+    rows: list[np.ndarray] = []
+    old: list[np.ndarray] = []
+
+    def cells_below(knots: np.ndarray, layer: int) -> list[np.ndarray]:
+        return [ipos_l[i][rows[i][knots]] for i in range(layer)]
+
+    def repair(knots: np.ndarray, layer: int) -> np.ndarray:
+        """Exact pre-activations of ``layer`` at ``knots``, which stay exact from now on."""
+        store = exact_store()
+        by_layer: dict[int, list[int]] = {}
+        for k in knots:
+            key = int(kid[k])
+            if key in store.t:
+                continue
+            store.count += 1
+            if born[k, 0] < 0:
+                store.t[key] = fmpq(int(tf[k]))
+            else:
+                by_layer.setdefault(int(born[k, 0]), []).append(int(k))
+        for b0, ks in by_layer.items():
+            ka = np.array(ks)
+            for k, t in zip(ks, store.parameters(seg[ka], born[ka], cells_below(ka, b0))):
+                store.t[int(kid[k])] = t
+        keys = [int(kid[k]) for k in knots]
+        step = [n for n, key in enumerate(keys) if store.z.get(key, (-9,))[0] == layer - 1]
+        scratch = [n for n, key in enumerate(keys) if store.z.get(key, (-9,))[0] < layer - 1]
+        if step:
+            lc_prev, lc = consts[layer - 1], consts[layer]
+            zp = np.array([store.z[keys[n]][1] for n in step], dtype=object).reshape(len(step), -1)
+            zs = _exact_mm(_exact_h(lc_prev, zp), lc.ex_wt) + lc.ex_b
+            for r, n in enumerate(step):
+                store.z[keys[n]] = (layer, zs[r])
+        if scratch:
+            ka = knots[scratch]
+            zs = store.forward(seg[ka], [store.t[keys[n]] for n in scratch], layer)[layer]
+            for r, n in enumerate(scratch):
+                store.z[keys[n]] = (layer, zs[r])
+        out = np.empty((len(keys), consts[layer].wt.shape[1]), dtype=object)
+        for n, key in enumerate(keys):
+            out[n] = store.z[key][1]
+        return out
+
+    n_layers = len(consts)
+    for i in range(n_layers):
+        lc = consts[i]
+        amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(tf))
+        z = h @ lc.wt + lc.b
+        r = _product_radius(lc, z, amax, emax)
+        pos = _positions(lc, z, r)
+        todo = np.any(pos == _UND, axis=1)
+        if ex is not None:
+            todo |= np.isin(kid, np.fromiter(ex.t.keys(), dtype=np.int64))
+        if corrupt is not None:
+            decided = corrupt("positions", i, _float_positions(lc, z))
+            todo |= np.any((pos != _UND) & (pos != decided), axis=1)
+        todo_k = np.flatnonzero(todo)
+        if todo_k.size:
+            ze = repair(todo_k, i)
+            pos[todo_k] = _exact_positions(lc, ze)
+            z[todo_k] = _float_rows(ze)
+            r[todo_k] = 2 * _U * np.abs(z[todo_k]) + _TINY
+        k_all, j_all, q_all = _crossings(lc, pos, seg)
+        if corrupt is not None:
+            claimed = corrupt("crossings", i, (k_all, j_all, q_all))
+            if not _same_crossings(claimed, (k_all, j_all, q_all)):
+                exact_store().count += 1  # the float walk's list is refuted; the proven one stands
+        if k_all.size:
+            tn, tlo_n, thi_n, zn, rn = _new_knots(lc, z, r, tf, tlo, thi, k_all, j_all, q_all)
+            if corrupt is not None:
+                tn = corrupt("knots", i, tn)
+                outside = (tn < tlo_n) | (tn > thi_n)
+                exact_store().count += int(outside.sum())
+            tn = np.clip(tn, tlo_n, thi_n)
+            born_n = np.stack([np.full(len(k_all), i), j_all, q_all], axis=1)
+            order = np.lexsort((tn, k_all))
+            kn, tn, tlo_n, thi_n = k_all[order], tn[order], tlo_n[order], thi_n[order]
+            zn, rn, born_n = zn[order], rn[order], born_n[order]
+            clash = (kn[1:] == kn[:-1]) & ~(thi_n[:-1] < tlo_n[1:])
+            bad_k = np.unique(kn[1:][clash])
+            posn = _order_positions(pos, kn, born_n[:, 1])
+            ids = np.arange(n_kids, n_kids + len(kn))
+            n_kids += len(kn)
+            if bad_k.size:
+                # intervals where a new knot's positions or the crossings' order are unproven
+                keep = ~np.isin(kn, bad_k)
+                store = exact_store()
+                ek, et, ez = _exact_intervals(
+                    store, lc, i, bad_k, kn[~keep], born_n[~keep], seg, cells_below
+                )
+                eids = np.arange(n_kids, n_kids + len(ek))
+                n_kids += len(ek)
+                for t, zz, e in zip(et, ez, eids):
+                    store.t[int(e)] = t
+                    store.z[int(e)] = (i, zz)
+                store.count += len(ek)
+                ezf = _float_rows(ez)
+                etf = np.array([float(t) for t in et])
+                kn, ids = np.r_[kn[keep], ek], np.r_[ids[keep], eids]
+                tn, tlo_n = np.r_[tn[keep], etf], np.r_[tlo_n[keep], np.nextafter(etf, -np.inf)]
+                thi_n = np.r_[thi_n[keep], np.nextafter(etf, np.inf)]
+                zn = np.concatenate([zn[keep], ezf])
+                rn = np.concatenate([rn[keep], 2 * _U * np.abs(ezf) + _TINY])
+                posn = np.concatenate([posn[keep], _exact_positions(lc, ez)])
+                born_n = np.concatenate([born_n[keep], np.full((len(ek), 3), -2, np.int64)])
+                order = _exact_order(kn, tn, ids, store)
+                kn, tn, tlo_n, thi_n = kn[order], tn[order], tlo_n[order], thi_n[order]
+                zn, rn, posn, born_n, ids = (
+                    zn[order],
+                    rn[order],
+                    posn[order],
+                    born_n[order],
+                    ids[order],
+                )
+            n_old, n_new = len(tf), len(kn)
+            new_at = kn + 1 + np.arange(n_new)
+            old_at = np.arange(n_old) + np.searchsorted(kn, np.arange(n_old), side="left")
+
+            def spread(a: np.ndarray, b: np.ndarray, at: Any = (old_at, new_at)) -> np.ndarray:
+                return _spread(a, b, *at)
+
+            parent = spread(-np.arange(n_old) - 1, kn)
+            seg, tf = spread(seg, seg[kn]), spread(tf, tn)
+            tlo, thi = spread(tlo, tlo_n), spread(thi, thi_n)
+            kid, born = spread(kid, ids), spread(born, born_n)
+            z, r, pos = spread(z, zn), spread(r, rn), spread(pos, posn)
+            is_old = parent < 0
+            src = np.where(is_old, -parent - 1, parent)
+            rows = [rr[src] for rr in rows]
+            old = [o[src] & is_old for o in old]
+        # no interval has a strict crossing any more: its cell follows from its two ends
+        sa, sb = pos[:-1].astype(np.int16), pos[1:].astype(np.int16)
+        inside = (seg[:-1] == seg[1:])[:, None]
+        gap = np.abs(sa - sb)
+        if np.any(inside & ((gap > 2) | ((gap == 2) & (sa % 2 == 0)))):
+            return None  # a crossing left inside an interval: cannot happen; be safe
+        ipos = np.zeros(pos.shape, dtype=np.uint8)
+        ipos[:-1] = _interval_cells(sa, sb)
+        pos_l.append(pos)
+        ipos_l.append(ipos)
+        rows.append(np.arange(len(tf)))
+        old.append(np.ones(len(tf), dtype=bool))
+        if i + 1 < n_layers:
+            h, eh = _h_and_radius(lc, z, r, pos)
+            emax = eh.max(axis=1) if eh.shape[1] else np.zeros(len(tf))
+    # assemble as the rational walk does: interval codes 0/1/2 (2: flat at τ), point bits
+    codes, points = [], []
+    for lc, p, ip in zip(consts, pos_l, ipos_l):
+        code = lc.bit_of[ip].astype(np.uint8)
+        code[lc.flat_of[ip]] = 2
+        pts = lc.bit_of[p]
+        if lc.linear is not None:
+            code[:, lc.linear] = 0
+            pts[:, lc.linear] = False
+        codes.append(code)
+        points.append(pts)
+    all_codes = np.concatenate([c[rr] for c, rr in zip(codes, rows)], axis=1)
+    all_points = np.concatenate(
+        [np.where(o[:, None], p[rr], c[rr] == 1) for p, c, rr, o in zip(points, codes, rows, old)],
+        axis=1,
+    )
+    cols = net.pattern_columns
+    shared = _Shared(exact_store, kid, born, seg, tf, ipos_l, rows)
+    ends = (p1, p2) if p1.dtype == object and exact else (x1f, x2f)
+    return _assemble(
+        seg,
+        tf,
+        tlo,
+        thi,
+        all_codes[:, cols],
+        all_points[:, cols],
+        ends,
+        exact,
+        shared,
+        0 if ex is None else ex.count,
+    )
+
+
+def _spread(a: np.ndarray, b: np.ndarray, old_at: np.ndarray, new_at: np.ndarray) -> np.ndarray:
+    """Old rows ``a`` and new rows ``b`` interleaved at their positions."""
+    out = np.empty((len(old_at) + len(new_at), *a.shape[1:]), dtype=a.dtype)
+    out[old_at], out[new_at] = a, b
+    return out
+
+
+def _float_positions(lc: _LayerConst, z: np.ndarray) -> np.ndarray:
+    """The positions a plain float walk would decide (no radius; ties count as "at")."""
+    g = np.zeros(z.shape, dtype=np.uint8)
+    at = np.zeros(z.shape, dtype=bool)
+    for c in lc.cf:
+        g += z > c
+        at |= z == c
+    pos = 2 * g + at
+    if lc.linear is not None:
+        pos[:, lc.linear] = 0
+    return pos.astype(np.uint8)
+
+
+def _crossings(
+    lc: _LayerConst, pos: np.ndarray, seg: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(interval, unit, critical)`` of every strict crossing between consecutive knots."""
+    sa, sb = pos[:-1], pos[1:]
+    lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
+    inside = (seg[:-1] == seg[1:])[:, None]
+    ks, js, qs = [], [], []
+    for q in range(len(lc.crit)):
+        mark = 2 * q + 1
+        k, j = np.nonzero((lo < mark) & (hi > mark) & inside)
+        ks.append(k)
+        js.append(j)
+        qs.append(np.full(len(k), q, dtype=np.int64))
+    return np.concatenate(ks), np.concatenate(js), np.concatenate(qs)
+
+
+def _same_crossings(a: tuple[np.ndarray, ...], b: tuple[np.ndarray, ...]) -> bool:
+    key_a = sorted(zip(*(x.tolist() for x in a)))
+    key_b = sorted(zip(*(x.tolist() for x in b)))
+    return key_a == key_b
+
+
+def _exact_order(kn: np.ndarray, tn: np.ndarray, ids: np.ndarray, store: _Exact) -> np.ndarray:
+    """Sort new knots by interval, then parameter: exactly where exact (whole intervals)."""
+    keys = []
+    for n in range(len(kn)):
+        t = store.t.get(int(ids[n]))
+        keys.append((int(kn[n]), to_fraction(t) if t is not None else Fraction(float(tn[n]))))
+    return np.array(sorted(range(len(kn)), key=lambda n: keys[n]), dtype=np.intp)
+
+
+def _new_knots(
+    lc: _LayerConst,
+    z: np.ndarray,
+    r: np.ndarray,
+    tf: np.ndarray,
+    tlo: np.ndarray,
+    thi: np.ndarray,
+    k: np.ndarray,
+    j: np.ndarray,
+    q: np.ndarray,
+) -> tuple[np.ndarray, ...]:
+    """Float knots of the crossings ``(k, j, q)``: parameters, enclosures, values, radii.
+
+    With ``A = |Z_a − c|`` and ``B = |Z_b − c|`` at the interval's exact ends,
+    the crossing is at ``t* = (1 − α) t_a + α t_b`` with ``α = A/(A + B)``,
+    monotone in ``A`` and ``B``: enclosing them encloses ``α`` and ``t*``.
+    Values at ``t*`` are ``(1 − α) Z_a + α Z_b`` (the layer is affine there).
+    """
+    c = lc.cf[q]
+    dl, dr = z[k, j] - c, z[k + 1, j] - c
+    alpha = dl / (dl - dr)
+    t_new = tf[k] + alpha * (tf[k + 1] - tf[k])
+    ea = (r[k, j] + lc.dc[q] + _U * np.abs(dl)) * _SAFE
+    eb = (r[k + 1, j] + lc.dc[q] + _U * np.abs(dr)) * _SAFE
+    a, b = np.abs(dl), np.abs(dr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        den = (a - ea) + (b + eb)
+        alo = np.where(den > 0, (a - ea) / den, 0.0)
+        ahi = (a + ea) / ((a + ea) + np.maximum(b - eb, 0.0))
+    alo = np.clip(alo * (1 - 8 * _U) - _TINY, 0.0, 1.0)
+    ahi = np.clip(ahi * (1 + 8 * _U) + _TINY, 0.0, 1.0)
+    la, lb, ua, ub = tlo[k], tlo[k + 1], thi[k], thi[k + 1]
+    slack_lo = 4 * _U * (np.abs(la) + np.abs(lb)) + _TINY
+    slack_hi = 4 * _U * (np.abs(ua) + np.abs(ub)) + _TINY
+    t_lo = np.minimum(la + alo * (lb - la), la + ahi * (lb - la)) - slack_lo
+    t_hi = np.maximum(ua + alo * (ub - ua), ua + ahi * (ub - ua)) + slack_hi
+    t_lo, t_hi = np.maximum(t_lo, la), np.minimum(t_hi, ub)
+    za, zb = z[k], z[k + 1]
+    diff = zb - za
+    zn = za + alpha[:, None] * diff
+    rows = np.arange(len(k))
+    zn[rows, j] = c  # the crossing unit is exactly at its critical value
+    dalpha = np.maximum(alpha - alo, ahi - alpha)
+    ra, rb = r[k], r[k + 1]
+    rn = (
+        np.maximum(ra, rb)
+        + dalpha[:, None] * (np.abs(diff) + ra + rb)
+        + 2.1 * _U * np.abs(diff)
+        + 1.1 * _U * np.abs(zn)
+    ) * _SAFE + _TINY
+    rn[rows, j] = lc.dc[q]
+    return t_new, t_lo, t_hi, zn, rn
+
+
+def _interval_cells(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
+    """The cell on an interval with end positions ``sa``, ``sb`` and no crossing inside."""
+    return np.where(
+        sa % 2 == 0, sa, np.where(sb % 2 == 0, sb, np.where(sa == sb, sa, (sa + sb) // 2))
+    )
+
+
+def _order_positions(pos: np.ndarray, kn: np.ndarray, jn: np.ndarray) -> np.ndarray:
+    """Positions at new knots from the ends of their intervals and the crossings' order.
+
+    ``kn``: each new knot's interval, sorted by interval and then parameter
+    (the order is proven); ``jn``: the unit crossing there. On an interval a
+    unit's ``z`` is affine: a unit without a crossing there stays in its cell,
+    and one that crosses moves one position per critical value it passes,
+    sitting exactly on it at its own knot. No radius is involved.
+    """
+    n = len(kn)
+    sa, sb = pos[kn].astype(np.int16), pos[kn + 1].astype(np.int16)
+    step = np.sign(sb - sa)
+    start = np.where(sa % 2 == 1, sa + step, sa)
+    at = np.zeros(sa.shape, dtype=np.int16)
+    at[np.arange(n), jn] = 1
+    cs = np.cumsum(at, axis=0)
+    first = np.flatnonzero(np.r_[True, kn[1:] != kn[:-1]])
+    group = np.cumsum(np.r_[True, kn[1:] != kn[:-1]]) - 1
+    last = np.r_[first[1:], n] - 1
+    before = np.vstack([np.zeros((1, sa.shape[1]), dtype=cs.dtype), cs])[first[group]]
+    passed = cs - at - before
+    total = cs[last[group]] - before
+    moved = start + step * (2 * passed + at)
+    return np.where(total > 0, moved, _interval_cells(sa, sb)).astype(np.uint8)
+
+
+def _exact_intervals(
+    store: _Exact,
+    lc: _LayerConst,
+    layer: int,
+    bad_k: np.ndarray,
+    kn: np.ndarray,
+    born: np.ndarray,
+    seg: np.ndarray,
+    cells_below: Any,
+) -> tuple[np.ndarray, list[fmpq], np.ndarray]:
+    """All crossings of the intervals ``bad_k`` exactly: parameters, merged, and values."""
+    segs = seg[bad_k]
+    p, q = _affine_along(
+        store.consts,
+        store.x1e[segs],
+        store.de[segs],
+        cells_below(bad_k, layer),
+        layer,
+        store.first(segs),
+    )
+    row_of = {int(k): n for n, k in enumerate(bad_k)}
+    found: dict[tuple[int, Fraction], fmpq] = {}
+    for k, (_, j, c) in zip(kn, born):
+        n = row_of[int(k)]
+        t = (lc.crit[int(c)] - p[n, int(j)]) / q[n, int(j)]
+        found.setdefault((int(k), to_fraction(t)), t)
+    keys = sorted(found)
+    ek = np.array([k for k, _ in keys], dtype=np.intp)
+    et = [found[key] for key in keys]
+    ez = np.empty((len(ek), p.shape[1]), dtype=object)
+    for n, (k, t) in enumerate(zip(ek, et)):
+        ez[n] = p[row_of[int(k)]] + t * q[row_of[int(k)]]
+    return ek, et, ez
+
+
+def _float_rows(ze: np.ndarray) -> np.ndarray:
+    """float64 of rationals (Python rounds ``Fraction`` correctly; ``fmpq`` via Fraction)."""
+    flat = [float(to_fraction(v)) for v in np.asarray(ze, dtype=object).ravel()]
+    return np.array(flat, dtype=np.float64).reshape(np.shape(ze))
+
+
+def _to_fmpq(a: np.ndarray) -> np.ndarray:
+    return ExactBackend.array(a)
+
+
+@dataclass
+class _Shared:
+    """What the lazy exact breakpoints of one batch need."""
+
+    store: Any  # () -> _Exact
+    kid: np.ndarray
+    born: np.ndarray
+    seg: np.ndarray
+    tf: np.ndarray
+    ipos: list[np.ndarray]
+    rows: list[np.ndarray]
+
+    def exact_t(self, knots: np.ndarray) -> list[Fraction]:
+        store = self.store()
+        out: dict[int, fmpq] = {}
+        by_layer: dict[int, list[int]] = {}
+        for k in knots:
+            key = int(self.kid[k])
+            if key in store.t:
+                out[k] = store.t[key]
+            elif self.born[k, 0] < 0:
+                out[k] = fmpq(int(self.tf[k]))
+            else:
+                by_layer.setdefault(int(self.born[k, 0]), []).append(int(k))
+        for layer, ks in by_layer.items():
+            ka = np.array(ks)
+            cells = [self.ipos[i][self.rows[i][ka]] for i in range(layer)]
+            ts = store.parameters(self.seg[ka], self.born[ka], cells)
+            out.update(zip(ks, ts))
+        return [to_fraction(out[int(k)]) for k in knots]
+
+
+def _assemble(
+    seg: np.ndarray,
+    tf: np.ndarray,
+    tlo: np.ndarray,
+    thi: np.ndarray,
+    codes: np.ndarray,
+    point_bits: np.ndarray,
+    ends_xy: tuple[np.ndarray, np.ndarray],
+    exact: bool,
+    shared: _Shared,
+    repaired: int,
+) -> list[Path]:
+    """Merge equal consecutive intervals into pieces, per segment (as the rational walk)."""
+    n_knots = len(tf)
+    interval_bits = codes == 1
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    ends = np.r_[starts[1:], n_knots] - 1
+    interior = np.ones(n_knots, dtype=bool)
+    interior[starts] = False
+    interior[ends] = False
+    changed = np.zeros(n_knots, dtype=bool)
+    if n_knots > 1:
+        changed[1:] = np.any(interval_bits[1:] != interval_bits[:-1], axis=1)
+    is_break = ~interior | changed
+    touch = interior & ~changed & np.any(point_bits != interval_bits, axis=1)
+    flat_rows = np.any(codes == 2, axis=1)
+    flat_rows[ends] = False
+    paths = []
+    for s, (a, b) in enumerate(zip(starts, ends)):
+        rows = np.arange(a, b + 1)
+        br = rows[is_break[a : b + 1]]
+        tr = rows[touch[a : b + 1]]
+        fr = rows[flat_rows[a : b + 1]]
+        touch_bits = [np.flatnonzero(point_bits[r] != interval_bits[r]) for r in tr]
+        flat_bits = [np.flatnonzero(codes[r] == 2) for r in fr]
+        bounds = (tlo[br].copy(), thi[br].copy())
+        common: dict[str, Any] = {
+            "method": "certified",
+            "bounds": bounds,
+            "repaired": repaired if s == 0 else 0,
+        }
+        e1, e2 = ends_xy[0][s], ends_xy[1][s]
+        patterns = interval_bits[br[:-1]]
+        pts = point_bits[br]
+        if not exact:
+            paths.append(
+                Path(
+                    tf[br].copy(),
+                    patterns,
+                    pts,
+                    False,
+                    np.array(e1, dtype=np.float64),
+                    np.array(e2, dtype=np.float64),
+                    tuple((float(tf[r]), bits) for r, bits in zip(tr, touch_bits)),
+                    tuple((float(tf[r]), float(tf[r + 1]), bits) for r, bits in zip(fr, flat_bits)),
+                    **common,
+                )
+            )
+            continue
+        paths.append(
+            Path(
+                None,
+                patterns,
+                pts,
+                True,
+                e1,
+                e2,
+                resolve=_resolver(shared, br, tr, touch_bits, fr, flat_bits),
+                **common,
+            )
+        )
+    return paths
+
+
+def _resolver(
+    shared: _Shared,
+    br: np.ndarray,
+    tr: np.ndarray,
+    touch_bits: list[np.ndarray],
+    fr: np.ndarray,
+    flat_bits: list[np.ndarray],
+) -> Any:
+    def resolve() -> Any:
+        need = np.unique(np.r_[br, tr, fr, fr + 1]).astype(np.intp)
+        ts = dict(zip(need.tolist(), shared.exact_t(need)))
+        breakpoints = np.array([ts[int(r)] for r in br], dtype=object)
+        touches = tuple((ts[int(r)], bits) for r, bits in zip(tr, touch_bits))
+        flat = tuple((ts[int(r)], ts[int(r) + 1], bits) for r, bits in zip(fr, flat_bits))
+        return breakpoints, touches, flat
+
+    return resolve
