@@ -50,19 +50,22 @@ the root ``t = (c − P_j)/Q_j`` of the crossing unit's exact affine function
 from __future__ import annotations
 
 import weakref
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from flint import fmpq, fmpq_mat
 
 from ._arith import ExactBackend, to_fraction
 from .activations import Activation
-from .network import Network
 from .path import Path
 
-__all__ = ["certified_batch", "supports"]
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["certified_batch", "certified_patterns", "supports"]
 
 _U = 2.0**-53  # unit roundoff of float64
 _TINY = 2.0**-1000  # absolute slack: covers underflow in products of length < 2^70
@@ -98,6 +101,58 @@ class _LayerConst:
 
 
 _CONSTS: weakref.WeakKeyDictionary[Network, list[_LayerConst]] = weakref.WeakKeyDictionary()
+
+
+def certified_patterns(
+    net: Network,
+    points: np.ndarray,
+    radius: np.ndarray,
+    exact_points: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
+    """Proven bits ``σ(z) > τ`` of every unit (hidden, then output if in the pattern).
+
+    ``points``: float64 ``(K, d)`` within ``radius[k]`` (max norm) of the exact
+    points, which ``exact_points(rows)`` returns as ``fmpq`` arrays. A float
+    forward pass with the walk's error bounds decides every bit it can; the
+    points where some bit is unproven are evaluated exactly.
+    """
+    consts = _consts(net)
+    h = points
+    emax = np.asarray(radius, dtype=np.float64)
+    exact_z: dict[int, np.ndarray] = {}
+    bits = []
+    for i, lc in enumerate(consts):
+        amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(h))
+        z = h @ lc.wt + lc.b
+        r = _product_radius(lc, z, amax, emax)
+        pos = _positions(lc, z, r)
+        todo = np.any(pos == _UND, axis=1)
+        todo[list(exact_z)] = True
+        rows = np.flatnonzero(todo)
+        if rows.size:
+            fresh = [int(k) for k in rows if int(k) not in exact_z]
+            if fresh:
+                zz = _exact_mm(exact_points(np.array(fresh)), consts[0].ex_wt) + consts[0].ex_b
+                for layer in range(1, i + 1):
+                    zz = _exact_mm(_exact_h(consts[layer - 1], zz), consts[layer].ex_wt)
+                    zz = zz + consts[layer].ex_b
+                exact_z.update(zip(fresh, zz))
+            if i > 0:
+                step = [int(k) for k in rows if int(k) not in fresh]
+                if step:
+                    prev = np.array([exact_z[k] for k in step], dtype=object)
+                    zz = _exact_mm(_exact_h(consts[i - 1], prev), lc.ex_wt) + lc.ex_b
+                    exact_z.update(zip(step, zz))
+            ze = np.empty((len(rows), z.shape[1]), dtype=object)
+            for n, k in enumerate(rows):
+                ze[n] = exact_z[int(k)]
+            pos[rows] = _exact_positions(lc, ze)
+            z[rows] = _float_rows(ze)
+            r[rows] = 2 * _U * np.abs(z[rows]) + _TINY
+        bits.append(lc.bit_of[pos])
+        h, eh = _h_and_radius(lc, z, r, pos)
+        emax = eh.max(axis=1) if eh.shape[1] else np.zeros(len(h))
+    return np.concatenate(bits, axis=1)
 
 
 def supports(net: Network) -> bool:

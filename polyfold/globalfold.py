@@ -165,7 +165,7 @@ def global_folding(
     clusters: int | None = 10,
     pairs: str = "between",
     seed: int = 0,
-    exact: bool = False,
+    exact: bool = True,
     max_pairs: int | None = None,
     executor: Executor | Any = None,
     chunk: int = 128,
@@ -184,8 +184,10 @@ def global_folding(
         ``"between"`` (centroids of different labels, the default), ``"within"``
         (same label) or ``"all"``.
     exact
-        Walk in rational arithmetic (slower) or float64 (default; the patterns'
-        χ is still an exact ratio of counts).
+        Passed to :func:`walk_many`. Both modes take the certified route, so
+        every pattern, and hence every χ, is proven either way (χ is an exact
+        ratio of counts); ``exact=False`` only means float64 breakpoints,
+        which Φ does not use.
     max_pairs
         Walk at most this many pairs, a seeded uniform sample.
     executor

@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
+from . import _certwalk
 from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros
 from .activations import Activation, get_activation
 from .errors import InvalidInputError
@@ -373,15 +374,53 @@ class Network:
             values = _to_fraction_array(values)
         return values[0] if single else values
 
-    def pattern(self, x: Any, *, exact: bool = False) -> np.ndarray:
+    def pattern(self, x: Any, *, exact: bool = True) -> np.ndarray:
         """Activation pattern(s) ``π(x)`` as a boolean array of ``n_bits`` per point.
 
         Bit ``k`` is 1 iff the unit's activation output is strictly above ``τ``;
         a point exactly on a boundary gets 0.
+
+        ``exact=True`` (default): every bit is proven — a float64 forward pass
+        with rigorous error bounds, and exact rational arithmetic at the points
+        where the bounds cannot decide a bit (a point on or within rounding of
+        a boundary). ``exact=False``: plain float64, nothing proven.
         """
+        if exact and not any(a.smooth for a in self.activations) and _certwalk.supports(self):
+            return self._certified_pattern(x)
         _, values, single = self._evaluate(x, exact)
         tau: Any = ExactBackend.scalar(self.threshold) if exact else float(self.threshold)
         bits = np.asarray(values > tau, dtype=bool)[:, self.pattern_columns]
+        return bits[0] if single else bits
+
+    def _certified_pattern(self, x: Any) -> np.ndarray:
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+        floats = arr.dtype.kind == "f" or (
+            arr.dtype.kind in "iu" and bool(np.all(np.abs(arr) <= 2**53))
+        )
+        if floats:
+            pts = as_points(arr, "x", self.n_inputs, False)
+            exact_pts = None
+        else:
+            exact_pts = as_points(x, "x", self.n_inputs, True)
+            pts = np.array([float(v) for v in exact_pts.ravel()]).reshape(exact_pts.shape)
+        single = pts.ndim == 1
+        pts2 = pts.reshape(1, -1) if single else pts
+        radius = np.zeros(len(pts2))
+        if exact_pts is not None:
+            ex2 = exact_pts.reshape(len(pts2), -1)
+            inexact = [any(Fraction(float(v)) != _as_fraction(v) for v in row) for row in ex2]
+            radius[inexact] = 2.0**-52 * np.abs(pts2[inexact]).max(axis=1)
+
+            def exact_rows(rows: np.ndarray) -> np.ndarray:
+                return ex2[rows]
+
+        else:
+
+            def exact_rows(rows: np.ndarray) -> np.ndarray:
+                return ExactBackend.array(pts2[rows])
+
+        bits = _certwalk.certified_patterns(self, pts2, radius, exact_rows)
+        bits = bits[:, self.pattern_columns]
         return bits[0] if single else bits
 
     def local_maps(self, active: Sequence[Any]) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -524,6 +563,10 @@ def _linear_masks(spec: Sequence[Any] | None, sizes: list[int]) -> tuple[np.ndar
         mask[idx] = True
         masks.append(mask)
     return tuple(masks)
+
+
+def _as_fraction(q: fmpq) -> Fraction:
+    return Fraction(int(q.p), int(q.q))
 
 
 def _to_fraction_array(arr: np.ndarray) -> np.ndarray:
