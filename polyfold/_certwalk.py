@@ -118,13 +118,16 @@ def certified_patterns(
     """
     consts = _consts(net)
     h = points
-    emax = np.asarray(radius, dtype=np.float64)
+    rad = np.asarray(radius, dtype=np.float64)
+    eh_in: np.ndarray | None = None
+    if np.any(rad):
+        eh_in = np.repeat(rad[:, None], points.shape[1], axis=1)
     exact_z: dict[int, np.ndarray] = {}
     bits = []
     for i, lc in enumerate(consts):
         amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(h))
         z = h @ lc.wt + lc.b
-        r = _product_radius(lc, z, amax, emax)
+        r = _product_radius(lc, z, amax, eh_in)
         pos = _positions(lc, z, r)
         todo = np.any(pos == _UND, axis=1)
         todo[list(exact_z)] = True
@@ -150,8 +153,7 @@ def certified_patterns(
             z[rows] = _float_rows(ze)
             r[rows] = 2 * _U * np.abs(z[rows]) + _TINY
         bits.append(lc.bit_of[pos])
-        h, eh = _h_and_radius(lc, z, r, pos)
-        emax = eh.max(axis=1) if eh.shape[1] else np.zeros(len(h))
+        h, eh_in = _h_and_radius(lc, z, r, pos)
     return np.concatenate(bits, axis=1)
 
 
@@ -388,10 +390,17 @@ def _positions(lc: _LayerConst, z: np.ndarray, r: np.ndarray) -> np.ndarray:
 
 
 def _product_radius(
-    lc: _LayerConst, z: np.ndarray, amax: np.ndarray, emax: np.ndarray
+    lc: _LayerConst, z: np.ndarray, amax: np.ndarray, eh: np.ndarray | None
 ) -> np.ndarray:
-    scale = lc.gamma * amax + emax * (1 + lc.werr) + lc.werr * amax
+    """Radius of ``z = W h + b`` from the radius ``eh`` of ``h`` (per unit, or None for 0).
+
+    ``|W| e_h`` is one more product; the rounding of the product itself is
+    bounded through ``max |h|`` and the row sums of ``|W|``.
+    """
+    scale = lc.gamma * amax + lc.werr * amax
     r = np.multiply.outer(scale, lc.rowsum) + lc.db + _U * np.abs(z)
+    if eh is not None:
+        r += (eh @ lc.awt) * (1 + lc.werr)
     return r * _SAFE + _TINY
 
 
@@ -444,11 +453,13 @@ def certified_batch(
     born = np.full((2 * m, 3), -1, dtype=np.int64)
     h = np.empty((2 * m, net.n_inputs))
     h[0::2], h[1::2] = x1f, x2f
-    emax = np.zeros(2 * m)
+    eh: np.ndarray | None = None  # radius of h per knot and unit (None: h is exact)
     if x1e is not None:
         for s in range(m):
             if any(Fraction(float(v)) != to_fraction(v) for v in (*p1[s], *p2[s])):
-                emax[2 * s : 2 * s + 2] = 2 * _U * np.abs(h[2 * s : 2 * s + 2]).max(axis=1)
+                if eh is None:
+                    eh = np.zeros(h.shape)
+                eh[2 * s : 2 * s + 2] = 2 * _U * np.abs(h[2 * s : 2 * s + 2])
     ex: _Exact | None = None
 
     def exact_store() -> _Exact:
@@ -508,7 +519,7 @@ def certified_batch(
         lc = consts[i]
         amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(tf))
         z = h @ lc.wt + lc.b
-        r = _product_radius(lc, z, amax, emax)
+        r = _product_radius(lc, z, amax, eh)
         pos = _positions(lc, z, r)
         todo = np.any(pos == _UND, axis=1)
         if ex is not None:
@@ -540,7 +551,7 @@ def certified_batch(
             zn, rn, born_n = zn[order], rn[order], born_n[order]
             clash = (kn[1:] == kn[:-1]) & ~(thi_n[:-1] < tlo_n[1:])
             bad_k = np.unique(kn[1:][clash])
-            posn = _order_positions(pos, kn, born_n[:, 1])
+            posn = _order_positions(pos, kn, born_n[:, 1], once=len(lc.crit) == 1)
             ids = np.arange(n_kids, n_kids + len(kn))
             n_kids += len(kn)
             if bad_k.size:
@@ -591,20 +602,16 @@ def certified_batch(
             rows = [rr[src] for rr in rows]
             old = [o[src] & is_old for o in old]
         # no interval has a strict crossing any more: its cell follows from its two ends
-        sa, sb = pos[:-1].astype(np.int16), pos[1:].astype(np.int16)
-        inside = (seg[:-1] == seg[1:])[:, None]
-        gap = np.abs(sa - sb)
-        if np.any(inside & ((gap > 2) | ((gap == 2) & (sa % 2 == 0)))):
-            return None  # a crossing left inside an interval: cannot happen; be safe
+        if _crossings(lc, pos, seg)[0].size:
+            return None  # cannot happen by construction; be safe
         ipos = np.zeros(pos.shape, dtype=np.uint8)
-        ipos[:-1] = _interval_cells(sa, sb)
+        ipos[:-1] = _interval_cells(pos[:-1], pos[1:])
         pos_l.append(pos)
         ipos_l.append(ipos)
         rows.append(np.arange(len(tf)))
         old.append(np.ones(len(tf), dtype=bool))
         if i + 1 < n_layers:
             h, eh = _h_and_radius(lc, z, r, pos)
-            emax = eh.max(axis=1) if eh.shape[1] else np.zeros(len(tf))
     # assemble as the rational walk does: interval codes 0/1/2 (2: flat at τ), point bits
     codes, points = [], []
     for lc, p, ip in zip(consts, pos_l, ipos_l):
@@ -745,36 +752,56 @@ def _new_knots(
 
 
 def _interval_cells(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
-    """The cell on an interval with end positions ``sa``, ``sb`` and no crossing inside."""
-    return np.where(
-        sa % 2 == 0, sa, np.where(sb % 2 == 0, sb, np.where(sa == sb, sa, (sa + sb) // 2))
-    )
+    """The cell on an interval with end positions ``sa``, ``sb`` and no crossing inside.
+
+    An even position (an open cell) at either end is the interval's; two odd
+    ones are the same critical value (a flat stretch) or its two neighbours.
+    """
+    return np.where(sa & 1, np.where(sb & 1, (sa + sb) >> 1, sb), sa)
 
 
-def _order_positions(pos: np.ndarray, kn: np.ndarray, jn: np.ndarray) -> np.ndarray:
+def _order_positions(
+    pos: np.ndarray, kn: np.ndarray, jn: np.ndarray, once: bool = False
+) -> np.ndarray:
     """Positions at new knots from the ends of their intervals and the crossings' order.
 
     ``kn``: each new knot's interval, sorted by interval and then parameter
     (the order is proven); ``jn``: the unit crossing there. On an interval a
     unit's ``z`` is affine: a unit without a crossing there stays in its cell,
     and one that crosses moves one position per critical value it passes,
-    sitting exactly on it at its own knot. No radius is involved.
+    sitting exactly on it at its own knot. No radius is involved. ``once``:
+    each unit crosses at most once per interval (a single critical value).
     """
-    n = len(kn)
-    sa, sb = pos[kn].astype(np.int16), pos[kn + 1].astype(np.int16)
+    n, width = len(kn), pos.shape[1]
+    out = _interval_cells(pos[kn], pos[kn + 1])
+    if once and (n < 2 or not np.any(kn[1:] == kn[:-1])):  # one crossing per interval
+        sa = pos[kn, jn].astype(np.int16)
+        step = np.sign(pos[kn + 1, jn].astype(np.int16) - sa)
+        out[np.arange(n), jn] = np.where(sa & 1, sa + step, sa) + step
+        return out
+    # every pair (knot, crossing) of the same interval: knot before, at or after it
+    new_group = np.r_[True, kn[1:] != kn[:-1]]
+    first = np.flatnonzero(new_group)
+    size = np.diff(np.r_[first, n])
+    group = np.cumsum(new_group) - 1
+    reps = size[group]
+    pe = np.repeat(np.arange(n), reps)
+    pn = first[group][pe] + np.arange(len(pe)) - np.repeat(np.cumsum(reps) - reps, reps)
+    flat = pn * width + jn[pe]
+    moves = np.zeros(n * width, dtype=np.int16)
+    if once:  # no unit crosses twice in an interval: the pairs' cells are distinct
+        moves[flat] = 2 * (pn > pe) + (pn == pe)
+        cells = flat
+    else:
+        np.add.at(moves, flat, 2 * (pn > pe) + (pn == pe))
+        cells = np.unique(flat)
+    rows, units = cells // width, cells % width
+    sa = pos[kn[rows], units].astype(np.int16)
+    sb = pos[kn[rows] + 1, units].astype(np.int16)
     step = np.sign(sb - sa)
-    start = np.where(sa % 2 == 1, sa + step, sa)
-    at = np.zeros(sa.shape, dtype=np.int16)
-    at[np.arange(n), jn] = 1
-    cs = np.cumsum(at, axis=0)
-    first = np.flatnonzero(np.r_[True, kn[1:] != kn[:-1]])
-    group = np.cumsum(np.r_[True, kn[1:] != kn[:-1]]) - 1
-    last = np.r_[first[1:], n] - 1
-    before = np.vstack([np.zeros((1, sa.shape[1]), dtype=cs.dtype), cs])[first[group]]
-    passed = cs - at - before
-    total = cs[last[group]] - before
-    moved = start + step * (2 * passed + at)
-    return np.where(total > 0, moved, _interval_cells(sa, sb)).astype(np.uint8)
+    start = np.where(sa & 1, sa + step, sa)
+    out.ravel()[cells] = start + step * moves[cells]
+    return out
 
 
 def _exact_intervals(

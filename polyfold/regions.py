@@ -221,7 +221,10 @@ def region_graph(
     exact in exact mode) and ``region`` (the :class:`Region`, built on demand
     by :func:`region`). Edges join regions that share a facet, with ``flips``
     (the units whose boundary it is) and ``facet_point`` (a point on the
-    shared facet). ``G.graph`` records ``engine``, ``exact`` and ``complete``
+    shared facet). ``G.graph`` records ``engine``, ``exact``, ``certified``
+    (true only in exact mode: a float graph's regions, areas and facets are not
+    proven, and rounding can add a region of area ~1e-33 that does not exist)
+    and ``complete``
     (false when ``max_regions``, ``time_budget`` or Ctrl-C stopped the
     enumeration; Ctrl-C also sets ``interrupted``). A stopped enumeration
     returns the regions it finished, with the adjacencies among them.
@@ -259,7 +262,9 @@ def region_graph(
         from ._lpengine import lp_graph
 
         graph = lp_graph(work, poly, exact, budget)
-    graph.graph.update(engine=engine, exact=exact)
+    # exact mode proves every region, facet and witness; float mode proves nothing (a
+    # sliver of rounding can be reported as a region that does not exist)
+    graph.graph.update(engine=engine, exact=exact, certified=exact)
     if sl is not None:
         for _, data in graph.nodes(data=True):
             data["alpha"] = data["witness"]

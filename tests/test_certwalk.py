@@ -281,3 +281,23 @@ def test_options_of_the_walk_are_checked():
         pf.walk(net, [0], [1], method="float")
     with pytest.raises(pf.InvalidInputError, match="exact=True"):
         pf.walk(net, [0], [1], exact=False, method="rational")
+
+
+def test_float_region_graph_does_not_claim_what_it_has_not_proven():
+    # the float planar engine reports a 17th region (1000111) of area 3e-33 that an
+    # exact Farkas certificate shows to be empty; the graph must not claim certainty
+    net = pf.Network.from_layers(
+        [
+            ([[-2, 1], [-1, -1], [1, -2], [1, 1], [2, 0]], [-1, 0, 1, -1, 0]),
+            ([[1, 2, 1, 2, 1], [2, 2, 2, -2, 1]], [0, 0.5]),
+            ([[1, 1]], [0]),
+        ]
+    )
+    box = pf.Box([-2, -2], [2, 2])
+    exact = pf.region_graph(net, box)
+    assert exact.graph["certified"] and exact.number_of_nodes() == 16
+    for engine in ("planar", "lp"):
+        fast = pf.region_graph(net, box, exact=False, engine=engine)
+        assert fast.graph["certified"] is False
+        for key in set(fast.nodes) - set(exact.nodes):
+            assert not pf.is_realizable(net, [c == "1" for c in key], box).realizable
