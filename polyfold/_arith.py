@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat, fmpz
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, parse_rational
 
 __all__ = ["ExactBackend", "FloatBackend", "as_fmpq", "as_fraction", "to_fraction"]
 
@@ -33,10 +33,7 @@ def as_fraction(value: Any, name: str) -> Fraction:
     if isinstance(value, Fraction):
         return value
     if isinstance(value, str):
-        try:
-            return Fraction(value.strip())
-        except (ValueError, ZeroDivisionError) as exc:
-            raise InvalidInputError(f"{name}: cannot read {value!r} as a rational number") from exc
+        return parse_rational(value, name)  # type: ignore[return-value]
     if isinstance(value, (float, np.floating)):
         if not np.isfinite(value):
             raise InvalidInputError(f"{name}: expected finite values, got {value!r}")

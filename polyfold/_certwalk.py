@@ -160,10 +160,13 @@ def certified_patterns(
 def supports(net: Network) -> bool:
     """Whether the certified route handles ``net`` (else the rational walk runs).
 
-    Not handled: an activation whose bit can be 0 on a stretch where the
-    pre-activation is identically ``τ`` although ``τ`` is not a critical value
-    (hard-tanh with ``τ > 1``, where every bit is always 0).
+    Not handled: weights beyond float64's range, and an activation whose bit
+    can be 0 on a stretch where the pre-activation is identically ``τ``
+    although ``τ`` is not a critical value (hard-tanh with ``τ > 1``, where
+    every bit is always 0).
     """
+    if not all(np.all(np.isfinite(a)) for pair in net._float_layers for a in pair):
+        return False  # weights beyond float64's range: only exact arithmetic handles them
     tau = net.threshold
     for act in (*net.activations, _IDENTITY):
         crit = act.critical(tau)
@@ -187,8 +190,8 @@ def _consts(net: Network) -> list[_LayerConst]:
         wt, b = net._float_affine[i]
         ex_wt, ex_b = net._exact_affine[i]
         w_exact, b_exact = net._w[i], net._b[i]
-        exact_w = all(Fraction(float(v)) == v for v in w_exact.ravel())
-        exact_b = all(Fraction(float(v)) == v for v in b_exact.ravel())
+        exact_w = all(Fraction(float(f)) == v for f, v in zip(wt.T.ravel(), w_exact.ravel()))
+        exact_b = all(Fraction(float(f)) == v for f, v in zip(b.ravel(), b_exact.ravel()))
         act = net.activations[i] if i < net.depth else _IDENTITY
         crit = act.critical(tau)
         cf = np.array([float(c) for c in crit])

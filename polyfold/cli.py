@@ -14,7 +14,8 @@ from typing import Any
 import numpy as np
 
 from . import folding
-from .errors import PolyfoldError
+from ._arith import as_fraction
+from .errors import InvalidInputError, PolyfoldError
 from .network import Network
 from .walk import walk
 
@@ -112,10 +113,10 @@ def _short(fraction: str) -> str:
 
 def _parse_point(text: str, name: str) -> list[Fraction]:
     try:
-        return [Fraction(v.strip()) for v in text.split(",")]
-    except (ValueError, ZeroDivisionError) as exc:
+        return [as_fraction(v, name) for v in text.split(",")]
+    except InvalidInputError as exc:
         raise PolyfoldError(
-            f"{name}: expected comma-separated numbers such as 0,1/2,-3, got {text!r}"
+            f"{name}: expected comma-separated numbers such as 0,1/2,-3, got {text[:80]!r} ({exc})"
         ) from exc
 
 

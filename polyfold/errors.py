@@ -2,7 +2,26 @@
 
 from __future__ import annotations
 
-__all__ = ["InvalidInputError", "PolyfoldError", "UndecidedError", "check_flag"]
+import math
+import re
+
+__all__ = [
+    "MAX_EXPONENT",
+    "InvalidInputError",
+    "PolyfoldError",
+    "UndecidedError",
+    "check_budget",
+    "check_count",
+    "check_flag",
+    "check_index",
+    "parse_rational",
+]
+
+# a decimal exponent beyond this would make a number of more digits than any weight needs
+# (Fraction("1e1000000000") would build a billion-digit integer: it hangs)
+MAX_EXPONENT = 10_000
+_MAX_CHARS = 100_000
+_EXPONENT = re.compile(r"[eE]\s*([+-]?\d+)\s*$")
 
 
 class PolyfoldError(Exception):
@@ -25,3 +44,63 @@ def check_flag(value: object, name: str) -> bool:
     if type(value).__name__ not in ("bool", "bool_"):
         raise InvalidInputError(f"{name}: expected True or False, got {value!r}")
     return bool(value)
+
+
+def check_index(value: object, name: str) -> int:
+    """An integer index (``int`` or numpy integer; not a bool, float or string)."""
+    if type(value).__name__ in ("bool", "bool_") or not _is_integer(value):
+        raise InvalidInputError(f"{name}: expected an integer index, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def check_count(value: object, name: str, minimum: int = 1) -> int:
+    """An integer ``>= minimum``."""
+    if type(value).__name__ in ("bool", "bool_") or not _is_integer(value):
+        raise InvalidInputError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    if int(value) < minimum:  # type: ignore[call-overload]
+        raise InvalidInputError(f"{name}: expected an integer >= {minimum}, got {value!r}")
+    return int(value)  # type: ignore[call-overload]
+
+
+def check_budget(value: object, name: str) -> float:
+    """A finite number of seconds ``>= 0``."""
+    ok = type(value).__name__ not in ("bool", "bool_") and isinstance(value, (int, float))
+    if not ok:
+        ok = (
+            type(value).__module__ == "numpy"
+            and hasattr(value, "dtype")
+            and value.dtype.kind in "iuf"
+        )
+    if not ok or not math.isfinite(float(value)) or float(value) < 0:  # type: ignore[arg-type]
+        raise InvalidInputError(f"{name}: expected a finite number of seconds >= 0, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
+def parse_rational(text: str, name: str) -> object:
+    """A string such as ``"1/3"``, ``"-2.5"`` or ``"1e-3"`` as a ``Fraction``, refusing
+    strings whose size would exhaust time or memory."""
+    from fractions import Fraction
+
+    s = text.strip()
+    if len(s) > _MAX_CHARS:
+        raise InvalidInputError(
+            f"{name}: a number of {len(s):,} characters is refused (at most {_MAX_CHARS:,})"
+        )
+    match = _EXPONENT.search(s)
+    if match and abs(int(match.group(1))) > MAX_EXPONENT:
+        raise InvalidInputError(
+            f"{name}: exponent {match.group(1)} in {s[:40]!r} is refused "
+            f"(at most {MAX_EXPONENT} in magnitude: the number would have too many digits)"
+        )
+    try:
+        return Fraction(s)
+    except (ValueError, ZeroDivisionError) as exc:
+        raise InvalidInputError(f"{name}: cannot read {text[:60]!r} as a rational number") from exc
+
+
+def _is_integer(value: object) -> bool:
+    return isinstance(value, int) or (
+        type(value).__module__ == "numpy"
+        and getattr(value, "dtype", None) is not None
+        and value.dtype.kind in "iu"  # type: ignore[attr-defined]
+    )

@@ -9,6 +9,7 @@ is 1 iff ``σ(z) > τ`` — a point exactly on a boundary gets 0 (DESIGN.md §1)
 from __future__ import annotations
 
 import os
+import zipfile
 from collections.abc import Sequence
 from fractions import Fraction
 from functools import cached_property
@@ -20,7 +21,7 @@ from flint import fmpq, fmpq_mat
 from . import _certwalk
 from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros
 from .activations import Activation, get_activation
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_flag, check_index
 
 __all__ = ["Network", "as_points"]
 
@@ -50,7 +51,15 @@ def _exact_matrix(value: Any, name: str) -> np.ndarray:
 
 
 def _fraction_to_float(arr: np.ndarray) -> np.ndarray:
-    return np.array([float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+    """float64 views of exact weights; beyond float64's range they become ±inf."""
+    return np.array([_to_float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
+
+
+def _to_float(v: Fraction) -> float:
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
 
 
 def _fmpq_array(arr: np.ndarray) -> np.ndarray:
@@ -184,14 +193,21 @@ class Network:
         if pattern_layers is None:
             self.pattern_layers: tuple[int, ...] = tuple(range(n_hidden_layers))
         else:
-            sel = tuple(int(i) for i in pattern_layers)
+            if isinstance(pattern_layers, (str, bytes)) or not hasattr(pattern_layers, "__iter__"):
+                raise InvalidInputError(
+                    "pattern_layers: expected a list of hidden-layer indices, "
+                    f"got {pattern_layers!r}"
+                )
+            sel = tuple(check_index(i, "pattern_layers") for i in pattern_layers)
+            if not sel:
+                raise InvalidInputError("pattern_layers: expected at least one hidden-layer index")
             if len(set(sel)) != len(sel) or any(not 0 <= i < n_hidden_layers for i in sel):
                 raise InvalidInputError(
                     f"pattern_layers: expected distinct hidden-layer indices in "
                     f"0..{n_hidden_layers - 1}, got {list(pattern_layers)}"
                 )
             self.pattern_layers = tuple(sorted(sel))
-        self.include_output = bool(include_output)
+        self.include_output = check_flag(include_output, "include_output")
         self.linear_units: tuple[np.ndarray, ...] = _linear_masks(
             linear_units, [int(w.shape[0]) for w in exact_w[:-1]]
         )
@@ -309,7 +325,7 @@ class Network:
     def is_float_exact(self) -> bool:
         """Whether every weight is exactly a float64 (float mode then computes on this network)."""
         return all(
-            all(Fraction(float(v)) == v for v in arr.ravel())
+            all(np.isfinite(_to_float(v)) and Fraction(float(v)) == v for v in arr.ravel())
             for pair in zip(self._w, self._b)
             for arr in pair
         )
@@ -468,7 +484,8 @@ class Network:
             arrays[f"W{i}"], arrays[f"b{i}"] = wf, bf
             for key, exact_arr, float_arr in ((f"W{i}", w, wf), (f"b{i}", b, bf)):
                 if any(
-                    Fraction(float(f)) != v for f, v in zip(float_arr.ravel(), exact_arr.ravel())
+                    not np.isfinite(f) or Fraction(float(f)) != v
+                    for f, v in zip(float_arr.ravel(), exact_arr.ravel())
                 ):
                     arrays[key + "_exact"] = np.array([str(v) for v in exact_arr.ravel()]).reshape(
                         exact_arr.shape
@@ -487,12 +504,33 @@ class Network:
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
         """Load a network written by :meth:`save` (never unpickles)."""
+        name = os.fspath(path)
         try:
-            data = np.load(path, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            raise InvalidInputError(
-                f"path: cannot read {os.fspath(path)!r} as .npz: {exc}"
-            ) from exc
+            handle = open(path, "rb")
+        except OSError as exc:
+            raise InvalidInputError(f"path: cannot read {name!r}: {exc}") from exc
+        with handle:
+            try:
+                data = np.load(handle, allow_pickle=False)
+            except (OSError, ValueError, EOFError, zipfile.BadZipFile) as exc:
+                why = "not an .npz archive of arrays" if "pickle" in str(exc) else str(exc)
+                raise InvalidInputError(f"path: cannot read {name!r} as .npz: {why}") from exc
+            if not isinstance(data, np.lib.npyio.NpzFile):
+                raise InvalidInputError(
+                    f"path: {name!r} is a single .npy array, not a polyfold network"
+                )
+            try:
+                return cls._from_npz(data, name)
+            except InvalidInputError as exc:
+                raise InvalidInputError(f"path: {name!r}: {exc}") from exc
+            except (KeyError, ValueError, TypeError, OSError, EOFError, zipfile.BadZipFile) as exc:
+                raise InvalidInputError(
+                    f"path: {name!r} is damaged or not a polyfold network file "
+                    f"({type(exc).__name__}: {str(exc)[:200]})"
+                ) from exc
+
+    @classmethod
+    def _from_npz(cls, data: Any, path: str) -> Network:
         with data:
             if "n_layers" not in data:
                 raise InvalidInputError(f"path: {os.fspath(path)!r} is not a polyfold network file")
@@ -509,8 +547,8 @@ class Network:
                 layers,
                 threshold=str(data["threshold"]),
                 activation=acts,
-                pattern_layers=[int(i) for i in data["pattern_layers"]],
-                include_output=bool(data["include_output"]),
+                pattern_layers=[int(i) for i in np.asarray(data["pattern_layers"], dtype=np.int64)],
+                include_output=_stored_flag(data["include_output"], path),
                 linear_units=[
                     data[f"linear{i}"].tolist() if f"linear{i}" in data else []
                     for i in range(len(layers) - 1)
@@ -551,8 +589,8 @@ def _linear_masks(spec: Sequence[Any] | None, sizes: list[int]) -> tuple[np.ndar
     for i, (units, n) in enumerate(zip(spec, sizes)):
         mask = np.zeros(n, dtype=bool)
         try:
-            idx = np.asarray(list(units), dtype=np.int64)
-        except (TypeError, ValueError) as exc:
+            idx = np.array([check_index(u, f"linear_units[{i}]") for u in units], dtype=np.int64)
+        except TypeError as exc:
             raise InvalidInputError(
                 f"linear_units[{i}]: expected unit indices, got {units!r}"
             ) from exc
@@ -563,6 +601,12 @@ def _linear_masks(spec: Sequence[Any] | None, sizes: list[int]) -> tuple[np.ndar
         mask[idx] = True
         masks.append(mask)
     return tuple(masks)
+
+
+def _stored_flag(value: np.ndarray, path: str) -> bool:
+    if value.dtype != bool or value.shape != ():
+        raise InvalidInputError(f"path: {path!r}: include_output must be stored as a boolean")
+    return bool(value)
 
 
 def _as_fraction(q: fmpq) -> Fraction:

@@ -30,7 +30,7 @@ import numpy as np
 from ._arith import to_fraction
 from ._progress import progress_bar
 from .domains import Polytope, Slice, as_domain
-from .errors import InvalidInputError, check_flag
+from .errors import InvalidInputError, check_budget, check_count, check_flag
 from .folding import as_patterns
 from .lp import Feasibility, interior_point
 from .network import Network
@@ -254,7 +254,11 @@ def region_graph(
         raise InvalidInputError(
             f"engine: 'planar' needs a 2-D domain, this one has dimension {work.n_inputs}"
         )
-    deadline = None if time_budget is None else time.perf_counter() + float(time_budget)
+    if max_regions is not None:
+        max_regions = check_count(max_regions, "max_regions")
+    if time_budget is not None:
+        time_budget = check_budget(time_budget, "time_budget")
+    deadline = None if time_budget is None else time.perf_counter() + time_budget
     budget = _Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
     if engine == "planar":
         graph = _planar_graph(work, poly, exact, budget)

@@ -155,6 +155,11 @@ def walk_many(
             f"x1, x2: expected two arrays of the same shape (m, {net.n_inputs}), "
             f"got {np.shape(p1)} and {np.shape(p2)}"
         )
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise InvalidInputError(
+            "executor: expected a concurrent.futures.Executor or a distributed.Client, "
+            f"got {type(executor).__name__}"
+        )
     chunk = int(np.clip(_CHUNK_UNITS // max(net.hidden_sizes), 1, 64))
     starts = range(0, p1.shape[0], chunk)
     if executor is None:
@@ -266,6 +271,8 @@ def _route(
         paths = _certwalk.certified_batch(net, p1, p2, exact)
         if paths is not None:
             return paths
+    if p1.dtype != object:  # float64 end points, exactly
+        p1, p2 = ExactBackend.array(p1), ExactBackend.array(p2)
     if exact:
         return _walk_batch(net, p1, p2, True, tol)
     return [_float_view(p) for p in _walk_batch(net, p1, p2, True, tol)]

@@ -19,7 +19,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, parse_rational
 from ..network import Network
 
 __all__ = ["load_nnet"]
@@ -27,9 +27,11 @@ __all__ = ["load_nnet"]
 
 def _numbers(line: str, lineno: int, name: str) -> list[Fraction]:
     try:
-        return [Fraction(v.strip()) for v in line.split(",") if v.strip()]
-    except (ValueError, ZeroDivisionError) as exc:
-        raise InvalidInputError(f"{name}: line {lineno}: expected comma-separated numbers") from exc
+        return [parse_rational(v, name) for v in line.split(",") if v.strip()]  # type: ignore[misc]
+    except InvalidInputError as exc:
+        raise InvalidInputError(
+            f"{name}: line {lineno}: expected comma-separated numbers ({exc})"
+        ) from exc
 
 
 def load_nnet(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) -> Network:

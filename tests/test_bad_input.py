@@ -1,0 +1,169 @@
+"""Bad input at the public boundary: each case a library error naming the argument.
+
+A first part of the bad-input catalogue (more kinds land with the hardening
+work): numbers too large to build, options of the wrong type, damaged files.
+Every case runs under a time limit, so a hang fails instead of stalling.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import time
+import zipfile
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+
+NET = [([[1.0, -1.0], [0.5, 2.0]], [0.0, 0.25]), ([[1.0, 1.0]], [0.0])]
+
+
+def layers(w: Any) -> list[Any]:
+    return [([[w, 1.0], [0.5, 2.0]], [0.0, 0.25]), ([[1.0, 1.0]], [0.0])]
+
+
+def net(**options: Any) -> pf.Network:
+    return pf.Network.from_layers(NET, **options)
+
+
+CASES: list[tuple[str, Callable[[], Any], str]] = [
+    ("huge exponent weight", lambda: pf.Network.from_layers(layers("1e1000000000")), "exponent"),
+    ("huge negative exponent", lambda: pf.Network.from_layers(layers("1e-99999")), "exponent"),
+    (
+        "very long number string",
+        lambda: pf.Network.from_layers(layers("1" * 200_000)),
+        "characters",
+    ),
+    ("huge exponent threshold", lambda: net(threshold="1e999999999"), "exponent"),
+    ("huge exponent in a point", lambda: pf.walk(net(), ["1e999999999", 0], [0, 0]), "exponent"),
+    ("include_output as a string", lambda: net(include_output="False"), "include_output"),
+    ("include_output as an array", lambda: net(include_output=np.array([1, 0])), "include_output"),
+    ("pattern_layers float", lambda: net(pattern_layers=[0.7]), "pattern_layers"),
+    ("pattern_layers string entry", lambda: net(pattern_layers=["a"]), "pattern_layers"),
+    ("pattern_layers integer", lambda: net(pattern_layers=0), "pattern_layers"),
+    ("pattern_layers empty", lambda: net(pattern_layers=[]), "pattern_layers"),
+    ("pattern_layers bool", lambda: net(pattern_layers=[True]), "pattern_layers"),
+    ("linear_units float index", lambda: net(linear_units=[[0.5]]), "linear_units"),
+    ("linear_units bool index", lambda: net(linear_units=[[True, False]]), "linear_units"),
+    (
+        "walk_many executor string",
+        lambda: pf.walk_many(net(), [[0, 0]], [[1, 1]], executor="x"),
+        "executor",
+    ),
+    ("walk method unknown", lambda: pf.walk(net(), [0, 0], [1, 1], method="quick"), "method"),
+    (
+        "walk method float in exact mode",
+        lambda: pf.walk(net(), [0, 0], [1, 1], method="float"),
+        "method",
+    ),
+    ("chi_sampled 10^10 samples", lambda: pf.chi_sampled(net(), [0, 0], [1, 1], n=10**10), "n:"),
+    ("chi_sampled one sample", lambda: pf.chi_sampled(net(), [0, 0], [1, 1], n=1), "n:"),
+    (
+        "region_graph max_regions string",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), max_regions="5"),
+        "max_regions",
+    ),
+    (
+        "region_graph max_regions negative",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), max_regions=-1),
+        "max_regions",
+    ),
+    (
+        "region_graph max_regions fractional",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), max_regions=1.5),
+        "max_regions",
+    ),
+    (
+        "region_graph max_regions zero",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), max_regions=0),
+        "max_regions",
+    ),
+    (
+        "region_graph time_budget string",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), time_budget="abc"),
+        "time_budget",
+    ),
+    (
+        "region_graph time_budget negative",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), time_budget=-1),
+        "time_budget",
+    ),
+    (
+        "region_graph time_budget nan",
+        lambda: pf.region_graph(net(), pf.Box([-1, -1], [1, 1]), time_budget=float("nan")),
+        "time_budget",
+    ),
+]
+
+
+def _run_limited(fn: Callable[[], Any], seconds: float = 20.0) -> Any:
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        future = pool.submit(fn)
+        return future.result(timeout=seconds)
+
+
+@pytest.mark.parametrize("name,call,match", CASES, ids=[c[0] for c in CASES])
+def test_bad_input_is_a_clear_library_error(name, call, match):
+    start = time.perf_counter()
+    with pytest.raises(pf.InvalidInputError, match=match):
+        _run_limited(call)
+    assert time.perf_counter() - start < 20
+
+
+def _npz_cases(tmp_path: Any) -> list[tuple[str, Any]]:
+    good = tmp_path / "good.npz"
+    net().save(good)
+    out = []
+    empty = tmp_path / "empty.npz"
+    empty.write_bytes(b"")
+    out.append(("zero bytes", empty))
+    trunc = tmp_path / "truncated.npz"
+    trunc.write_bytes(good.read_bytes()[:100])
+    out.append(("truncated", trunc))
+    missing = tmp_path / "missing.npz"
+    with np.load(good) as data:
+        arrays = {k: data[k] for k in data.files if k != "b1"}
+    np.savez(missing, **arrays)
+    out.append(("a missing key", missing))
+    flag = tmp_path / "flag.npz"
+    with np.load(good) as data:
+        arrays = {k: data[k] for k in data.files}
+    arrays["include_output"] = np.array("False")
+    np.savez(flag, **arrays)
+    out.append(("include_output stored as a string", flag))
+    big = tmp_path / "huge.npz"
+    arrays = {k: v for k, v in arrays.items()}
+    arrays["include_output"] = np.array(False)
+    arrays["W0_exact"] = np.array([["1e999999999", "1"], ["1", "1"]])
+    np.savez(big, **arrays)
+    out.append(("a huge exponent", big))
+    single = tmp_path / "single.npy"
+    np.save(single, np.zeros(3))
+    out.append(("a .npy array", single))
+    not_zip = tmp_path / "text.npz"
+    not_zip.write_text("hello")
+    out.append(("a text file", not_zip))
+    return out
+
+
+def test_damaged_network_files_are_clear_errors(tmp_path):
+    for what, path in _npz_cases(tmp_path):
+        with pytest.raises(pf.InvalidInputError, match="path"):
+            _run_limited(lambda p=path: pf.Network.load(p))
+        del what
+    assert zipfile.is_zipfile(tmp_path / "good.npz")
+
+
+def test_weights_beyond_float_range_save_and_walk_exactly(tmp_path):
+    big = "1" + "0" * 400
+    n = pf.Network.from_layers([([[big], [1]], [0, "-1/2"]), ([[1, 1]], [0])])
+    assert np.isinf(n.weights[0][0][0, 0])
+    n.save(tmp_path / "big.npz")
+    back = pf.Network.load(tmp_path / "big.npz")
+    assert back.exact_weights[0][0][0, 0] == int(big)
+    path = pf.walk(n, [-1], [1])
+    assert path.certified and path.method == "rational"
+    assert path.bitstrings() == ["00", "11"] or len(path.bitstrings()) >= 2
