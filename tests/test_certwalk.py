@@ -75,6 +75,29 @@ def test_piece_shorter_than_float_resolution_at_the_start_is_kept():
     assert pf.walk(net, [-5.0], [5.0], exact=False, method="float").bitstrings() == ["1"]
 
 
+def test_sampled_chi_on_cantornet_measures_the_estimator_not_float_noise():
+    # units whose value is exactly 0 along y = 3/4: float noise flips their bits
+    net = pf.zoo.cantornet(2, "C")
+    assert pf.chi_sampled(net, [0, 0.75], [1, 0.75], n=1000) == F(10, 51)
+    assert pf.chi_sampled(net, [0, 0.75], [1, 0.75], n=1000, exact=False) == F(158, 199)
+    assert pf.walk(net, [0, 0.75], [1, 0.75]).chi == F(1, 9)
+    reference = pf.dedupe(
+        net.pattern(
+            np.array([[F(i, 999), F(3, 4)] for i in range(1000)], dtype=object), exact=True
+        )
+    )
+    assert np.array_equal(pf.sampled_patterns(net, [0, 0.75], [1, 0.75], n=1000), reference)
+
+
+def test_network_pattern_is_proven_by_default():
+    net = pf.Network.from_layers([([[3], [7], [10]], [0, 0, 0]), ([[1, 1, -1]], [0]), ([[1]], [0])])
+    x = np.linspace(0.1, 3, 200)[:, None]
+    proven = net.pattern(x)
+    exact = net.pattern(np.array([[F(float(v))] for v in x[:, 0]], dtype=object))
+    assert np.array_equal(proven, exact)
+    assert not proven[:, 3].any()  # h1 + h2 - h3 is identically 0 for x > 0: bit 0
+
+
 def test_rational_ends_that_no_float_equals():
     net = pf.Network.from_layers([([[3], [-3]], ["-1", "1"]), ([[1, 1]], [0])])
     path = pf.walk(net, ["0"], ["2/3"])
