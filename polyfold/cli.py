@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import re
 import sys
 import time
@@ -15,17 +16,27 @@ import numpy as np
 
 from . import folding
 from ._arith import as_fraction
-from .errors import InvalidInputError, PolyfoldError
+from .errors import InvalidInputError, PolyfoldError, require
 from .network import Network
 from .walk import walk
 
 SAMPLE_SIZES = (11, 100, 1000)
 
 
-def _timed(fn: Any, *args: Any, **kwargs: Any) -> tuple[Any, float]:
-    start = time.perf_counter()
-    out = fn(*args, **kwargs)
-    return out, time.perf_counter() - start
+def _timed(fn: Any, *args: Any, repeat: int = 1, **kwargs: Any) -> tuple[Any, float]:
+    """``fn(*args, **kwargs)`` and its best time over ``repeat`` runs (warm after the first)."""
+    best = float("inf")
+    out = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        out = fn(*args, **kwargs)
+        best = min(best, time.perf_counter() - start)
+    return out, best
+
+
+def _secs(seconds: float) -> float:
+    """Seconds to four significant digits (timings are not more precise than that)."""
+    return float(f"{seconds:.4g}")
 
 
 def segment_report(
@@ -33,10 +44,11 @@ def segment_report(
 ) -> tuple[dict[str, Any], Any]:
     """Exact walk, float walk and sampled estimates for one segment, with timings.
 
-    Returns the report and the exact path.
+    Returns the report and the exact path. Timings are the best of three runs
+    (the first run also pays one-time costs such as converting the weights).
     """
-    path, t_exact = _timed(walk, net, x1, x2, exact=True)
-    fpath, t_float = _timed(walk, net, x1, x2, exact=False)
+    path, t_exact = _timed(walk, net, x1, x2, exact=True, repeat=3)
+    fpath, t_float = _timed(walk, net, x1, x2, exact=False, repeat=3)
     row: dict[str, Any] = {
         "regions": path.n_pieces,
         "chi": str(path.chi),
@@ -45,8 +57,9 @@ def segment_report(
         "D": path.D,
         "float_regions": fpath.n_pieces,
         "float_certified": fpath.certified,
-        "seconds_exact_walk": t_exact,
-        "seconds_float_walk": t_float,
+        "seconds_exact_walk": _secs(t_exact),
+        "seconds_float_walk": _secs(t_float),
+        "timing": "best of 3 runs",
     }
     row["sampled"] = _sampled_estimates(net, x1, x2, samples)
     return row, path
@@ -62,10 +75,10 @@ def _sampled_estimates(net: Network, x1: Any, x2: Any, samples: Sequence[int]) -
     proven = not any(a.smooth for a in net.activations)
     for n in samples:
         # the sampled estimate is chi of the sampled patterns: sample once, use twice
-        seen, t_s = _timed(folding.sampled_patterns, net, x1, x2, n, exact=proven)
+        seen, t_s = _timed(folding.sampled_patterns, net, x1, x2, n, exact=proven, repeat=3)
         out[str(n)] = {
             "chi": str(folding.chi(seen)),
-            "seconds": t_s,
+            "seconds": _secs(t_s),
             "regions_seen": len(seen),
             "proven": proven,
         }
@@ -73,31 +86,42 @@ def _sampled_estimates(net: Network, x1: Any, x2: Any, samples: Sequence[int]) -
 
 
 def _format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
+    """Two tables that fit 100 columns: what each method sees, then what it costs."""
     ns = list(rows[0]["sampled"]) if rows else []
-    head = [
-        "segment",
-        "regions",
-        *[f"seen@{n}" for n in ns],
-        "chi exact",
-        *[f"chi@{n}" for n in ns],
-        "exact walk",
-        "float walk",
-        *[f"sample@{n}" for n in ns],
+    seen_head = ["segment", "regions", *[f"seen@{n}" for n in ns], "chi exact"]
+    seen_head += [f"chi@{n}" for n in ns]
+    seen = [
+        [
+            label,
+            str(r["regions"]),
+            *[str(r["sampled"][n]["regions_seen"]) for n in ns],
+            _short(r["chi"]),
+            *[_short(r["sampled"][n]["chi"]) for n in ns],
+        ]
+        for label, r in zip(labels, rows)
     ]
-    lines = []
-    for label, r in zip(labels, rows):
-        lines.append(
-            [
-                label,
-                str(r["regions"]),
-                *[str(r["sampled"][n]["regions_seen"]) for n in ns],
-                _short(r["chi"]),
-                *[_short(r["sampled"][n]["chi"]) for n in ns],
-                f"{1e3 * r['seconds_exact_walk']:.1f} ms",
-                f"{1e3 * r['seconds_float_walk']:.1f} ms",
-                *[f"{1e3 * r['sampled'][n]['seconds']:.1f} ms" for n in ns],
-            ]
-        )
+    cost_head = ["segment", "exact walk", "float walk", *[f"sample@{n}" for n in ns]]
+    cost = [
+        [
+            label,
+            _ms(r["seconds_exact_walk"]),
+            _ms(r["seconds_float_walk"]),
+            *[_ms(r["sampled"][n]["seconds"]) for n in ns],
+        ]
+        for label, r in zip(labels, rows)
+    ]
+    return (
+        _columns(seen_head, seen)
+        + "\n\nTime (best of 3 runs; chi@n and sample@n: the published estimator, n samples):\n"
+        + _columns(cost_head, cost)
+    )
+
+
+def _ms(seconds: float) -> str:
+    return f"{1e3 * seconds:.3g} ms"
+
+
+def _columns(head: list[str], lines: list[list[str]]) -> str:
     widths = [max(len(h), *(len(line[i]) for line in lines)) for i, h in enumerate(head)]
     fmt = "  ".join(f"{{:>{w}}}" for w in widths)
     return "\n".join(
@@ -108,7 +132,7 @@ def _format_table(rows: list[dict[str, Any]], labels: list[str]) -> str:
 
 def _short(fraction: str) -> str:
     value = Fraction(fraction)
-    return fraction if len(fraction) <= 9 else f"{float(value):.4f}"
+    return fraction if len(fraction) <= 7 else f"{float(value):.4f}"
 
 
 def _parse_point(text: str, name: str) -> list[Fraction]:
@@ -124,11 +148,17 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from .datasets import digits
     from .zoo import digits_mlp
 
-    print("Training a 64-32-32-32-10 ReLU network on scikit-learn's bundled digits ...", flush=True)
+    # --json: stdout is the JSON document alone; messages go to stderr
+    say = sys.stderr if args.json else sys.stdout
+    print(
+        "Training a 64-32-32-32-10 ReLU network on scikit-learn's bundled digits ...",
+        file=say,
+        flush=True,
+    )
     net, t_train = _timed(digits_mlp, (32, 32, 32), seed=args.seed)
     x, y = digits()
     acc = float(np.mean(np.argmax(net.forward(x), axis=1) == y))
-    print(f"  {net}, training accuracy {acc:.3f}, {t_train:.1f} s\n")
+    print(f"  {net}, training accuracy {acc:.3f}, {t_train:.1f} s\n", file=say)
     rng = np.random.default_rng(args.seed)
     labels, rows = [], []
     for _ in range(args.segments):
@@ -192,11 +222,30 @@ def _print_smooth(row: dict[str, Any]) -> None:
         )
 
 
+def _check_output(path: str | None, flag: str) -> None:
+    """An output file's folder must exist (checked before any work is done)."""
+    if path is None:
+        return
+    folder = os.path.dirname(os.path.abspath(path))
+    if not os.path.isdir(folder):
+        raise PolyfoldError(f"{flag}: the folder {folder!r} does not exist")
+
+
+def _load_model(path: str) -> Network:
+    if path.lower().endswith((".onnx", ".nnet", ".pt", ".pth")):
+        raise PolyfoldError(
+            f"model: {path!r} is not a polyfold .npz file; import it in Python "
+            "(pf.from_onnx, pf.load_nnet, pf.from_torch) and save it with Network.save"
+        )
+    return Network.load(path)
+
+
 def cmd_chi(args: argparse.Namespace) -> int:
-    net = Network.load(args.model)
+    net = _load_model(args.model)
     x1, x2 = _parse_point(args.x1, "--x1"), _parse_point(args.x2, "--x2")
     if any(act.smooth for act in net.activations):
         srow, _ = smooth_report(net, x1, x2, samples=args.samples)
+        srow["seconds_smooth_walk"] = _secs(srow["seconds_smooth_walk"])
         if args.json:
             print(json.dumps(srow, indent=2))
         else:
@@ -240,7 +289,11 @@ def cmd_regions(args: argparse.Namespace) -> int:
     from .domains import Box, Slice
     from .regions import region_graph
 
-    net = Network.load(args.model)
+    _check_output(args.graphml, "--graphml")
+    _check_output(args.png, "--png")
+    if args.png:
+        require("matplotlib", "--png")
+    net = _load_model(args.model)
     if (args.box is None) == (args.plane is None):
         raise PolyfoldError("give exactly one of --box LO HI or --plane P0 P1 P2")
     if args.box is not None:
@@ -265,14 +318,17 @@ def cmd_regions(args: argparse.Namespace) -> int:
         "complete": bool(graph.graph["complete"]),
         "engine": graph.graph["engine"],
         "exact": bool(graph.graph["exact"]),
-        "seconds": seconds,
+        "certified": bool(graph.graph.get("certified", graph.graph["exact"])),
+        "seconds": _secs(seconds),
     }
     if args.graphml:
         import networkx as nx
 
         nx.write_graphml(_graphml_ready(graph), args.graphml)
         summary["graphml"] = args.graphml
-    if args.png:
+    if args.png and graph.number_of_nodes() == 0:
+        print("polyfold: no region was finished: no picture drawn", file=sys.stderr)
+    elif args.png:
         import matplotlib
 
         matplotlib.use("Agg")
@@ -293,8 +349,17 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
-    from .studies import study
+    from .studies import DATASETS, study
 
+    _check_output(args.out, "--out")
+    _check_output(args.png, "--png")
+    if args.png:
+        require("matplotlib", "--png")  # before the study runs, not after
+    if args.data not in DATASETS and not os.path.exists(args.data):
+        raise PolyfoldError(
+            f"--data: expected one of {', '.join(DATASETS)} or an existing .npz/.csv file, "
+            f"got {args.data!r}"
+        )
     rows = study(
         args.data,
         depths=args.depths,
@@ -350,10 +415,12 @@ def cmd_check(args: argparse.Namespace) -> int:
         print(f"{result.name}: no counterexample; held in {result.cases} cases")
         return 0
     assert cx is not None
-    print(
-        f"{result.name}: counterexample after {result.cases} cases "
-        f"(shrunk from {cx.shrunk_from[0]} hidden units to {cx.net.n_hidden})"
+    shrunk = (
+        f"shrunk from {cx.shrunk_from[0]} hidden units to {cx.net.n_hidden}"
+        if cx.shrunk_from[0] != cx.net.n_hidden
+        else f"{cx.net.n_hidden} hidden units; no smaller network fails"
     )
+    print(f"{result.name}: counterexample after {result.cases} cases ({shrunk})")
     print(f"  network {cx.net}, threshold {cx.net.threshold}")
     for i, (w, b) in enumerate(cx.net.exact_weights):
         print(f"  layer {i}: W = {[[str(v) for v in row] for row in w]}, b = {[str(v) for v in b]}")
@@ -364,62 +431,110 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {text!r}") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a whole number >= 1, got {value}")
+    return value
+
+
+def _samples(text: str) -> int:
+    value = _positive(text)
+    if value < 2:
+        raise argparse.ArgumentTypeError(f"expected at least 2 samples, got {value}")
+    return value
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not value >= 0 or value == float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a finite number of seconds >= 0, got {text}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
+    fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
         prog="polyfold",
         description="Exact space folding of ReLU networks: the regions a segment crosses, "
         "the folding measure chi, regions, convexity and global folding.",
     )
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="exact vs sampled chi on a network trained on digits")
-    demo.add_argument("--segments", type=int, default=12)
-    demo.add_argument("--seed", type=int, default=0)
-    demo.add_argument("--json", action="store_true")
+    demo = sub.add_parser(
+        "demo", help="exact vs sampled chi on a network trained on digits", formatter_class=fmt
+    )
+    demo.add_argument("--segments", type=_positive, default=12, help="segments to walk")
+    demo.add_argument("--seed", type=int, default=0, help="seed of training and of the segments")
+    demo.add_argument("--json", action="store_true", help="print one JSON document (only)")
     demo.set_defaults(func=cmd_demo)
     chi = sub.add_parser(
         "chi",
         help="exact chi along one segment of a saved network (.npz); certified crossings "
         "(smooth_walk) for tanh/sigmoid/GELU/SiLU networks",
+        formatter_class=fmt,
     )
     chi.add_argument("model", help="a network saved with Network.save")
     chi.add_argument("--x1", required=True, help="comma-separated start point, e.g. 0,1/2")
     chi.add_argument("--x2", required=True, help="comma-separated end point")
-    chi.add_argument("--samples", type=int, nargs="*", default=list(SAMPLE_SIZES))
+    chi.add_argument(
+        "--samples",
+        type=_samples,
+        nargs="*",
+        default=list(SAMPLE_SIZES),
+        help="sample counts n of the published estimator to compare",
+    )
     chi.add_argument("--regions", action="store_true", help="list every region crossed")
-    chi.add_argument("--json", action="store_true")
+    chi.add_argument("--json", action="store_true", help="print one JSON document (only)")
     chi.set_defaults(func=cmd_chi)
-    reg = sub.add_parser("regions", help="linear regions of a saved network in a box or a plane")
+    reg = sub.add_parser(
+        "regions", help="linear regions of a saved network in a box or a plane", formatter_class=fmt
+    )
     reg.add_argument("model", help="a network saved with Network.save")
     reg.add_argument("--box", nargs=2, metavar=("LO", "HI"), help="e.g. --box -1,-1 1,1")
     reg.add_argument("--plane", nargs=3, metavar="P", help="the triangle through three points")
-    reg.add_argument("--engine", choices=["auto", "planar", "lp"], default="auto")
-    reg.add_argument("--float", action="store_true", help="float64 instead of exact arithmetic")
-    reg.add_argument("--max-regions", type=int, default=None)
-    reg.add_argument("--time-budget", type=float, default=None, help="seconds")
-    reg.add_argument("--progress", action="store_true")
+    reg.add_argument(
+        "--engine",
+        choices=["auto", "planar", "lp"],
+        default="auto",
+        help="planar: 2-D polygon splitting; lp: any dimension; auto: planar in 2-D",
+    )
+    reg.add_argument("--float", action="store_true", help="float64 (not proven) instead of exact")
+    reg.add_argument("--max-regions", type=_positive, default=None, help="stop after this many")
+    reg.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
+    reg.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
     reg.add_argument("--graphml", help="write the region graph to this GraphML file")
     reg.add_argument("--png", help="draw the tessellation (2-D) or the graph to this PNG")
-    reg.add_argument("--json", action="store_true")
+    reg.add_argument("--json", action="store_true", help="print one JSON document (only)")
     reg.set_defaults(func=cmd_regions)
-    st = sub.add_parser("study", help="train a grid of small MLPs and measure global folding")
+    st = sub.add_parser(
+        "study", help="train a grid of small MLPs and measure global folding", formatter_class=fmt
+    )
     st.add_argument("--data", default="digits", help="digits, moons, circles, spirals or a path")
-    st.add_argument("--depths", type=int, nargs="+", default=[1, 2, 3])
-    st.add_argument("--widths", type=int, nargs="+", default=[16])
-    st.add_argument("--seeds", type=int, nargs="+", default=[0])
-    st.add_argument("--clusters", type=int, default=5)
-    st.add_argument("--max-pairs", type=int, default=500)
+    st.add_argument("--depths", type=_positive, nargs="+", default=[1, 2, 3], help="hidden layers")
+    st.add_argument("--widths", type=_positive, nargs="+", default=[16], help="units per layer")
+    st.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds")
+    st.add_argument("--clusters", type=_positive, default=5, help="k-means centroids per class")
+    st.add_argument("--max-pairs", type=_positive, default=500, help="segments walked per network")
     st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
     st.add_argument("--restart", action="store_true", help="ignore rows already in --out")
     st.add_argument("--png", help="draw Phi and the folded fraction against depth")
-    st.add_argument("--progress", action="store_true")
-    st.add_argument("--json", action="store_true")
+    st.add_argument("--progress", action="store_true", help="show progress on stderr")
+    st.add_argument("--json", action="store_true", help="print one JSON document (only)")
     st.set_defaults(func=cmd_study)
-    ck = sub.add_parser("check", help="search for counterexamples to a property (exact)")
+    ck = sub.add_parser(
+        "check", help="search for counterexamples to a property (exact)", formatter_class=fmt
+    )
     ck.add_argument("name", nargs="?", help="a property; --list shows them")
-    ck.add_argument("--cases", type=int, default=1000)
-    ck.add_argument("--seed", type=int, default=0)
-    ck.add_argument("--list", action="store_true")
-    ck.add_argument("--json", action="store_true")
+    ck.add_argument("--cases", type=_positive, default=1000, help="random cases to try")
+    ck.add_argument("--seed", type=int, default=0, help="seed of the random cases")
+    ck.add_argument("--list", action="store_true", help="list the properties")
+    ck.add_argument("--json", action="store_true", help="print one JSON document (only)")
     ck.set_defaults(func=cmd_check)
     return parser
 
@@ -434,6 +549,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except PolyfoldError as exc:
         print(f"polyfold: error: {exc}", file=sys.stderr)
         return 2
+    except BrokenPipeError:  # e.g. `polyfold chi ... --json | head`: the reader has gone
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 0
+    except KeyboardInterrupt:
+        print("polyfold: interrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -8,6 +8,7 @@ import re
 __all__ = [
     "MAX_EXPONENT",
     "InvalidInputError",
+    "MissingDependencyError",
     "PolyfoldError",
     "UndecidedError",
     "check_budget",
@@ -15,6 +16,7 @@ __all__ = [
     "check_flag",
     "check_index",
     "parse_rational",
+    "require",
 ]
 
 # a decimal exponent beyond this would make a number of more digits than any weight needs
@@ -33,6 +35,32 @@ class InvalidInputError(PolyfoldError, ValueError):
 
     The message names the argument and says what was expected.
     """
+
+
+class MissingDependencyError(PolyfoldError, ImportError):
+    """An optional package a feature needs is not installed; the message says how to get it."""
+
+
+_INSTALL = {
+    "matplotlib": "pip install polyfold[plot]",
+    "torch": "pip install torch==2.13.0 (the CPU build)",
+    "onnx": "pip install polyfold[onnx]",
+    "onnxruntime": "pip install polyfold[onnx]",
+    "distributed": "pip install polyfold[dask]",
+}
+
+
+def require(module: str, feature: str) -> object:
+    """Import an optional dependency, or raise an error saying what needs it and how to install."""
+    import importlib
+
+    try:
+        return importlib.import_module(module)
+    except ImportError as exc:
+        top = module.split(".")[0]
+        raise MissingDependencyError(
+            f"{feature} needs {top}: {_INSTALL.get(top, f'pip install {top}')}"
+        ) from exc
 
 
 class UndecidedError(PolyfoldError, ArithmeticError):

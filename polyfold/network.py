@@ -37,8 +37,14 @@ def _exact_matrix(value: Any, name: str) -> np.ndarray:
         if arr.dtype.kind == "f" and not np.all(np.isfinite(arr)):
             raise InvalidInputError(f"{name}: expected finite values, found NaN or inf")
         out = np.empty(arr.shape, dtype=object)
+        wide = arr.dtype.kind == "f" and arr.dtype.itemsize > 8  # long double: keep every bit
         flat = [
-            Fraction(int(v)) if arr.dtype.kind in "iu" else Fraction(float(v)) for v in arr.ravel()
+            Fraction(int(v))
+            if arr.dtype.kind in "iu"
+            else Fraction(*v.as_integer_ratio())
+            if wide
+            else Fraction(float(v))
+            for v in arr.ravel()
         ]
         out.ravel()[:] = flat if flat else []
         return out.reshape(arr.shape)
@@ -161,6 +167,11 @@ class Network:
             if w.ndim != 2 or w.shape[0] == 0 or w.shape[1] == 0:
                 raise InvalidInputError(
                     f"layers[{i}] W: expected a non-empty 2-D array, got shape {w.shape}"
+                )
+            if b.shape != (w.shape[0],) and b.shape == (w.shape[1],) and w.ndim == 2:
+                raise InvalidInputError(
+                    f"layers[{i}] W: expected shape ({b.shape[0]}, inputs) (one row per unit of "
+                    f"b), got {w.shape}: is W transposed? polyfold uses W of shape (n_out, n_in)"
                 )
             if b.shape != (w.shape[0],):
                 raise InvalidInputError(

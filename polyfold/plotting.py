@@ -6,6 +6,7 @@ from typing import Any
 
 import numpy as np
 
+from .errors import require
 from .path import Path
 
 __all__ = [
@@ -26,7 +27,7 @@ def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> 
     at ``r2``. A path that never folds has the two curves on top of each other.
     Returns the matplotlib ``Axes``.
     """
-    import matplotlib.pyplot as plt
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if ax is None:
         _, ax = plt.subplots(figsize=(7, 3.2))
@@ -68,7 +69,7 @@ def tessellation(
     output is overlaid (sampled on a grid: it is a picture, not a certificate).
     ``path`` (a 2-D walk) is drawn on top with its breakpoints.
     """
-    import matplotlib.pyplot as plt
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
     from matplotlib.collections import PolyCollection
 
     if ax is None:
@@ -119,7 +120,7 @@ def tessellation(
 
 def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None = None) -> Any:
     """Draw the region adjacency graph, nodes at their witness points (2-D) or spring layout."""
-    import matplotlib.pyplot as plt
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
     import networkx as nx
 
     if ax is None:
@@ -148,7 +149,7 @@ def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None
 
 def study_figure(rows: list[dict[str, Any]], axes: Any = None) -> Any:
     """Φ and the fraction of folded paths against depth, one line per width (mean over seeds)."""
-    import matplotlib.pyplot as plt
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if axes is None:
         _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
@@ -184,7 +185,7 @@ def _as_float(value: Any) -> float:
 
 def chi_distribution(result: Any, ax: Any = None, *, title: str | None = None) -> Any:
     """Bar chart of how many paths of a :class:`~polyfold.GlobalFolding` have each χ, Φ marked."""
-    import matplotlib.pyplot as plt
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if ax is None:
         _, ax = plt.subplots(figsize=(6, 3))

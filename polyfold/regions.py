@@ -93,7 +93,12 @@ class Region:
         """Whether ``x`` (exact) lies in the region (strict rows strictly)."""
         from .network import _exact_matrix
 
-        slack = self.b - self.A.dot(_exact_matrix(x, "x"))
+        point = _exact_matrix(x, "x")
+        if point.shape != (self.A.shape[1],):
+            raise InvalidInputError(
+                f"x: expected a point of shape ({self.A.shape[1]},), got {point.shape}"
+            )
+        slack = self.b - self.A.dot(point)
         return bool(all((s > 0) if st else (s >= 0) for s, st in zip(slack, self.strict)))
 
 

@@ -105,9 +105,21 @@ def register(
     if kind not in ("path", "triple", "network"):
         raise InvalidInputError(f"kind: expected 'path', 'triple' or 'network', got {kind!r}")
 
+    if not callable(fn):
+        raise InvalidInputError(f"fn: expected a function of the case, got {type(fn).__name__}")
+
     def wrapped(*args: Any) -> Verdict:
         out = fn(*args)
-        return (bool(out[0]), dict(out[1])) if isinstance(out, tuple) else (bool(out), {})
+        verdict, details = (
+            (out[0], out[1]) if isinstance(out, tuple) and len(out) == 2 else (out, {})
+        )
+        if type(verdict).__name__ not in ("bool", "bool_"):
+            # a truthy non-boolean (``...``, a number, a list) must not count as "holds"
+            raise InvalidInputError(
+                f"fn: property {name!r} must return True/False or (bool, details), "
+                f"got {type(verdict).__name__} {verdict!r:.60}"
+            )
+        return bool(verdict), dict(details)
 
     prop = Property(name, wrapped, kind, description, one_layer)
     PROPERTIES[name] = prop

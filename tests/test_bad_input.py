@@ -167,3 +167,77 @@ def test_weights_beyond_float_range_save_and_walk_exactly(tmp_path):
     path = pf.walk(n, [-1], [1])
     assert path.certified and path.method == "rational"
     assert path.bitstrings() == ["00", "11"] or len(path.bitstrings()) >= 2
+
+
+def test_more_bad_input_names_the_argument(tmp_path):
+    cases: list[tuple[Callable[[], Any], str]] = [
+        # a transposed W: the message says so instead of blaming b
+        (
+            lambda: pf.Network.from_layers(
+                [([[1, 2, 3], [4, 5, 6]], [0, 0, 0]), ([[1, 1, 1]], [0])]
+            ),
+            "transposed",
+        ),
+        (
+            lambda: (
+                pf.theorems.register("truthy", lambda path: ...)
+                and pf.theorems.check("truthy", cases=3)
+            ),
+            "True/False",
+        ),
+        (lambda: pf.theorems.register("not callable", 3), "fn"),
+        (lambda: pf.region(net(), [1, 0]).contains([0, 0, 0]), "x: expected a point"),
+        (
+            lambda: pf.walk(
+                pf.Network.from_layers([([["1" + "0" * 400]], [0]), ([[1]], [0])]),
+                [0.0],
+                [1.0],
+                exact=False,
+                method="float",
+            ),
+            "float64's range",
+        ),
+    ]
+    try:
+        for call, match in cases:
+            with pytest.raises(pf.InvalidInputError, match=match):
+                _run_limited(call)
+    finally:
+        pf.theorems.PROPERTIES.pop("truthy", None)
+
+
+def test_long_double_weights_are_kept_exactly():
+    w = np.array([[np.longdouble(1) + np.longdouble(2) ** -60]], dtype=np.longdouble)
+    if w[0, 0] == 1:
+        pytest.skip("long double is float64 on this platform")
+    n = pf.Network.from_layers([(w, np.zeros(1)), (np.ones((1, 1)), np.zeros(1))])
+    from fractions import Fraction
+
+    assert n.exact_weights[0][0][0, 0] == 1 + Fraction(1, 2**60)
+
+
+def test_torch_input_shape_mistakes_are_named():
+    torch = pytest.importorskip("torch")
+    model = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU(), torch.nn.Linear(3, 1))
+    with pytest.raises(pf.InvalidInputError, match="input_shape: expected a tuple"):
+        pf.from_torch(model, input_shape=2)
+    with pytest.raises(pf.InvalidInputError, match="leaves the batch out"):
+        pf.from_torch(model, input_shape=(1, 2))
+
+
+def test_onnx_with_nan_initializers_is_refused(tmp_path):
+    onnx = pytest.importorskip("onnx")
+    from onnx import TensorProto, helper, numpy_helper
+
+    w = numpy_helper.from_array(np.array([[np.nan, 1.0]], dtype=np.float32).T.copy(), "W")
+    graph = helper.make_graph(
+        [helper.make_node("MatMul", ["x", "W"], ["h"]), helper.make_node("Relu", ["h"], ["y"])],
+        "g",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, [1, 2])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, [1, 1])],
+        [w],
+    )
+    path = tmp_path / "nan.onnx"
+    onnx.save(helper.make_model(graph), path)
+    with pytest.raises(pf.InvalidInputError, match="NaN or inf"):
+        pf.from_onnx(path)

@@ -82,9 +82,7 @@ def test_sampled_chi_on_cantornet_measures_the_estimator_not_float_noise():
     assert pf.chi_sampled(net, [0, 0.75], [1, 0.75], n=1000, exact=False) == F(158, 199)
     assert pf.walk(net, [0, 0.75], [1, 0.75]).chi == F(1, 9)
     reference = pf.dedupe(
-        net.pattern(
-            np.array([[F(i, 999), F(3, 4)] for i in range(1000)], dtype=object), exact=True
-        )
+        net.pattern(np.array([[F(i, 999), F(3, 4)] for i in range(1000)], dtype=object), exact=True)
     )
     assert np.array_equal(pf.sampled_patterns(net, [0, 0.75], [1, 0.75], n=1000), reference)
 

@@ -82,3 +82,56 @@ def test_chi_on_a_smooth_network_uses_certified_crossings(tmp_path, capsys):
     assert main(["chi", str(path), "--x1", "0", "--x2", "1"]) == 0
     text = capsys.readouterr().out
     assert "2 certified crossings, certified" in text and "sampled n=11" in text
+
+
+def test_demo_json_is_json_only_and_tables_fit_100_columns(capsys):
+    assert main(["demo", "--segments", "2", "--json"]) == 0
+    captured = capsys.readouterr()
+    rows = json.loads(captured.out)  # stdout holds the JSON document and nothing else
+    assert len(rows) == 2 and rows[0]["timing"] == "best of 3 runs"
+    assert "Training" in captured.err
+    assert main(["demo", "--segments", "3"]) == 0
+    assert max(len(line) for line in capsys.readouterr().out.splitlines()) <= 100
+
+
+def test_usage_errors_are_messages_not_tracebacks(tmp_path, tent_file, capsys):
+    for argv in (
+        ["demo", "--segments", "0"],
+        ["demo", "--segments", "-3"],
+        ["regions", str(tent_file), "--box", "-1", "1", "--max-regions", "0"],
+        ["regions", str(tent_file), "--box", "-1", "1", "--time-budget", "nan"],
+        ["chi", str(tent_file), "--x1", "0", "--x2", "1", "--samples", "1"],
+    ):
+        with pytest.raises(SystemExit) as info:
+            main(argv)
+        assert info.value.code == 2
+        assert "error:" in capsys.readouterr().err
+    missing = str(tmp_path / "no" / "such" / "dir" / "g.graphml")
+    assert main(["regions", str(tent_file), "--box", "-1", "1", "--graphml", missing]) == 2
+    assert "does not exist" in capsys.readouterr().err
+    assert main(["study", "--data", "nosuch", "--depths", "1"]) == 2
+    assert "digits, moons" in capsys.readouterr().err
+    assert main(["chi", str(tmp_path / "m.onnx"), "--x1", "0", "--x2", "1"]) == 2
+    assert "pf.from_onnx" in capsys.readouterr().err
+    assert main(["chi", str(tent_file), "--x1", "1e999999999", "--x2", "1"]) == 2
+    assert "exponent" in capsys.readouterr().err
+
+
+def test_every_option_has_help_and_its_default(capsys):
+    for command in ("demo", "chi", "regions", "study", "check"):
+        with pytest.raises(SystemExit):
+            main([command, "--help"])
+        text = capsys.readouterr().out
+        assert "(default:" in text or command == "chi"
+    with pytest.raises(SystemExit):
+        main(["demo", "--help"])
+    assert "(default: 12)" in capsys.readouterr().out
+
+
+def test_json_into_a_closed_pipe_is_quiet(tent_file):
+    import subprocess
+    import sys
+
+    cmd = f"{sys.executable} -m polyfold.cli chi {tent_file} --x1 0 --x2 1 --json | head -c 10"
+    done = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=120)
+    assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr

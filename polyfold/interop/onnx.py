@@ -85,6 +85,9 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
         raise InvalidInputError(f"path: {name!r} is not a readable ONNX model ({exc})") from exc
     graph = model.graph
     consts: dict[str, np.ndarray] = {t.name: numpy_helper.to_array(t) for t in graph.initializer}
+    for key, value in consts.items():
+        if value.dtype.kind == "f" and not np.all(np.isfinite(value)):
+            raise InvalidInputError(f"path: initializer {key!r} holds NaN or inf values")
     inputs = [i for i in graph.input if i.name not in consts]
     if len(inputs) != 1 or len(graph.output) != 1:
         raise InvalidInputError(

@@ -16,7 +16,7 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import InvalidInputError
+from ..errors import InvalidInputError, require
 from ..network import Network
 from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
 
@@ -124,6 +124,11 @@ class _Importer:
             return b.activation(v, act)
         if isinstance(mod, nn.Linear):
             if len(v.shape) != 1:
+                if v.shape[0] == 1 and int(np.prod(v.shape)) == mod.in_features:
+                    raise InvalidInputError(
+                        f"input_shape: {tuple(v.shape)} has a leading 1, like a batch dimension; "
+                        f"input_shape leaves the batch out: use ({mod.in_features},)"
+                    )
                 raise InvalidInputError(
                     f"module: {where} (Linear) after a {len(v.shape)}-D tensor: add nn.Flatten"
                 )
@@ -377,6 +382,20 @@ def _concat(b: ChainBuilder, parts: Any, dim: int, where: str) -> Value:
         raise InvalidInputError(f"module: {where}: torch.cat of mismatched shapes") from exc
 
 
+def _input_shape(value: Any) -> tuple[int, ...]:
+    """``input_shape``: a tuple of positive integers, the batch dimension left out."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        raise InvalidInputError(
+            f"input_shape: expected a tuple such as ({value},) or (1, 8, 8), "
+            f"got the integer {value}"
+        )
+    if not isinstance(value, (tuple, list)) or not value:
+        raise InvalidInputError(f"input_shape: expected a tuple of sizes, got {value!r}")
+    if any(isinstance(s, bool) or not isinstance(s, (int, np.integer)) or s < 1 for s in value):
+        raise InvalidInputError(f"input_shape: expected positive whole sizes, got {value!r}")
+    return tuple(int(s) for s in value)
+
+
 def _infer_input_shape(gm: Any) -> tuple[int, ...]:
     from torch import nn
 
@@ -433,7 +452,7 @@ def from_torch(
             f"module: cannot trace {type(module).__name__} with torch.fx ({exc}); polyfold "
             "needs a forward without data-dependent control flow"
         ) from exc
-    shape = tuple(int(s) for s in input_shape) if input_shape is not None else None
+    shape = _input_shape(input_shape) if input_shape is not None else None
     if shape is None:
         shape = _infer_input_shape(gm)
     importer = _Importer(gm, shape)
@@ -492,15 +511,15 @@ def load_state_dict(module: Any, path: str | os.PathLike[str]) -> Any:
     """
     import pickle
 
-    import torch
-
+    torch: Any = require("torch", "load_state_dict")
     name = os.fspath(path)
     try:
         state = torch.load(name, map_location="cpu", weights_only=True)
     except (pickle.UnpicklingError, RuntimeError, EOFError, OSError, ValueError) as exc:
         raise InvalidInputError(
             f"path: {name!r} is not a weights-only checkpoint (polyfold never unpickles "
-            f"objects; save model.state_dict()): {str(exc).splitlines()[0]}"
+            f"objects; save model.state_dict()): "
+            f"{(str(exc).splitlines() or [type(exc).__name__])[0]}"
         ) from exc
     if isinstance(state, dict):
         for key in ("state_dict", "model_state_dict"):
