@@ -49,7 +49,7 @@ from .network import Network
 from .path import Path
 from .regions import Region, enumerate_regions, is_realizable, region, region_graph
 from .smooth import SmoothPath, smooth_walk
-from .walk import walk, walk_many, walk_polyline
+from .walk import Paths, walk, walk_many, walk_polyline
 
 __version__ = "0.1.0"
 
@@ -60,6 +60,7 @@ __all__ = [
     "InvalidInputError",
     "Network",
     "Path",
+    "Paths",
     "PolyfoldError",
     "Polytope",
     "Region",

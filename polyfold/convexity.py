@@ -18,6 +18,7 @@ convex iff ``S`` is Hamming-convex relative to the realizable patterns.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
@@ -27,7 +28,8 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
-from .errors import InvalidInputError, UndecidedError
+from ._progress import progress_bar
+from .errors import InvalidInputError, UndecidedError, check_budget, check_flag
 from .folding import as_patterns
 from .intervals import is_hamming_convex
 from .network import Network
@@ -265,9 +267,12 @@ class Lemma1Report:
     agree: int
     disagreements: list[tuple[list[str], Any, UnionConvexity]]
     undecided: list[list[str]]
+    complete: bool = True  # False when time_budget or Ctrl-C stopped the check early
+    interrupted: bool = False
 
     @property
     def holds(self) -> bool:
+        """No disagreement among the subsets checked (all of them only when ``complete``)."""
         return not self.disagreements
 
 
@@ -279,54 +284,85 @@ def check_lemma1(
     seed: int = 0,
     evidence: bool = False,
     geometry: UnionGeometry | None = None,
+    time_budget: float | None = None,
+    progress: bool = False,
 ) -> Lemma1Report:
     """Compare Hamming convexity (Definition 2) with convexity of the union, subset by subset.
 
-    ``subsets="all"`` takes every non-empty subset of the realizable patterns
-    (feasible up to about 15 regions); an integer ``k`` takes ``k`` random
-    subsets (seeded): half of them connected in the region graph (grown by a
-    random walk), half uniform. For one hidden layer the lemma says the two
-    sides always agree; for deeper networks disagreements are counterexamples,
-    reported with both sides' evidence.
+    ``subsets="all"`` takes every non-empty subset of the realizable patterns;
+    one hidden layer checks all of them at once as bitmasks (up to 2^24), a
+    deeper network one union-convexity certificate per subset, so there
+    ``"all"`` is refused beyond 2^12 subsets. An integer ``k`` takes ``k``
+    random subsets (seeded): half of them connected in the region graph (grown
+    by a random walk), half uniform. For one hidden layer the lemma says the
+    two sides always agree; for deeper networks disagreements are
+    counterexamples, reported with both sides' evidence. ``time_budget``
+    (seconds) or Ctrl-C stop early with the subsets checked so far, and the
+    report says ``complete=False``.
     """
+    check_flag(progress, "progress")
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     geo = geometry if geometry is not None else UnionGeometry(net, domain)
     keys = geo.keys
     omega = geo.omega
     n = len(keys)
     chosen: Iterator[list[int]]
+    total: int | None = None
     if subsets == "all":
         if n > _MAX_ALL:
             raise InvalidInputError(
                 f"subsets: 'all' would check 2^{n} subsets (at most 2^{_MAX_ALL}); give a number"
             )
+        if (net.depth > 1 or evidence) and n > _MAX_ALL_ONE_BY_ONE:
+            raise InvalidInputError(
+                f"subsets: 'all' would run 2^{n} - 1 union-convexity certificates one by one "
+                f"on this {net.depth}-layer network (at most 2^{_MAX_ALL_ONE_BY_ONE}); give a "
+                "number of random subsets instead, e.g. subsets=2000"
+            )
+        total = 2**n - 1
         if net.depth == 1 and not evidence:
             return _lemma1_all_subsets(geo)
         chosen = (list(c) for size in range(1, n + 1) for c in combinations(range(n), size))
     elif isinstance(subsets, int) and not isinstance(subsets, bool) and subsets > 0:
         chosen = iter(_random_subsets(geo, subsets, seed))
+        total = subsets
     else:
         raise InvalidInputError(f"subsets: expected 'all' or a positive integer, got {subsets!r}")
     checked = convex = agree = 0
     disagreements = []
     undecided = []
-    for idx in chosen:
-        s = omega[idx]
-        hamming = is_hamming_convex(s, omega)
-        try:
-            euclid = is_union_convex(net, s, domain, geometry=geo, evidence=evidence)
-        except UndecidedError:
-            undecided.append([keys[i] for i in idx])
-            continue
-        checked += 1
-        convex += bool(euclid.convex)
-        if bool(hamming.convex) == bool(euclid.convex):
-            agree += 1
-        else:
-            disagreements.append(([keys[i] for i in idx], hamming, euclid))
-    return Lemma1Report(n, checked, convex, agree, disagreements, undecided)
+    complete, interrupted = True, False
+    bar = progress_bar(progress, total=total, unit="subsets")
+    try:
+        for idx in chosen:
+            if deadline is not None and time.perf_counter() > deadline:
+                complete = False
+                break
+            s = omega[idx]
+            hamming = is_hamming_convex(s, omega)
+            try:
+                euclid = is_union_convex(net, s, domain, geometry=geo, evidence=evidence)
+            except UndecidedError:
+                undecided.append([keys[i] for i in idx])
+                continue
+            checked += 1
+            convex += bool(euclid.convex)
+            if bool(hamming.convex) == bool(euclid.convex):
+                agree += 1
+            else:
+                disagreements.append(([keys[i] for i in idx], hamming, euclid))
+            bar.update(1)
+    except KeyboardInterrupt:
+        complete, interrupted = False, True
+    finally:
+        bar.close()
+    return Lemma1Report(n, checked, convex, agree, disagreements, undecided, complete, interrupted)
 
 
 _MAX_ALL = 24
+_MAX_ALL_ONE_BY_ONE = 12
 
 
 def _lemma1_all_subsets(geo: UnionGeometry) -> Lemma1Report:

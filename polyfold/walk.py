@@ -33,6 +33,8 @@ Three routes run this algorithm (``method=``):
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
 from fractions import Fraction
 from typing import Any
 
@@ -40,12 +42,13 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
+from ._progress import progress_bar
 from .activations import Activation
-from .errors import InvalidInputError, check_flag
+from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
 from .path import Path, join_paths
 
-__all__ = ["walk", "walk_many", "walk_polyline"]
+__all__ = ["Paths", "walk", "walk_many", "walk_polyline"]
 
 _IDENTITY = Activation("identity")
 # walk_many walks segments in vectorised passes of about this many knot-units
@@ -53,6 +56,18 @@ _IDENTITY = Activation("identity")
 # enough that the knot arrays stay in cache.
 _CHUNK_UNITS = 2048
 METHODS = ("certified", "rational", "float")
+
+
+class Paths(list):
+    """The paths of :func:`walk_many`, in order: a list, and whether it is all of them.
+
+    ``complete`` is False when ``time_budget`` or Ctrl-C stopped the walk
+    early (``interrupted`` then says which); the list holds the paths of the
+    first segments, each one whole and proven.
+    """
+
+    complete: bool = True
+    interrupted: bool = False
 
 
 def walk(
@@ -133,13 +148,18 @@ def walk_many(
     method: str = "certified",
     tol: float = 1e-9,
     executor: Any = None,
-) -> list[Path]:
+    time_budget: float | None = None,
+    progress: bool = False,
+) -> Paths:
     """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
 
     ``x1`` and ``x2`` have shape ``(m, net.n_inputs)``; the result is a list of
     ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact, method=method)``. With
     ``executor`` (a ``concurrent.futures.Executor`` or a ``distributed.Client``)
-    the vectorised batches run there; the paths are the same.
+    the vectorised batches run there; the paths are the same. ``time_budget``
+    (seconds) and Ctrl-C stop between batches and return the paths finished so
+    far, with ``complete=False``; ``progress`` reports the segments walked on
+    stderr.
 
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
@@ -161,18 +181,58 @@ def walk_many(
             f"got {type(executor).__name__}"
         )
     chunk = int(np.clip(_CHUNK_UNITS // max(net.hidden_sizes), 1, 64))
+    check_flag(progress, "progress")
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     starts = range(0, p1.shape[0], chunk)
-    if executor is None:
-        return [
-            path
-            for start in starts
-            for path in _route(
-                net, p1[start : start + chunk], p2[start : start + chunk], exact, method, tol
-            )
-        ]
+    out = Paths()
+    bar = progress_bar(progress, total=p1.shape[0], unit="segments")
+    try:
+        if executor is None:
+            for s in starts:
+                if deadline is not None and time.perf_counter() > deadline:
+                    out.complete = False
+                    break
+                out.extend(_route(net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol))
+                bar.update(min(chunk, p1.shape[0] - s))
+            return out
+        futures = _submit(executor, net, p1, p2, starts, chunk, exact, method, tol)
+        for s, future in zip(starts, futures):
+            remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
+            try:
+                batch = future.result(timeout=remaining)
+            except (TimeoutError, concurrent.futures.TimeoutError):
+                out.complete = False
+                break
+            out.extend(batch)
+            bar.update(min(chunk, p1.shape[0] - s))
+        if not out.complete:
+            for future in futures:
+                future.cancel()
+        return out
+    except KeyboardInterrupt:
+        out.complete, out.interrupted = False, True
+        return out
+    finally:
+        bar.close()
+
+
+def _submit(
+    executor: Any,
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    starts: range,
+    chunk: int,
+    exact: bool,
+    method: str,
+    tol: float,
+) -> list[Any]:
+    """One future per batch; a ``distributed.Client`` gets the network scattered once."""
     if hasattr(executor, "scatter") and hasattr(executor, "gather"):  # distributed.Client
         remote = executor.scatter(net, broadcast=True)
-        futures = [
+        return [
             executor.submit(
                 _route,
                 remote,
@@ -185,14 +245,10 @@ def walk_many(
             )
             for s in starts
         ]
-        batches = executor.gather(futures)
-    else:
-        futures = [
-            executor.submit(_route, net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol)
-            for s in starts
-        ]
-        batches = [f.result() for f in futures]
-    return [path for batch in batches for path in batch]
+    return [
+        executor.submit(_route, net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol)
+        for s in starts
+    ]
 
 
 def walk_polyline(

@@ -322,3 +322,38 @@ def test_float_region_graph_does_not_claim_what_it_has_not_proven():
         assert fast.graph["certified"] is False
         for key in set(fast.nodes) - set(exact.nodes):
             assert not pf.is_realizable(net, [c == "1" for c in key], box).realizable
+
+
+# -- long runs: bounded, interruptible, and what they return is correct ------------------
+
+
+def test_walk_many_time_budget_returns_whole_proven_paths_marked_incomplete():
+    net = pf.zoo.random_network([3, 16, 16, 2], seed=8)
+    rng = np.random.default_rng(8)
+    a, b = rng.normal(size=(400, 3)), rng.normal(size=(400, 3))
+    everything = pf.walk_many(net, a, b)
+    assert everything.complete and len(everything) == 400
+    nothing = pf.walk_many(net, a, b, time_budget=0)
+    assert not nothing.complete and not nothing.interrupted and len(nothing) < 400
+    for got, ref in zip(nothing, everything):
+        assert fields(got) == fields(ref)
+
+
+def test_walk_many_ctrl_c_returns_the_finished_batches(monkeypatch):
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=9)
+    rng = np.random.default_rng(9)
+    a, b = rng.normal(size=(300, 2)), rng.normal(size=(300, 2))
+    calls = []
+    route = walk_module._route
+
+    def interrupted(*args: Any) -> Any:
+        calls.append(1)
+        if len(calls) == 3:
+            raise KeyboardInterrupt
+        return route(*args)
+
+    monkeypatch.setattr(walk_module, "_route", interrupted)
+    partial = pf.walk_many(net, a, b)
+    assert partial.interrupted and not partial.complete and 0 < len(partial) < 300
+    for i, got in enumerate(partial):
+        assert fields(got) == fields(pf.walk(net, a[i], b[i], method="rational"))

@@ -185,3 +185,18 @@ def test_counterexample_for_two_hidden_layers_is_found_and_reverified():
         a, b = euclid.segment
         path = pf.walk(found.net, a, b)
         assert path.bitstrings()[euclid.outside_piece] not in found.S
+
+
+def test_check_lemma1_refuses_a_combinatorial_explosion_and_stops_on_budget():
+    import polyfold.convexity as cv
+
+    net = pf.zoo.random_network([2, 4, 4, 1], seed=0)
+    box = pf.Box([-1, -1], [1, 1])
+    n = pf.region_graph(net, box).number_of_nodes()
+    if n > 12:
+        with pytest.raises(pf.InvalidInputError, match="subsets=2000"):
+            cv.check_lemma1(net, box)
+    report = cv.check_lemma1(net, box, subsets=50, time_budget=0)
+    assert not report.complete and report.checked < 50
+    full = cv.check_lemma1(net, box, subsets=20)
+    assert full.complete and full.checked + len(full.undecided) == 20
