@@ -26,7 +26,7 @@ def main() -> None:
     )
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
         with Client(cluster) as client:
             client.run(lambda: None)  # workers up before timing
             start = time.perf_counter()

@@ -17,7 +17,7 @@ from flint import fmpq, fmpq_mat, fmpz
 
 from .errors import InvalidInputError, parse_rational
 
-__all__ = ["ExactBackend", "FloatBackend", "as_fmpq", "as_fraction", "to_fraction"]
+__all__ = ["ExactBackend", "FloatBackend", "as_fmpq", "as_fraction", "brief", "to_fraction"]
 
 _EXACT_SCALARS = (numbers.Integral, Fraction, str, fmpq, fmpz)
 
@@ -116,3 +116,26 @@ class ExactBackend:
     @staticmethod
     def scalar(value: Fraction) -> fmpq:
         return fmpq(value.numerator, value.denominator)
+
+
+def brief(values: Any, limit: int = 4) -> str:
+    """A short text for an array of exact numbers (reprs must not print 400-digit rationals).
+
+    >>> brief([Fraction(1, 3), Fraction(1, 3**40)])
+    '[1/3, 8.22526e-20…]'
+    """
+    if values is None:
+        return "None"
+    flat = list(np.asarray(values, dtype=object).ravel())
+    shown = [_brief_number(v) for v in flat[:limit]]
+    more = f", … ({len(flat)} entries)" if len(flat) > limit else ""
+    return "[" + ", ".join(shown) + more + "]"
+
+
+def _brief_number(v: Any) -> str:
+    if isinstance(v, (Fraction, fmpq)):
+        text = str(v)
+        return text if len(text) <= 12 else f"{float(to_fraction(v)):.6g}…"
+    if isinstance(v, (bool, np.bool_)):
+        return str(int(v))
+    return f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)

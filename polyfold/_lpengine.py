@@ -20,6 +20,7 @@ vertex average is the facet point.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from fractions import Fraction
@@ -129,6 +130,8 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
                     bit = bool(sides[j] > 0)
                     pieces = [_with_bit(piece, bit) for piece in pieces]
                     continue
+                if budget.deadline is not None and time.perf_counter() > budget.deadline:
+                    raise _OutOfTime  # an exact split is an LP: stop between them, not after
                 pieces = [c for piece in pieces for c in _split(piece, j, unit0 + j, exact)]
         for piece in pieces:
             nxt = _advance(piece, net, layers, layer, exact) if layer < net.depth else piece
@@ -143,20 +146,28 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
     from .regions import _interruptible
 
     graph = nx.Graph(complete=True)
-    for cell in _interruptible(descend(root, 0, 0), graph):
-        if budget.exhausted(graph.number_of_nodes()):
-            graph.graph["complete"] = False
-            break
-        bits = np.array(cell.bits, dtype=bool)
-        if keep is not None:
-            bits = bits[keep]
-        key = "".join("1" if bit else "0" for bit in bits)
-        witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
-        graph.add_node(key, pattern=bits, witness=witness)
-        cells[key] = cell
-        budget.progress.update(1)
-    _add_facets(graph, cells, position, exact)
+    try:
+        for cell in _interruptible(descend(root, 0, 0), graph):
+            if budget.exhausted(graph.number_of_nodes()):
+                graph.graph["complete"] = False
+                break
+            bits = np.array(cell.bits, dtype=bool)
+            if keep is not None:
+                bits = bits[keep]
+            key = "".join("1" if bit else "0" for bit in bits)
+            witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
+            graph.add_node(key, pattern=bits, witness=witness)
+            cells[key] = cell
+            budget.progress.update(1)
+    except _OutOfTime:
+        graph.graph["complete"] = False
+    deadline = budget.deadline if not graph.graph["complete"] else None
+    graph.graph["adjacency_complete"] = _add_facets(graph, cells, position, exact, deadline)
     return graph
+
+
+class _OutOfTime(Exception):
+    """The time budget ran out in the middle of descending a cell."""
 
 
 def _initial_pool(
@@ -352,15 +363,22 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
 
 
 def _add_facets(
-    graph: nx.Graph, cells: dict[str, _Cell], position: np.ndarray, exact: bool
-) -> None:
+    graph: nx.Graph,
+    cells: dict[str, _Cell],
+    position: np.ndarray,
+    exact: bool,
+    deadline: float | None = None,
+) -> bool:
     """Join ``π`` and ``π ⊕ {k}`` when they share a (d−1)-dimensional facet.
 
     A facet of a final cell lies on one of the rows its splits added; the cell's
     own rows (in its own arithmetic) give the facet LP. ``position`` maps a
-    unit to its bit in the pattern.
+    unit to its bit in the pattern. Past ``deadline`` (a stopped enumeration
+    only) it stops and returns False: some adjacencies may be missing.
     """
     for key, cell in cells.items():
+        if deadline is not None and time.perf_counter() > deadline + _FACET_GRACE:
+            return False
         for r, full_unit in enumerate(cell.units):
             if full_unit < 0:
                 continue
@@ -374,6 +392,11 @@ def _add_facets(
                 point = _facet_point(cell.a, cell.b, r, exact)
             if point is not None:
                 graph.add_edge(key, other, flips=(unit,), facet_point=point)
+    return True
+
+
+# after the budget ran out, the finished regions' facets get this much longer (seconds)
+_FACET_GRACE = 0.5
 
 
 def _vertex_facet_point(face: np.ndarray, d: int) -> np.ndarray | None:

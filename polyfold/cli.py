@@ -507,7 +507,12 @@ def build_parser() -> argparse.ArgumentParser:
     reg.add_argument("--float", action="store_true", help="float64 (not proven) instead of exact")
     reg.add_argument("--max-regions", type=_positive, default=None, help="stop after this many")
     reg.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
-    reg.add_argument("--progress", action="store_true", help="show a progress bar on stderr")
+    reg.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: when stderr is a terminal and the run is long)",
+    )
     reg.add_argument("--graphml", help="write the region graph to this GraphML file")
     reg.add_argument("--png", help="draw the tessellation (2-D) or the graph to this PNG")
     reg.add_argument("--json", action="store_true", help="print one JSON document (only)")
@@ -524,7 +529,12 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
     st.add_argument("--restart", action="store_true", help="ignore rows already in --out")
     st.add_argument("--png", help="draw Phi and the folded fraction against depth")
-    st.add_argument("--progress", action="store_true", help="show progress on stderr")
+    st.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: when stderr is a terminal)",
+    )
     st.add_argument("--json", action="store_true", help="print one JSON document (only)")
     st.set_defaults(func=cmd_study)
     ck = sub.add_parser(

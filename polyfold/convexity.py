@@ -28,8 +28,9 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
-from ._progress import progress_bar
-from .errors import InvalidInputError, UndecidedError, check_budget, check_flag
+from ._arith import brief
+from ._progress import check_progress, progress_bar
+from .errors import InvalidInputError, UndecidedError, check_budget, check_count
 from .folding import as_patterns
 from .intervals import is_hamming_convex
 from .network import Network
@@ -125,6 +126,18 @@ class UnionConvexity:
     path: Path | None = None
     outside_piece: int | None = None
     unseparated: str | None = None
+
+    def __repr__(self) -> str:
+        if self.convex:
+            n = 0 if self.separators is None else len(self.separators)
+            return f"UnionConvexity(convex=True, {n} separating hyperplanes)"
+        if self.segment is not None:
+            a, b = self.segment
+            return (
+                f"UnionConvexity(convex=False, segment {brief(a)} -> {brief(b)} leaves the union "
+                f"on piece {self.outside_piece})"
+            )
+        return f"UnionConvexity(convex=False, outsider {self.unseparated} is not separated)"
 
     def __bool__(self) -> bool:
         return self.convex
@@ -285,7 +298,7 @@ def check_lemma1(
     evidence: bool = False,
     geometry: UnionGeometry | None = None,
     time_budget: float | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Lemma1Report:
     """Compare Hamming convexity (Definition 2) with convexity of the union, subset by subset.
 
@@ -300,7 +313,7 @@ def check_lemma1(
     (seconds) or Ctrl-C stop early with the subsets checked so far, and the
     report says ``complete=False``.
     """
-    check_flag(progress, "progress")
+    check_progress(progress)
     deadline = None
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
@@ -454,6 +467,8 @@ def search_lemma1_counterexample(
     n_inputs: int = 2,
     seeds: int = 50,
     domain: Any = None,
+    time_budget: float | None = None,
+    progress: bool | None = None,
 ) -> Lemma1Counterexample | None:
     """Search random deeper networks for a set where Lemma 1 fails; the smallest found.
 
@@ -461,23 +476,50 @@ def search_lemma1_counterexample(
     subsets are tried in order of size, so the first disagreement is the
     smallest on that network; the smallest over all networks is returned
     (ties: the fewest regions), or None when every subset of every network agreed.
+    ``time_budget`` (seconds) or Ctrl-C end the search early with the smallest
+    found so far; a warning then says how many networks were searched, so that
+    None is never read as "none exists".
     """
+    import warnings
+
     from .domains import Box
     from .zoo import random_network
 
+    seeds = check_count(seeds, "seeds")
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     dom = domain if domain is not None else Box([-1] * n_inputs, [1] * n_inputs)
     best = None
-    for seed in range(seeds):
-        net = random_network([n_inputs, *hidden, 1], seed=seed, bias_std=0.5)
-        geo = UnionGeometry(net, dom)
-        if len(geo.keys) > 12:
-            continue
-        rep = check_lemma1(net, dom, geometry=geo, evidence=True)
-        if rep.disagreements:
-            keys, hamming, euclid = rep.disagreements[0]
-            size = (len(keys), len(geo.keys))
-            if best is None or size < best[0]:
-                best = (size, Lemma1Counterexample(net, dom, keys, hamming, euclid, geo))
-            if size[0] == 1:
+    searched = 0
+    bar = progress_bar(progress, total=seeds, unit="networks")
+    try:
+        for seed in range(seeds):
+            if deadline is not None and time.perf_counter() > deadline:
                 break
+            net = random_network([n_inputs, *hidden, 1], seed=seed, bias_std=0.5)
+            geo = UnionGeometry(net, dom)
+            searched += 1
+            bar.update(1)
+            if len(geo.keys) > _MAX_ALL_ONE_BY_ONE:
+                continue
+            rep = check_lemma1(net, dom, geometry=geo, evidence=True, progress=False)
+            if rep.disagreements:
+                keys, hamming, euclid = rep.disagreements[0]
+                size = (len(keys), len(geo.keys))
+                if best is None or size < best[0]:
+                    best = (size, Lemma1Counterexample(net, dom, keys, hamming, euclid, geo))
+                if size[0] == 1:
+                    searched = seeds
+                    break
+    except KeyboardInterrupt:
+        pass
+    finally:
+        bar.close()
+    if searched < seeds:
+        warnings.warn(
+            f"search_lemma1_counterexample stopped after {searched} of {seeds} networks"
+            + ("" if best is not None else ": no counterexample among them, which proves nothing"),
+            stacklevel=2,
+        )
     return None if best is None else best[1]

@@ -30,7 +30,7 @@ from typing import Any
 
 import numpy as np
 
-from ._progress import progress_bar
+from ._progress import check_progress, progress_bar
 from .errors import InvalidInputError, check_flag
 from .network import Network, as_points
 from .walk import walk, walk_many
@@ -169,7 +169,7 @@ def global_folding(
     max_pairs: int | None = None,
     executor: Executor | Any = None,
     chunk: int = 128,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> GlobalFolding:
     """Φ and the folding of the segments between class centroids.
 
@@ -195,7 +195,8 @@ def global_folding(
         on, or a ``distributed.Client`` (the network is then scattered to the
         workers once instead of travelling with every batch).
     progress
-        Report the batches done on stderr (tqdm's bar when installed).
+        Report the batches done on stderr (tqdm's bar when installed); ``None``
+        (default): when stderr is an interactive terminal and the run is long.
 
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
     >>> res = global_folding(net, [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1], clusters=None)
@@ -205,7 +206,7 @@ def global_folding(
     if pairs not in PAIRS:
         raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
     check_flag(exact, "exact")
-    check_flag(progress, "progress")
+    check_progress(progress)
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise InvalidInputError(f"chunk: expected a positive integer, got {chunk!r}")
     x, labels = _validate_data(net, X, y)

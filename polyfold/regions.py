@@ -27,8 +27,8 @@ from typing import Any
 import networkx as nx
 import numpy as np
 
-from ._arith import to_fraction
-from ._progress import progress_bar
+from ._arith import brief, to_fraction
+from ._progress import check_progress, progress_bar
 from .domains import Polytope, Slice, as_domain
 from .errors import InvalidInputError, check_budget, check_count, check_flag
 from .folding import as_patterns
@@ -84,6 +84,12 @@ class Region:
     b: np.ndarray
     strict: np.ndarray
     maps: tuple[tuple[np.ndarray, np.ndarray], ...]
+
+    def __repr__(self) -> str:
+        return (
+            f"Region(pattern {pattern_key(self.pattern)}, {self.A.shape[0]} inequalities in "
+            f"{self.A.shape[1]} dimensions, {int(np.sum(self.strict))} strict)"
+        )
 
     @property
     def output_map(self) -> tuple[np.ndarray, np.ndarray]:
@@ -163,6 +169,17 @@ class Realizability:
     alpha: np.ndarray | None
     margin: Fraction | None
     farkas: np.ndarray | None
+
+    def __repr__(self) -> str:
+        if self.realizable:
+            evidence = f"witness={brief(self.witness)}, margin={brief([self.margin])[1:-1]}"
+        else:
+            evidence = f"farkas={brief(self.farkas)}"
+        return (
+            f"Realizability(realizable={self.realizable}, pattern "
+            f"{pattern_key(self.pattern)}, {evidence})"
+        )
+
     region: Region
     certificate: Feasibility = field(repr=False)
 
@@ -217,7 +234,7 @@ def region_graph(
     exact: bool = True,
     max_regions: int | None = None,
     time_budget: float | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> nx.Graph:
     """The region adjacency graph of ``net`` on ``domain`` as a ``networkx.Graph``.
 
@@ -232,7 +249,9 @@ def region_graph(
     and ``complete``
     (false when ``max_regions``, ``time_budget`` or Ctrl-C stopped the
     enumeration; Ctrl-C also sets ``interrupted``). A stopped enumeration
-    returns the regions it finished, with the adjacencies among them.
+    returns the regions it finished, with the adjacencies among them (the LP
+    engine gives their facets half a second past the budget and says
+    ``adjacency_complete=False`` if that was not enough).
 
     ``engine="planar"`` splits convex polygons (2-D only; all cells of a batch
     are split at once with float array operations, and in exact mode that
@@ -250,7 +269,7 @@ def region_graph(
     if engine not in ENGINES:
         raise InvalidInputError(f"engine: expected one of {', '.join(ENGINES)}, got {engine!r}")
     check_flag(exact, "exact")
-    check_flag(progress, "progress")
+    check_progress(progress)
     work, poly, sl = as_domain(net, domain)
     _check_polyhedral(work)
     if engine == "auto":

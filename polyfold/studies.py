@@ -20,6 +20,7 @@ from typing import Any
 
 import numpy as np
 
+from ._progress import check_progress
 from .errors import InvalidInputError
 
 __all__ = ["FIELDS", "load_data", "phi_value", "study"]
@@ -80,7 +81,7 @@ def study(
     max_pairs: int | None = 500,
     out: str | os.PathLike[str] | None = None,
     resume: bool = True,
-    progress: bool = False,
+    progress: bool | None = None,
     max_iter: int = 300,
     executor: Any = None,
     backend: str = "auto",
@@ -104,6 +105,8 @@ def study(
 
     if backend not in ("auto", "sklearn", "torch"):
         raise InvalidInputError(f"backend: expected 'auto', 'sklearn' or 'torch', got {backend!r}")
+    wanted = check_progress(progress)
+    show = wanted if wanted is not None else bool(sys.stderr.isatty())  # rows take minutes
     if backend == "auto":
         import importlib.util
 
@@ -179,7 +182,7 @@ def study(
             if writer is not None and handle is not None:
                 writer.writerow(row)
                 handle.flush()
-            if progress:
+            if show:
                 print(
                     f"\r[{n}/{len(grid)}] depth {depth} width {width} seed {seed}: "
                     f"phi {row['phi'] or '-'}",
@@ -190,7 +193,7 @@ def study(
     finally:
         if handle is not None:
             handle.close()
-        if progress:
+        if show:
             print(file=sys.stderr)
     if out is not None:
         _parquet_copy(out)

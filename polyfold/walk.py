@@ -42,7 +42,7 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
-from ._progress import progress_bar
+from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
@@ -149,7 +149,7 @@ def walk_many(
     tol: float = 1e-9,
     executor: Any = None,
     time_budget: float | None = None,
-    progress: bool = False,
+    progress: bool | None = None,
 ) -> Paths:
     """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
 
@@ -181,7 +181,7 @@ def walk_many(
             f"got {type(executor).__name__}"
         )
     chunk = int(np.clip(_CHUNK_UNITS // max(net.hidden_sizes), 1, 64))
-    check_flag(progress, "progress")
+    check_progress(progress)
     deadline = None
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")

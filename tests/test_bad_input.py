@@ -241,3 +241,26 @@ def test_onnx_with_nan_initializers_is_refused(tmp_path):
     onnx.save(helper.make_model(graph), path)
     with pytest.raises(pf.InvalidInputError, match="NaN or inf"):
         pf.from_onnx(path)
+
+
+def test_exact_lp_engine_keeps_its_time_budget():
+    many = pf.zoo.random_network([3, 10, 10, 1], seed=0)
+    start = time.perf_counter()
+    graph = pf.region_graph(many, pf.Box([-1] * 3, [1] * 3), engine="lp", time_budget=0.3)
+    assert time.perf_counter() - start < 0.3 + 2.0  # a small margin, not seconds of LPs
+    assert graph.graph["complete"] is False
+
+
+def test_search_for_a_counterexample_says_when_it_stopped_early():
+    from polyfold.convexity import search_lemma1_counterexample
+
+    with pytest.warns(UserWarning, match="stopped after 0 of 50 networks"):
+        assert search_lemma1_counterexample(time_budget=0) is None
+
+
+def test_reprs_are_short_even_with_huge_rationals():
+    big = "1" + "0" * 300
+    n = pf.Network.from_layers([([["1/3", big], [1, -1]], ["1/7", 0]), ([[1, 1]], [0])])
+    box = pf.Box([-1, -1], [1, 1])
+    for obj in (pf.is_realizable(n, [1, 1], box), pf.region(n, [1, 0], box)):
+        assert len(repr(obj)) < 200

@@ -70,9 +70,21 @@ def test_process_pool_and_dask_give_the_serial_answer():
     assert pooled.chi == serial.chi and pooled.phi == serial.phi
     assert np.array_equal(pooled.regions, serial.regions)
     distributed = pytest.importorskip("distributed")
-    with distributed.LocalCluster(
-        n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
-    ) as cluster:
+    import socket
+
+    # Dask's default dashboard port held by someone else must not matter
+    blocker = socket.socket()
+    try:
+        blocker.bind(("127.0.0.1", 8787))
+        blocker.listen(1)
+    except OSError:
+        pass  # already taken: the same situation
+    with (
+        blocker,
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+    ):
         with distributed.Client(cluster) as client:
             dasked = pf.global_folding(net, x, y, clusters=5, chunk=7, executor=client)
     assert dasked.chi == serial.chi and np.array_equal(dasked.r2, serial.r2)
