@@ -79,7 +79,15 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
 
     Returns float64 in float mode and an object array of ``fmpq`` in exact mode.
     """
-    arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    if isinstance(x, (list, tuple)) and _has_booleans(x):
+        raise InvalidInputError(f"{name}: expected real numbers, got booleans")
+    try:
+        arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
+    except ValueError as exc:  # ragged nested lists
+        raise InvalidInputError(
+            f"{name}: expected points of one length each (shape (d,) or (m, d)), got rows of "
+            "different lengths"
+        ) from exc
     if arr.dtype.kind == "O":
         try:
             arr = np.asarray(x, dtype=np.float64) if not exact else arr
@@ -102,6 +110,16 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
     if not np.all(np.isfinite(out)):
         raise InvalidInputError(f"{name}: expected finite values, found NaN or inf")
     return out
+
+
+def _has_booleans(x: Any, depth: int = 0) -> bool:
+    """Booleans among the entries of nested lists (numpy would quietly make them 0 and 1)."""
+    for v in x:
+        if isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.dtype == bool):
+            return True
+        if depth < 1 and isinstance(v, (list, tuple)) and _has_booleans(v, depth + 1):
+            return True
+    return False
 
 
 class Network:

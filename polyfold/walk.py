@@ -45,7 +45,7 @@ from ._arith import ExactBackend, FloatBackend, to_fraction
 from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_budget, check_flag
-from .network import Network, as_points
+from .network import Network, _has_booleans, as_points
 from .path import Path, join_paths
 
 __all__ = ["Paths", "walk", "walk_many", "walk_polyline"]
@@ -308,8 +308,11 @@ def _check_options(net: Any, exact: Any, method: Any, tol: Any) -> None:
 
 def _points(x: Any, name: str, net: Network, exact: bool, method: str) -> np.ndarray:
     """End points: float64 where that is exact and the route starts in floats, else rationals."""
-    if exact and method == "certified":
-        arr = np.asarray(x) if isinstance(x, (np.ndarray, list, tuple)) else None
+    if exact and method == "certified" and not (isinstance(x, (list, tuple)) and _has_booleans(x)):
+        try:
+            arr = np.asarray(x) if isinstance(x, (np.ndarray, list, tuple)) else None
+        except ValueError:
+            arr = None  # ragged: as_points says what is wrong
         if arr is not None and arr.dtype.kind in "fiu" and arr.dtype.itemsize <= 8:
             ok = arr.dtype.kind == "f" or bool(np.all(np.abs(arr) <= 2**53))
             if ok:
