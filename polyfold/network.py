@@ -112,6 +112,11 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
     return out
 
 
+# a network file unpacking to more than this is refused (a 784-512-512-512-10 network in
+# float64 with exact strings is well under 100 MB)
+_MAX_UNPACKED = 2**31
+
+
 def _has_booleans(x: Any, depth: int = 0) -> bool:
     """Booleans among the entries of nested lists (numpy would quietly make them 0 and 1)."""
     for v in x:
@@ -547,6 +552,13 @@ class Network:
             if not isinstance(data, np.lib.npyio.NpzFile):
                 raise InvalidInputError(
                     f"path: {name!r} is a single .npy array, not a polyfold network"
+                )
+            archive: Any = data.zip
+            unpacked = sum(int(info.file_size) for info in archive.infolist())
+            if unpacked > _MAX_UNPACKED:
+                raise InvalidInputError(
+                    f"path: {name!r} would unpack to {unpacked:,} bytes (at most "
+                    f"{_MAX_UNPACKED:,}): refused"
                 )
             try:
                 return cls._from_npz(data, name)

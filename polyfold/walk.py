@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import concurrent.futures
 import time
+import warnings
 from fractions import Fraction
 from typing import Any
 
@@ -136,6 +137,7 @@ def walk(
         raise InvalidInputError(
             f"x1, x2: expected single points of shape ({net.n_inputs},); use walk_many for batches"
         )
+    _warn_outside_domain(net, p1, p2)
     return _route(net, p1[None, :], p2[None, :], exact, method, tol)[0]
 
 
@@ -304,6 +306,24 @@ def _check_options(net: Any, exact: Any, method: Any, tol: Any) -> None:
         )
     if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
         raise InvalidInputError(f"tol: expected a number in [0, 1), got {tol!r}")
+
+
+def _warn_outside_domain(net: Network, *points: np.ndarray) -> None:
+    """Imported .nnet models clip their inputs: say so when a walk leaves the clipping box."""
+    prov = net.provenance
+    if not prov or prov.get("format") != "nnet" or "domain" not in prov:
+        return
+    lo, hi = (np.array([float(v) for v in bound]) for bound in prov["domain"])
+    for p in points:
+        f = np.array([[float(to_fraction(v)) for v in row] for row in np.atleast_2d(p)])
+        if np.any(f < lo) or np.any(f > hi):
+            warnings.warn(
+                f"the .nnet model {prov.get('source', '')!r} clips its inputs to the box "
+                f"{lo.tolist()} .. {hi.tolist()}; this walk leaves that box, where the "
+                "network (affine on the clipped inputs) differs from the model",
+                stacklevel=3,
+            )
+            return
 
 
 def _points(x: Any, name: str, net: Network, exact: bool, method: str) -> np.ndarray:

@@ -264,3 +264,53 @@ def test_reprs_are_short_even_with_huge_rationals():
     box = pf.Box([-1, -1], [1, 1])
     for obj in (pf.is_realizable(n, [1, 1], box), pf.region(n, [1, 0], box)):
         assert len(repr(obj)) < 200
+
+
+def test_network_file_built_to_explode_is_refused(tmp_path, monkeypatch):
+    import zipfile as zf
+
+    import polyfold.network
+
+    monkeypatch.setattr(polyfold.network, "_MAX_UNPACKED", 2**24)  # 16 MB, to keep this quick
+
+    bomb = tmp_path / "bomb.npz"
+    header = (
+        b"\x93NUMPY\x01\x00v\x00{'descr': '<f8', 'fortran_order': False, 'shape': (4194304,), }"
+    )
+    header = header + b" " * (127 - len(header)) + b"\n"
+    with zf.ZipFile(bomb, "w", compression=zf.ZIP_DEFLATED) as z:
+        with z.open("W0.npy", "w", force_zip64=True) as f:
+            f.write(header)
+            block = bytes(1 << 20)
+            for _ in range(33):  # 33 MB of zeros, a few kB on disk
+                f.write(block)
+    start = time.perf_counter()
+    with pytest.raises(pf.InvalidInputError, match="unpack"):
+        pf.Network.load(bomb)
+    assert time.perf_counter() - start < 5
+
+
+def test_walking_an_nnet_model_outside_its_clipping_box_warns(tmp_path):
+    text = "\n".join(
+        [
+            "2,2,1,2,",
+            "2,2,1,",
+            "0,",
+            "0.0,-1.0,",
+            "10.0,1.0,",
+            "5.0,0.0,0.5,",
+            "10.0,2.0,4.0,",
+            "1.0,-1.0,",
+            "0.5,2.0,",
+            "0.0,",
+            "-0.25,",
+            "1.0,1.0,",
+            "0.125,",
+        ]
+    )
+    path = tmp_path / "tiny.nnet"
+    path.write_text(text)
+    n = pf.load_nnet(path)
+    pf.walk(n, [1, 0], [9, 0.5])  # inside: no warning (warnings are errors here)
+    with pytest.warns(UserWarning, match="clips its inputs"):
+        pf.walk(n, [1, 0], [12, 0.5])
