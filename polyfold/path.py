@@ -64,6 +64,10 @@ class Path:
     repaired
         Certified route: how many knots the error bounds could not settle and
         exact arithmetic decided instead.
+    complete, interrupted
+        False/True when ``time_budget`` or Ctrl-C stopped the walk early: the
+        path then covers ``[0, breakpoints[-1]]`` only, and every piece of it
+        is correct.
     """
 
     def __init__(
@@ -83,6 +87,8 @@ class Path:
         bounds: tuple[np.ndarray, np.ndarray] | None = None,
         repaired: int = 0,
         resolve: Callable[[], _Times] | None = None,
+        complete: bool = True,
+        interrupted: bool = False,
     ) -> None:
         self.patterns = patterns
         self.point_patterns = point_patterns
@@ -93,6 +99,8 @@ class Path:
         self.method = method or ("rational" if exact else "float")
         self.bounds = bounds
         self.repaired = repaired
+        self.complete = complete
+        self.interrupted = interrupted
         self._resolve = resolve
         self._times: _Times | None = None
         if resolve is None:
@@ -298,19 +306,23 @@ def _up(x: np.ndarray) -> np.ndarray:
     return np.nextafter(np.asarray(x, dtype=np.float64), np.inf)
 
 
-def join_paths(paths: list[Path]) -> Path:
+def join_paths(paths: list[Path], *, scale: int = 1) -> Path:
     """Join the paths of consecutive segments ``[i, i+1]`` into one polyline path.
 
     A pattern that continues through a vertex is not doubled; if the point
     pattern at such a vertex differs, it is recorded as a touch. Lazily
-    resolved pieces give a lazily resolved polyline.
+    resolved pieces give a lazily resolved polyline. ``scale = 2^k`` divides
+    every parameter by it (exactly, in float64 too): the parts of one segment
+    cut at ``i/2^k`` join into that segment's path on ``[0, n/2^k]``.
     """
+    if scale < 1 or scale & (scale - 1):
+        raise ValueError("scale: expected a power of two")
     if all(p.resolved for p in paths):
-        return _join(paths, [p._resolved() for p in paths])
-    shape = _join(paths, [_float_times(p) for p in paths])
+        return _join(paths, [p._resolved() for p in paths], scale)
+    shape = _join(paths, [_float_times(p) for p in paths], scale)
 
     def times() -> _Times:
-        joined = _join(paths, [p._resolved() for p in paths])
+        joined = _join(paths, [p._resolved() for p in paths], scale)
         return joined._resolved()
 
     return Path(
@@ -334,9 +346,10 @@ def _float_times(p: Path) -> _Times:
     return p.bounds[0], (), ()
 
 
-def _join(paths: list[Path], times: list[_Times]) -> Path:
+def _join(paths: list[Path], times: list[_Times], scale: int = 1) -> Path:
     exact = paths[0].exact
-    breakpoints: list[Any] = [times[0][0][0]]
+    k: Any = Fraction(1, scale) if exact else 1.0 / scale
+    breakpoints: list[Any] = [times[0][0][0] * k]
     patterns: list[np.ndarray] = []
     point_patterns = [paths[0].point_patterns[0]]
     touches: list[tuple[Any, np.ndarray]] = []
@@ -347,10 +360,10 @@ def _join(paths: list[Path], times: list[_Times]) -> Path:
     certified = all(p.bounds is not None for p in paths)
     for i, (p, (p_t, p_touches, p_flat)) in enumerate(zip(paths, times)):
         shift: Any = Fraction(i) if exact else float(i)
-        tb = [shift + v for v in p_t]
-        touches += [(shift + t, b) for t, b in p_touches]
-        flat += [(shift + a, shift + b, bits) for a, b, bits in p_flat]
-        undecided += [shift + t for t in p.undecided]
+        tb = [(shift + v) * k for v in p_t]
+        touches += [((shift + t) * k, b) for t, b in p_touches]
+        flat += [((shift + a) * k, (shift + b) * k, bits) for a, b, bits in p_flat]
+        undecided += [(shift + t) * k for t in p.undecided]
         kept = [0] if i == 0 else []
         for j in range(p.n_pieces):
             if j == 0 and i > 0:
@@ -369,12 +382,12 @@ def _join(paths: list[Path], times: list[_Times]) -> Path:
             patterns.append(p.patterns[j])
         if certified:
             assert p.bounds is not None
-            lo += list(_down(i + p.bounds[0][kept]))
-            hi += list(_up(i + p.bounds[1][kept]))
-    breakpoints.append(Fraction(len(paths)) if exact else float(len(paths)))
+            lo += list(_down(i + p.bounds[0][kept]) / scale)
+            hi += list(_up(i + p.bounds[1][kept]) / scale)
+    breakpoints.append(Fraction(len(paths), scale) if exact else len(paths) / scale)
     point_patterns.append(paths[-1].point_patterns[-1])
-    lo.append(float(len(paths)))
-    hi.append(float(len(paths)))
+    lo.append(len(paths) / scale)
+    hi.append(len(paths) / scale)
     vertices = np.array([p.x1 for p in paths] + [paths[-1].x2], dtype=paths[0].x1.dtype)
     return Path(
         np.array(breakpoints, dtype=object if exact else np.float64),

@@ -79,6 +79,7 @@ def walk(
     exact: bool = True,
     method: str = "certified",
     tol: float = 1e-9,
+    time_budget: float | None = None,
 ) -> Path:
     r"""Walk the segment from ``x1`` to ``x2`` and return the regions it crosses.
 
@@ -109,6 +110,12 @@ def walk(
     tol
         ``method="float"`` only: events closer than ``tol`` in ``t`` are
         reported in ``path.undecided``.
+    time_budget
+        Seconds. The segment is then walked in 64 equal parts, one after the
+        other; when the budget runs out (or on Ctrl-C) the path of the parts
+        finished so far is returned, covering ``[0, j/64]``, with
+        ``complete=False``. Its pieces are the exact walk's; flat stretches are
+        listed per part. Without a budget the walk is one computation.
 
     Examples
     --------
@@ -138,7 +145,53 @@ def walk(
             f"x1, x2: expected single points of shape ({net.n_inputs},); use walk_many for batches"
         )
     _warn_outside_domain(net, p1, p2)
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
+        return _walk_in_parts(net, p1, p2, exact, method, tol, deadline)
     return _route(net, p1[None, :], p2[None, :], exact, method, tol)[0]
+
+
+_PARTS = 64  # a power of two, so that every part's parameters stay exact in float64
+
+
+def _walk_in_parts(
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    method: str,
+    tol: float,
+    deadline: float,
+) -> Path:
+    """The walk as ``_PARTS`` consecutive segments, stopping between them past ``deadline``."""
+    if method == "float":
+        ts = np.arange(_PARTS + 1) / _PARTS
+        pts = p1[None, :] + ts[:, None] * (p2 - p1)[None, :]
+    else:  # the cut points exactly on the segment
+        e1 = p1 if p1.dtype == object else ExactBackend.array(p1)
+        e2 = p2 if p2.dtype == object else ExactBackend.array(p2)
+        pts = np.array(
+            [e1 + ExactBackend.scalar(Fraction(i, _PARTS)) * (e2 - e1) for i in range(_PARTS + 1)],
+            dtype=object,
+        )
+    parts: list[Path] = []
+    interrupted = False
+    try:
+        for i in range(_PARTS):
+            if parts and time.perf_counter() > deadline:
+                break
+            parts.extend(_route(net, pts[i : i + 1], pts[i + 1 : i + 2], exact, method, tol))
+    except KeyboardInterrupt:
+        interrupted = True
+        if not parts:
+            raise
+    joined = join_paths(parts, scale=_PARTS)
+    joined.vertices = None
+    if len(parts) < _PARTS:
+        joined.complete, joined.interrupted = False, interrupted
+    if exact and p1.dtype != object:  # the path's ends are the caller's points
+        joined._x1, joined._x2 = p1, p2
+    return joined
 
 
 def walk_many(
@@ -260,11 +313,15 @@ def walk_polyline(
     exact: bool = True,
     method: str = "certified",
     tol: float = 1e-9,
+    time_budget: float | None = None,
 ) -> Path:
     """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
 
     Segment ``i`` covers the parameters ``[i, i+1]``. Pieces are joined across
     the vertices: a pattern that continues through a vertex is not doubled.
+    With ``time_budget`` (seconds) the segments are walked one after the
+    other, and when it runs out (or on Ctrl-C) the path of the segments
+    finished so far is returned with ``complete=False``.
 
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> path = walk_polyline(net, [[-1], [1], [-1]])
@@ -277,8 +334,24 @@ def walk_polyline(
         raise InvalidInputError(
             f"points: expected at least two points of shape (k, {net.n_inputs}), got {pts.shape}"
         )
-    pieces = _route(net, pts[:-1], pts[1:], exact, method, tol)
-    return join_paths(pieces)
+    if time_budget is None:
+        return join_paths(_route(net, pts[:-1], pts[1:], exact, method, tol))
+    deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
+    pieces: list[Path] = []
+    interrupted = False
+    try:
+        for i in range(len(pts) - 1):
+            if pieces and time.perf_counter() > deadline:
+                break
+            pieces.extend(_route(net, pts[i : i + 1], pts[i + 1 : i + 2], exact, method, tol))
+    except KeyboardInterrupt:
+        interrupted = True
+        if not pieces:
+            raise
+    joined = join_paths(pieces)
+    if len(pieces) < len(pts) - 1:
+        joined.complete, joined.interrupted = False, interrupted
+    return joined
 
 
 # -- the algorithm ----------------------------------------------------------------

@@ -90,9 +90,14 @@ PROGRESS_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
 
 BAD_BUDGETS = {"'abc'": "abc", "-1": -1, "nan": float("nan"), "inf": float("inf"), "True": True}
 BUDGET_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "walk": lambda v: pf.walk(NET, GOOD, GOOD, time_budget=v),
+    "walk_polyline": lambda v: pf.walk_polyline(NET, [GOOD, GOOD], time_budget=v),
     "walk_many": lambda v: pf.walk_many(NET, [GOOD], [GOOD], time_budget=v),
     "region_graph": lambda v: pf.region_graph(NET, BOX, time_budget=v),
     "check_lemma1": lambda v: pf.check_lemma1(NET, BOX, subsets=2, time_budget=v),
+    "search_lemma1_counterexample": lambda v: pf.convexity.search_lemma1_counterexample(
+        seeds=1, time_budget=v
+    ),
 }
 
 BAD_COUNTS = {"'5'": "5", "-1": -1, "0": 0, "1.5": 1.5, "True": True, "None-like []": []}

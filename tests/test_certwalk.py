@@ -357,3 +357,31 @@ def test_walk_many_ctrl_c_returns_the_finished_batches(monkeypatch):
     assert partial.interrupted and not partial.complete and 0 < len(partial) < 300
     for i, got in enumerate(partial):
         assert fields(got) == fields(pf.walk(net, a[i], b[i], method="rational"))
+
+
+@pytest.mark.parametrize("exact", [True, False])
+def test_walk_with_a_time_budget_in_parts(exact):
+    net = pf.zoo.random_network([2, 12, 12, 12, 1], seed=11)
+    x1, x2 = np.array([-0.8, 0.3]), np.array([0.9, -0.4])
+    whole = pf.walk(net, x1, x2, exact=exact)
+    ref = pf.walk(net, x1, x2, method="rational")
+    parts = pf.walk(net, x1, x2, exact=exact, time_budget=60)
+    assert parts.complete and combinatorial(parts) == combinatorial(whole)
+    assert enclosed(parts, ref)
+    if exact:
+        assert [F(t) for t in parts.breakpoints] == [F(t) for t in ref.breakpoints]
+    first = pf.walk(net, x1, x2, exact=exact, time_budget=0)  # the first part only
+    assert not first.complete and float(first.breakpoints[-1]) == 1 / 64
+    end = F(1, 64)
+    inside = [F(t) for t in ref.breakpoints if t < end]
+    assert [F(t) for t in first.breakpoints][:-1] == inside if exact else True
+    assert first.patterns.tolist() == ref.patterns[: len(first.patterns)].tolist()
+
+
+def test_walk_polyline_with_a_time_budget():
+    net = pf.zoo.random_network([2, 6, 6, 1], seed=12)
+    pts = np.array([[-1.0, 0.0], [0.0, 1.0], [1.0, 0.0], [0.0, -1.0]])
+    full = pf.walk_polyline(net, pts, time_budget=60)
+    assert full.complete and fields(full) == fields(pf.walk_polyline(net, pts))
+    part = pf.walk_polyline(net, pts, time_budget=0)
+    assert not part.complete and part.breakpoints[-1] == 1
