@@ -23,6 +23,8 @@ Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR
 
 from __future__ import annotations
 
+import concurrent.futures
+import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
 from fractions import Fraction
@@ -31,7 +33,7 @@ from typing import Any
 import numpy as np
 
 from ._progress import check_progress, progress_bar
-from .errors import InvalidInputError, check_flag
+from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
 from .walk import walk, walk_many
 
@@ -74,6 +76,8 @@ class GlobalFolding:
     centroids: np.ndarray
     centroid_labels: np.ndarray
     exact: bool
+    complete: bool = True  # False: time_budget or Ctrl-C stopped it; the first pairs only
+    interrupted: bool = False
 
     @property
     def n_paths(self) -> int:
@@ -170,6 +174,7 @@ def global_folding(
     executor: Executor | Any = None,
     chunk: int = 128,
     progress: bool | None = None,
+    time_budget: float | None = None,
 ) -> GlobalFolding:
     """Φ and the folding of the segments between class centroids.
 
@@ -194,6 +199,9 @@ def global_folding(
         A ``concurrent.futures.Executor`` to run batches of ``chunk`` segments
         on, or a ``distributed.Client`` (the network is then scattered to the
         workers once instead of travelling with every batch).
+    time_budget
+        Seconds; when they run out (or on Ctrl-C) the pairs walked so far (at
+        least the first batch) give the result, marked ``complete=False``.
     progress
         Report the batches done on stderr (tqdm's bar when installed); ``None``
         (default): when stderr is an interactive terminal and the run is long.
@@ -227,33 +235,54 @@ def global_folding(
             keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
             todo = todo[np.sort(keep)]
     batches = [todo[k : k + chunk] for k in range(0, len(todo), int(chunk))]
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     bar = progress_bar(progress, total=len(batches), unit="batches")
-    if executor is None:
-        results = []
-        for t in batches:
-            results.append(_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact))
-            bar.update(1)
-    elif hasattr(executor, "scatter") and hasattr(executor, "gather"):
-        # a dask.distributed Client: send the network to every worker once
-        client: Any = executor
-        remote = client.scatter(net, broadcast=True)
-        futures = [
-            client.submit(
-                _fold_chunk, remote, centres[t[:, 0]], centres[t[:, 1]], exact, pure=False
-            )
-            for t in batches
-        ]
-        results = client.gather(futures)
-    else:
-        futures = [
-            executor.submit(_fold_chunk, net, centres[t[:, 0]], centres[t[:, 1]], exact)
-            for t in batches
-        ]
-        results = []
-        for f in futures:
-            results.append(f.result())
-            bar.update(1)
-    bar.close()
+    results: list[Any] = []
+    complete, interrupted = True, False
+    try:
+        if executor is None:
+            for t in batches:
+                if results and deadline is not None and time.perf_counter() > deadline:
+                    complete = False
+                    break
+                results.append(_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact))
+                bar.update(1)
+        else:
+            if hasattr(executor, "scatter") and hasattr(executor, "gather"):
+                # a dask.distributed Client: send the network to every worker once
+                client: Any = executor
+                remote = client.scatter(net, broadcast=True)
+                futures = [
+                    client.submit(
+                        _fold_chunk, remote, centres[t[:, 0]], centres[t[:, 1]], exact, pure=False
+                    )
+                    for t in batches
+                ]
+            else:
+                futures = [
+                    executor.submit(_fold_chunk, net, centres[t[:, 0]], centres[t[:, 1]], exact)
+                    for t in batches
+                ]
+            for f in futures:
+                left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+                try:
+                    results.append(f.result(timeout=None if not results else left))
+                except (TimeoutError, concurrent.futures.TimeoutError):
+                    complete = False
+                    break
+                bar.update(1)
+            if not complete:
+                for f in futures:
+                    f.cancel()
+    except KeyboardInterrupt:
+        complete, interrupted = False, True
+        if not results:
+            raise
+    finally:
+        bar.close()
+    todo = todo[: sum(len(r) for r in results)]
     flat = [r for batch in results for r in batch]
     chis = [Fraction(r[0]) for r in flat]
     positive = [c for c in chis if c > 0]
@@ -268,6 +297,8 @@ def global_folding(
         centroids=centres,
         centroid_labels=centre_labels,
         exact=exact,
+        complete=complete,
+        interrupted=interrupted,
     )
 
 

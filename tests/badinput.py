@@ -94,6 +94,9 @@ BUDGET_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
     "walk_polyline": lambda v: pf.walk_polyline(NET, [GOOD, GOOD], time_budget=v),
     "walk_many": lambda v: pf.walk_many(NET, [GOOD], [GOOD], time_budget=v),
     "region_graph": lambda v: pf.region_graph(NET, BOX, time_budget=v),
+    "global_folding": lambda v: pf.global_folding(
+        NET, [GOOD, [0.1, 0.1]], [0, 1], clusters=None, time_budget=v
+    ),
     "check_lemma1": lambda v: pf.check_lemma1(NET, BOX, subsets=2, time_budget=v),
     "search_lemma1_counterexample": lambda v: pf.convexity.search_lemma1_counterexample(
         seeds=1, time_budget=v

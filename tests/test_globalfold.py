@@ -219,3 +219,16 @@ def test_boolean_options_reject_truthy_strings():
         pf.region_graph(TENT, pf.Box([0], [1]), exact="true")
     with pytest.raises(pf.InvalidInputError, match="exact"):
         pf.chi_sampled(TENT, [0], [1], exact=1)
+
+
+def test_global_folding_time_budget_gives_the_first_pairs_marked_incomplete():
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=4)
+    x, y = moons(120, seed=4)
+    full = pf.global_folding(net, x, y, clusters=5, chunk=7)
+    part = pf.global_folding(net, x, y, clusters=5, chunk=7, time_budget=0)
+    assert full.complete and not part.complete
+    assert part.n_paths == 7 and part.chi == full.chi[:7]
+    assert np.array_equal(part.pairs, full.pairs[:7])
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = pf.global_folding(net, x, y, clusters=5, chunk=7, executor=pool, time_budget=60)
+    assert pooled.complete and pooled.chi == full.chi
