@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 
 from ._progress import check_progress
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_budget
 
 __all__ = ["FIELDS", "load_data", "phi_value", "study"]
 
@@ -85,6 +85,7 @@ def study(
     max_iter: int = 300,
     executor: Any = None,
     backend: str = "auto",
+    time_budget: float | None = None,
 ) -> list[dict[str, Any]]:
     """Train a grid of ReLU MLPs and measure Φ on each; returns one dict per configuration.
 
@@ -95,6 +96,9 @@ def study(
     it when pandas and pyarrow are installed. ``backend`` is ``"sklearn"``
     (``MLPClassifier``), ``"torch"`` (an ``nn.Sequential`` trained with Adam,
     seeded) or ``"auto"``: torch when it is installed, scikit-learn otherwise.
+    ``time_budget`` (seconds): no new configuration is started once it has
+    run out (the first always is); the rows finished are returned (and saved), and a warning says
+    how many are missing (run again with the same ``out`` to resume).
     """
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.model_selection import train_test_split
@@ -105,6 +109,9 @@ def study(
 
     if backend not in ("auto", "sklearn", "torch"):
         raise InvalidInputError(f"backend: expected 'auto', 'sklearn' or 'torch', got {backend!r}")
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     wanted = check_progress(progress)
     show = wanted if wanted is not None else bool(sys.stderr.isatty())  # rows take minutes
     if backend == "auto":
@@ -134,12 +141,21 @@ def study(
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if fresh:
             writer.writeheader()
+    trained = 0  # configurations trained in this call (the first is never cut by the budget)
     try:
         for n, (depth, width, seed) in enumerate(grid, start=1):
             if (depth, width, seed) in done:
                 rows.append(done[(depth, width, seed)])
                 continue
+            if trained and deadline is not None and time.perf_counter() > deadline:
+                warnings.warn(
+                    f"study: time_budget ran out after {len(rows)} of {len(grid)} "
+                    "configurations; run again with the same out= to resume",
+                    stacklevel=2,
+                )
+                break
             start = time.perf_counter()
+            trained += 1
             x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=seed)
             if backend == "torch":
                 net, train_acc, test_acc = _train_torch(
