@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import textwrap
 import time
 from collections.abc import Sequence
 from fractions import Fraction
@@ -383,11 +384,25 @@ def cmd_study(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         head = ["depth", "width", "seed", "test_accuracy", "phi", "fraction_folded", "mean_regions"]
-        print("  ".join(f"{h:>15}" for h in head))
+        print("  ".join(f"{h[:12]:>12}" for h in head))
         for r in rows:
-            cells = [_short(str(r[h])) if h == "phi" and r[h] else str(r[h]) for h in head]
-            print("  ".join(f"{c[:15]:>15}" for c in cells))
+            cells = [_cell(h, r[h]) for h in head]
+            print("  ".join(f"{c[:12]:>12}" for c in cells))
     return 0
+
+
+def _cell(column: str, value: Any) -> str:
+    """A study-table cell: Φ shortened, accuracies and means to four decimals."""
+    if column == "phi":
+        return _short(str(value)) if value else "-"
+    if column in ("test_accuracy", "mean_regions"):
+        try:
+            return f"{float(value):.4f}"
+        except (TypeError, ValueError):
+            return str(value)
+    if column == "fraction_folded":
+        return _short(str(value))
+    return str(value)
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -423,7 +438,8 @@ def cmd_check(args: argparse.Namespace) -> int:
     print(f"{result.name}: counterexample after {result.cases} cases ({shrunk})")
     print(f"  network {cx.net}, threshold {cx.net.threshold}")
     for i, (w, b) in enumerate(cx.net.exact_weights):
-        print(f"  layer {i}: W = {[[str(v) for v in row] for row in w]}, b = {[str(v) for v in b]}")
+        text = f"layer {i}: W = {[[str(v) for v in row] for row in w]}, b = {[str(v) for v in b]}"
+        print(textwrap.fill(text, width=98, initial_indent="  ", subsequent_indent="      "))
     for i, p in enumerate(cx.points):
         print(f"  point {i}: {[str(v) for v in p]}")
     for key, value in cx.details.items():
