@@ -384,10 +384,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2, default=str))
     else:
         head = ["depth", "width", "seed", "test_accuracy", "phi", "fraction_folded", "mean_regions"]
-        print("  ".join(f"{h[:12]:>12}" for h in head))
-        for r in rows:
-            cells = [_cell(h, r[h]) for h in head]
-            print("  ".join(f"{c[:12]:>12}" for c in cells))
+        print(_columns(head, [[_cell(h, r[h]) for h in head] for r in rows]))
     return 0
 
 
