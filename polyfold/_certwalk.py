@@ -92,6 +92,9 @@ class _LayerConst:
     bit_of: np.ndarray  # bit of each position 0..2r
     flat_of: np.ndarray  # positions that are "identically τ with bit 0"
     gabs: np.ndarray  # |σ'| bound at each position (both neighbours' at a critical value)
+    lip: float  # the largest |σ'|: where the float value may lie in another cell
+    cell_lo: np.ndarray  # per position: a float below which the value leaves its cell(s)
+    cell_hi: np.ndarray
     serr: float  # rounding of σ relative to |z| (leaky slope)
     slope: np.ndarray  # exact slope of σ's piece per position (object, fmpq)
     icept: np.ndarray  # exact intercept per position
@@ -223,6 +226,21 @@ def _consts(net: Network) -> list[_LayerConst]:
             gabs[2 * g] = float(abs(s)) * (1 + 4 * _U)
         for q in range(len(crit)):
             gabs[2 * q + 1] = max(gabs[2 * q], gabs[2 * q + 2])
+        # the cells of each position, bounded by floats on the safe side of the criticals
+        up = np.nextafter(cf + dc, np.inf)  # >= every c
+        down = np.nextafter(cf - dc, -np.inf)  # <= every c
+        cell_lo = np.full(n_pos, -np.inf)
+        cell_hi = np.full(n_pos, np.inf)
+        for g in range(len(crit) + 1):  # open cell g: (c_{g-1}, c_g)
+            if g > 0:
+                cell_lo[2 * g] = up[g - 1]
+            if g < len(crit):
+                cell_hi[2 * g] = down[g]
+        for q in range(len(crit)):  # at c_q: the two neighbouring cells
+            if q > 0:
+                cell_lo[2 * q + 1] = up[q - 1]
+            if q + 1 < len(crit):
+                cell_hi[2 * q + 1] = down[q + 1]
         serr = 0.0
         if act.name == "leaky_relu":
             s_f = float(act.slope)
@@ -245,6 +263,9 @@ def _consts(net: Network) -> list[_LayerConst]:
                 bit_of=bit_of,
                 flat_of=flat_of,
                 gabs=gabs,
+                lip=float(gabs.max()),
+                cell_lo=cell_lo,
+                cell_hi=cell_hi,
                 serr=serr,
                 slope=slope,
                 icept=icept,
@@ -410,9 +431,15 @@ def _product_radius(
 def _h_and_radius(
     lc: _LayerConst, z: np.ndarray, r: np.ndarray, pos: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
-    """``h = σ(z)`` and its radius: the exact value lies in the proven cell, where σ is affine."""
+    """``h = σ(z)`` and its radius.
+
+    The exact value lies in the proven cell(s) of ``pos``; where the float
+    value provably does too (``z ± r`` inside), σ's slope there bounds the
+    error, elsewhere σ's Lipschitz constant does.
+    """
     h = lc.act(z)
-    eh = lc.gabs[pos] * r
+    inside = (z - r > lc.cell_lo[pos]) & (z + r < lc.cell_hi[pos])
+    eh = np.where(inside, lc.gabs[pos], lc.lip) * r
     if lc.serr:
         eh += lc.serr * np.abs(z)
     if lc.linear is not None:
@@ -720,7 +747,9 @@ def _new_knots(
     """
     c = lc.cf[q]
     dl, dr = z[k, j] - c, z[k + 1, j] - c
-    alpha = dl / (dl - dr)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        # in [0, 1] as the bound below needs (an exact end may round onto the other side)
+        alpha = np.nan_to_num(np.clip(dl / (dl - dr), 0.0, 1.0), nan=0.5)
     t_new = tf[k] + alpha * (tf[k + 1] - tf[k])
     ea = (r[k, j] + lc.dc[q] + _U * np.abs(dl)) * _SAFE
     eb = (r[k + 1, j] + lc.dc[q] + _U * np.abs(dr)) * _SAFE
