@@ -11,6 +11,7 @@ import concurrent.futures
 import time
 import zipfile
 from collections.abc import Callable
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
@@ -314,3 +315,50 @@ def test_walking_an_nnet_model_outside_its_clipping_box_warns(tmp_path):
     pf.walk(n, [1, 0], [9, 0.5])  # inside: no warning (warnings are errors here)
     with pytest.warns(UserWarning, match="clips its inputs"):
         pf.walk(n, [1, 0], [12, 0.5])
+
+
+def _interrupt_on(monkeypatch: Any, module: Any, name: str, call: int) -> None:
+    """Make ``module.name`` raise KeyboardInterrupt on its ``call``-th call (Ctrl-C there)."""
+    original = getattr(module, name)
+    calls = []
+
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        calls.append(1)
+        if len(calls) == call:
+            raise KeyboardInterrupt
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(module, name, wrapped)
+
+
+def test_ctrl_c_in_a_budgeted_walk_returns_the_finished_parts(monkeypatch):
+    import importlib
+
+    walk_module = importlib.import_module("polyfold.walk")
+    n = pf.zoo.random_network([2, 8, 8, 1], seed=3)
+    ref = pf.walk(n, [-1.0, 0.5], [1.0, -0.5], method="rational")
+    _interrupt_on(monkeypatch, walk_module, "_route", 4)
+    part = pf.walk(n, [-1.0, 0.5], [1.0, -0.5], time_budget=60)
+    assert part.interrupted and not part.complete and part.breakpoints[-1] == Fraction(3, 64)
+    assert part.patterns.tolist() == ref.patterns[: len(part.patterns)].tolist()
+
+
+def test_ctrl_c_in_check_lemma1_returns_a_partial_report(monkeypatch):
+    import polyfold.convexity as cv
+
+    n = pf.zoo.random_network([2, 3, 3, 1], seed=1)
+    _interrupt_on(monkeypatch, cv, "is_union_convex", 3)
+    report = cv.check_lemma1(n, pf.Box([-1, -1], [1, 1]), subsets=10)
+    assert report.interrupted and not report.complete and report.checked == 2
+
+
+def test_ctrl_c_in_global_folding_returns_the_pairs_walked(monkeypatch):
+    import polyfold.globalfold as gf
+
+    n = pf.zoo.random_network([2, 6, 6, 1], seed=2)
+    x, y = pf.datasets.moons(60, seed=2)
+    full = pf.global_folding(n, x, y, clusters=4, chunk=3)
+    _interrupt_on(monkeypatch, gf, "_fold_chunk", 3)
+    part = pf.global_folding(n, x, y, clusters=4, chunk=3)
+    assert part.interrupted and not part.complete
+    assert part.n_paths == 6 and part.chi == full.chi[:6]
