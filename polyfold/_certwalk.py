@@ -80,6 +80,8 @@ class _LayerConst:
 
     wt: np.ndarray  # float64 W^T
     awt: np.ndarray  # |W^T|
+    awt_safe: np.ndarray  # |W^T| (1 + werr), rounded up
+    db_safe: np.ndarray  # bias error plus the absolute slack, rounded up
     b: np.ndarray
     rowsum: np.ndarray  # Σ_i |W_ji| per unit, rounded up
     gamma: float
@@ -93,6 +95,7 @@ class _LayerConst:
     flat_of: np.ndarray  # positions that are "identically τ with bit 0"
     gabs: np.ndarray  # |σ'| bound at each position (both neighbours' at a critical value)
     lip: float  # the largest |σ'|: where the float value may lie in another cell
+    relu0: bool  # ReLU with the single critical value 0 (the common case, done faster)
     cell_lo: np.ndarray  # per position: a float below which the value leaves its cell(s)
     cell_hi: np.ndarray
     serr: float  # rounding of σ relative to |z| (leaky slope)
@@ -251,6 +254,8 @@ def _consts(net: Network) -> list[_LayerConst]:
             _LayerConst(
                 wt=wt,
                 awt=np.abs(wt),
+                awt_safe=np.abs(wt) * ((1 + (0.0 if exact_w else 2 * _U)) * _SAFE),
+                db_safe=(np.zeros_like(b) if exact_b else 2 * _U * np.abs(b)) * _SAFE + _TINY,
                 b=b,
                 rowsum=np.abs(wt).sum(axis=0),
                 gamma=n * _U / (1 - n * _U),
@@ -264,6 +269,7 @@ def _consts(net: Network) -> list[_LayerConst]:
                 flat_of=flat_of,
                 gabs=gabs,
                 lip=float(gabs.max()),
+                relu0=act.name == "relu" and len(crit) == 1 and crit[0] == 0 and dc[0] == 0,
                 cell_lo=cell_lo,
                 cell_hi=cell_hi,
                 serr=serr,
@@ -394,9 +400,11 @@ class _Exact:
 def _positions(lc: _LayerConst, z: np.ndarray, r: np.ndarray) -> np.ndarray:
     """Proven positions of the exact values within ``r`` of ``z``; ``_UND`` where unproven."""
     if len(lc.crit) == 1:
-        v = z - lc.cf[0]
-        m = r + lc.dc[0]
-        pos = np.where(v > m, 2, np.where(v < -m, 0, _UND)).astype(np.uint8)
+        v = z - lc.cf[0] if lc.cf[0] else z
+        m = r + lc.dc[0] if lc.dc[0] else r
+        pos = np.full(z.shape, _UND, dtype=np.uint8)
+        pos[v > m] = 2
+        pos[v < -m] = 0
     else:
         g = np.zeros(z.shape, dtype=np.uint8)
         und = np.zeros(z.shape, dtype=bool)
@@ -421,11 +429,14 @@ def _product_radius(
     ``|W| e_h`` is one more product; the rounding of the product itself is
     bounded through ``max |h|`` and the row sums of ``|W|``.
     """
-    scale = lc.gamma * amax + lc.werr * amax
-    r = np.multiply.outer(scale, lc.rowsum) + lc.db + _U * np.abs(z)
+    scale = (lc.gamma + lc.werr) * _SAFE * amax
+    r = np.abs(z)
+    r *= _U * _SAFE
+    r += np.multiply.outer(scale, lc.rowsum)
+    r += lc.db_safe
     if eh is not None:
-        r += (eh @ lc.awt) * (1 + lc.werr)
-    return r * _SAFE + _TINY
+        r += eh @ lc.awt_safe
+    return r
 
 
 def _h_and_radius(
@@ -437,9 +448,13 @@ def _h_and_radius(
     value provably does too (``z ± r`` inside), σ's slope there bounds the
     error, elsewhere σ's Lipschitz constant does.
     """
-    h = lc.act(z)
-    inside = (z - r > lc.cell_lo[pos]) & (z + r < lc.cell_hi[pos])
-    eh = np.where(inside, lc.gabs[pos], lc.lip) * r
+    if lc.relu0:  # ReLU at τ = 0: h = max(z, 0), exact 0 wherever z + r < 0
+        h = np.maximum(z, 0.0)
+        eh = np.where(z + r < 0, 0.0, r)
+    else:
+        h = lc.act(z)
+        inside = (z - r > lc.cell_lo[pos]) & (z + r < lc.cell_hi[pos])
+        eh = np.where(inside, lc.gabs[pos], lc.lip) * r
     if lc.serr:
         eh += lc.serr * np.abs(z)
     if lc.linear is not None:
@@ -700,6 +715,9 @@ def _crossings(
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """``(interval, unit, critical)`` of every strict crossing between consecutive knots."""
     sa, sb = pos[:-1], pos[1:]
+    if len(lc.crit) == 1:  # positions 0, 1, 2: a strict crossing is exactly {0, 2}
+        k, j = np.nonzero(((sa ^ sb) == 2) & (seg[:-1] == seg[1:])[:, None])
+        return k, j, np.zeros(len(k), dtype=np.int64)
     lo, hi = np.minimum(sa, sb), np.maximum(sa, sb)
     inside = (seg[:-1] == seg[1:])[:, None]
     ks, js, qs = [], [], []
@@ -747,17 +765,17 @@ def _new_knots(
     """
     c = lc.cf[q]
     dl, dr = z[k, j] - c, z[k + 1, j] - c
-    with np.errstate(divide="ignore", invalid="ignore"):
-        # in [0, 1] as the bound below needs (an exact end may round onto the other side)
-        alpha = np.nan_to_num(np.clip(dl / (dl - dr), 0.0, 1.0), nan=0.5)
+    span_z = dl - dr
+    span_z[span_z == 0] = 1.0  # two ends that both round to c (values below 1e-308)
+    # in [0, 1] as the bound below needs (an exact end may round onto the other side)
+    alpha = np.clip(dl / span_z, 0.0, 1.0)
     t_new = tf[k] + alpha * (tf[k + 1] - tf[k])
     ea = (r[k, j] + lc.dc[q] + _U * np.abs(dl)) * _SAFE
     eb = (r[k + 1, j] + lc.dc[q] + _U * np.abs(dr)) * _SAFE
     a, b = np.abs(dl), np.abs(dr)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        den = (a - ea) + (b + eb)
-        alo = np.where(den > 0, (a - ea) / den, 0.0)
-        ahi = (a + ea) / ((a + ea) + np.maximum(b - eb, 0.0))
+    den = np.maximum((a - ea) + (b + eb), _TINY)
+    alo = np.where(a > ea, (a - ea) / den, 0.0)
+    ahi = (a + ea) / ((a + ea) + np.maximum(b - eb, 0.0))
     alo = np.clip(alo * (1 - 8 * _U) - _TINY, 0.0, 1.0)
     ahi = np.clip(ahi * (1 + 8 * _U) + _TINY, 0.0, 1.0)
     la, lb, ua, ub = tlo[k], tlo[k + 1], thi[k], thi[k + 1]
