@@ -171,10 +171,10 @@ def supports(net: Network) -> bool:
     although ``τ`` is not a critical value (hard-tanh with ``τ > 1``, where
     every bit is always 0).
     """
-    if not all(np.all(np.isfinite(a)) for pair in net._float_layers for a in pair):
+    if not net._floats_finite:
         return False  # weights beyond float64's range: only exact arithmetic handles them
     tau = net.threshold
-    for act in (*net.activations, _IDENTITY):
+    for act in {*net.activations, _IDENTITY}:
         crit = act.critical(tau)
         if tau not in crit and not _exact_sigma(act, tau) > tau:
             return False

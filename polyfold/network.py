@@ -356,6 +356,11 @@ class Network:
         )
 
     @cached_property
+    def _floats_finite(self) -> bool:
+        """Whether every weight is within float64's range (float arithmetic can run on it)."""
+        return all(bool(np.all(np.isfinite(a))) for pair in self._float_layers for a in pair)
+
+    @cached_property
     def is_float_exact(self) -> bool:
         """Whether every weight is exactly a float64 (float mode then computes on this network)."""
         return all(
@@ -604,6 +609,7 @@ class Network:
             "_exact_affine",
             "pattern_columns",
             "is_float_exact",
+            "_floats_finite",
         )
         return {k: v for k, v in self.__dict__.items() if k not in cached}
 

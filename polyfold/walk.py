@@ -418,7 +418,7 @@ def _route(
 ) -> list[Path]:
     """One batch on the chosen route; the certified route falls back to the rational walk."""
     if method == "float":
-        if not all(np.all(np.isfinite(a)) for pair in net._float_affine for a in pair):
+        if not net._floats_finite:
             raise InvalidInputError(
                 "net: has weights beyond float64's range; method='float' cannot walk it "
                 "(use the default certified route, which walks it exactly)"
