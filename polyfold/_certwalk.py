@@ -56,7 +56,7 @@ from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
-from flint import fmpq, fmpq_mat
+from flint import fmpq
 
 from ._arith import ExactBackend, to_fraction
 from .activations import Activation
@@ -78,15 +78,8 @@ _IDENTITY = Activation("identity")
 class _LayerConst:
     """What the certificate needs of one layer, computed once per network."""
 
-    wt: np.ndarray  # float64 W^T
-    awt: np.ndarray  # |W^T|
-    awt_safe: np.ndarray  # |W^T| (1 + werr), rounded up
-    db_safe: np.ndarray  # bias error plus the absolute slack, rounded up
-    b: np.ndarray
-    rowsum: np.ndarray  # Σ_i |W_ji| per unit, rounded up
-    gamma: float
-    werr: float  # relative error of the float64 weights (0 when they are exact)
-    db: np.ndarray  # absolute error of the float64 biases
+    op: Any  # the layer's affine operator: apply, forward (with radius), exact_apply
+    n_out: int
     act: Activation
     crit: tuple[fmpq, ...]
     cf: np.ndarray  # criticals in float64
@@ -102,8 +95,6 @@ class _LayerConst:
     slope: np.ndarray  # exact slope of σ's piece per position (object, fmpq)
     icept: np.ndarray  # exact intercept per position
     linear: np.ndarray | None  # linear units (identity, no bit), or None
-    ex_wt: fmpq_mat
-    ex_b: np.ndarray
 
 
 _CONSTS: weakref.WeakKeyDictionary[Network, list[_LayerConst]] = weakref.WeakKeyDictionary()
@@ -131,9 +122,7 @@ def certified_patterns(
     exact_z: dict[int, np.ndarray] = {}
     bits = []
     for i, lc in enumerate(consts):
-        amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(h))
-        z = h @ lc.wt + lc.b
-        r = _product_radius(lc, z, amax, eh_in)
+        z, r = lc.op.forward(h, eh_in)
         pos = _positions(lc, z, r)
         todo = np.any(pos == _UND, axis=1)
         todo[list(exact_z)] = True
@@ -141,16 +130,15 @@ def certified_patterns(
         if rows.size:
             fresh = [int(k) for k in rows if int(k) not in exact_z]
             if fresh:
-                zz = _exact_mm(exact_points(np.array(fresh)), consts[0].ex_wt) + consts[0].ex_b
+                zz = consts[0].op.exact_apply(exact_points(np.array(fresh)))
                 for layer in range(1, i + 1):
-                    zz = _exact_mm(_exact_h(consts[layer - 1], zz), consts[layer].ex_wt)
-                    zz = zz + consts[layer].ex_b
+                    zz = consts[layer].op.exact_apply(_exact_h(consts[layer - 1], zz))
                 exact_z.update(zip(fresh, zz))
             if i > 0:
                 step = [int(k) for k in rows if int(k) not in fresh]
                 if step:
                     prev = np.array([exact_z[k] for k in step], dtype=object)
-                    zz = _exact_mm(_exact_h(consts[i - 1], prev), lc.ex_wt) + lc.ex_b
+                    zz = lc.op.exact_apply(_exact_h(consts[i - 1], prev))
                     exact_z.update(zip(step, zz))
             ze = np.empty((len(rows), z.shape[1]), dtype=object)
             for n, k in enumerate(rows):
@@ -193,11 +181,7 @@ def _consts(net: Network) -> list[_LayerConst]:
     tau = net.threshold
     n_layers = net.depth + (1 if net.include_output else 0)
     for i in range(n_layers):
-        wt, b = net._float_affine[i]
-        ex_wt, ex_b = net._exact_affine[i]
-        w_exact, b_exact = net._w[i], net._b[i]
-        exact_w = all(Fraction(float(f)) == v for f, v in zip(wt.T.ravel(), w_exact.ravel()))
-        exact_b = all(Fraction(float(f)) == v for f, v in zip(b.ravel(), b_exact.ravel()))
+        op = net._operators[i]
         act = net.activations[i] if i < net.depth else _IDENTITY
         crit = act.critical(tau)
         cf = np.array([float(c) for c in crit])
@@ -249,18 +233,10 @@ def _consts(net: Network) -> list[_LayerConst]:
             s_f = float(act.slope)
             serr = _U * abs(s_f) + (0.0 if Fraction(s_f) == act.slope else 2 * _U * abs(s_f))
         lin = net.linear_units[i] if i < net.depth else None
-        n = wt.shape[0]
         out.append(
             _LayerConst(
-                wt=wt,
-                awt=np.abs(wt),
-                awt_safe=np.abs(wt) * ((1 + (0.0 if exact_w else 2 * _U)) * _SAFE),
-                db_safe=(np.zeros_like(b) if exact_b else 2 * _U * np.abs(b)) * _SAFE + _TINY,
-                b=b,
-                rowsum=np.abs(wt).sum(axis=0),
-                gamma=n * _U / (1 - n * _U),
-                werr=0.0 if exact_w else 2 * _U,
-                db=np.zeros_like(b) if exact_b else 2 * _U * np.abs(b),
+                op=op,
+                n_out=op.n_out,
                 act=act,
                 crit=tuple(fmpq(c.numerator, c.denominator) for c in crit),
                 cf=cf,
@@ -276,8 +252,6 @@ def _consts(net: Network) -> list[_LayerConst]:
                 slope=slope,
                 icept=icept,
                 linear=lin if lin is not None and lin.any() else None,
-                ex_wt=ex_wt,
-                ex_b=ex_b,
             )
         )
     _CONSTS[net] = out
@@ -285,16 +259,6 @@ def _consts(net: Network) -> list[_LayerConst]:
 
 
 # -- exact helpers -------------------------------------------------------------------
-
-
-def _exact_mm(a: np.ndarray, wt: fmpq_mat) -> np.ndarray:
-    rows, inner = a.shape
-    if rows == 0:
-        return np.empty((0, wt.ncols()), dtype=object)
-    prod = fmpq_mat(rows, inner, list(a.ravel())) * wt
-    out = np.empty(rows * wt.ncols(), dtype=object)
-    out[:] = prod.entries()
-    return out.reshape(rows, wt.ncols())
 
 
 def _exact_positions(lc: _LayerConst, z: np.ndarray) -> np.ndarray:
@@ -332,14 +296,12 @@ def _affine_along(
     ``first``: layer 0's ``P, Q`` when already known (they depend on the segment only).
     """
     p, q = x1, d
-    nb = x1.shape[0]
     for i in range(layer + 1):
         lc = consts[i]
         if i == 0 and first is not None:
             p, q = first
         else:
-            zz = _exact_mm(np.concatenate([p, q], axis=0), lc.ex_wt)
-            p, q = zz[:nb] + lc.ex_b, zz[nb:]
+            p, q = lc.op.exact_apply(p), lc.op.exact_apply(q, bias=False)
         if i == layer:
             return p, q
         g, o = lc.slope[cells[i]], lc.icept[cells[i]]
@@ -364,9 +326,10 @@ class _Exact:
     def first(self, segs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Layer 0's exact ``P, Q`` (``z_0(t) = P + tQ``) of the segments ``segs``."""
         if self._first is None:
-            lc, m = self.consts[0], self.x1e.shape[0]
-            zz = _exact_mm(np.concatenate([self.x1e, self.de], axis=0), lc.ex_wt)
-            self._first = np.stack([zz[:m] + lc.ex_b, zz[m:]])
+            lc = self.consts[0]
+            self._first = np.stack(
+                [lc.op.exact_apply(self.x1e), lc.op.exact_apply(self.de, bias=False)]
+            )
         return self._first[0][segs], self._first[1][segs]
 
     def parameters(self, segs: np.ndarray, born: np.ndarray, cells: list[np.ndarray]) -> list[fmpq]:
@@ -390,7 +353,7 @@ class _Exact:
         zs = [p + tt[:, None] * q]
         for i in range(1, upto + 1):
             lc = self.consts[i]
-            zs.append(_exact_mm(_exact_h(self.consts[i - 1], zs[-1]), lc.ex_wt) + lc.ex_b)
+            zs.append(lc.op.exact_apply(_exact_h(self.consts[i - 1], zs[-1])))
         return zs
 
 
@@ -419,24 +382,6 @@ def _positions(lc: _LayerConst, z: np.ndarray, r: np.ndarray) -> np.ndarray:
     if lc.linear is not None:
         pos[:, lc.linear] = 0
     return pos
-
-
-def _product_radius(
-    lc: _LayerConst, z: np.ndarray, amax: np.ndarray, eh: np.ndarray | None
-) -> np.ndarray:
-    """Radius of ``z = W h + b`` from the radius ``eh`` of ``h`` (per unit, or None for 0).
-
-    ``|W| e_h`` is one more product; the rounding of the product itself is
-    bounded through ``max |h|`` and the row sums of ``|W|``.
-    """
-    scale = (lc.gamma + lc.werr) * _SAFE * amax
-    r = np.abs(z)
-    r *= _U * _SAFE
-    r += np.multiply.outer(scale, lc.rowsum)
-    r += lc.db_safe
-    if eh is not None:
-        r += eh @ lc.awt_safe
-    return r
 
 
 def _h_and_radius(
@@ -546,7 +491,7 @@ def certified_batch(
         if step:
             lc_prev, lc = consts[layer - 1], consts[layer]
             zp = np.array([store.z[keys[n]][1] for n in step], dtype=object).reshape(len(step), -1)
-            zs = _exact_mm(_exact_h(lc_prev, zp), lc.ex_wt) + lc.ex_b
+            zs = lc.op.exact_apply(_exact_h(lc_prev, zp))
             for r, n in enumerate(step):
                 store.z[keys[n]] = (layer, zs[r])
         if scratch:
@@ -554,7 +499,7 @@ def certified_batch(
             zs = store.forward(seg[ka], [store.t[keys[n]] for n in scratch], layer)[layer]
             for r, n in enumerate(scratch):
                 store.z[keys[n]] = (layer, zs[r])
-        out = np.empty((len(keys), consts[layer].wt.shape[1]), dtype=object)
+        out = np.empty((len(keys), consts[layer].n_out), dtype=object)
         for n, key in enumerate(keys):
             out[n] = store.z[key][1]
         return out
@@ -562,9 +507,7 @@ def certified_batch(
     n_layers = len(consts)
     for i in range(n_layers):
         lc = consts[i]
-        amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(tf))
-        z = h @ lc.wt + lc.b
-        r = _product_radius(lc, z, amax, eh)
+        z, r = lc.op.forward(h, eh)
         pos = _positions(lc, z, r)
         todo = np.any(pos == _UND, axis=1)
         if ex is not None:

@@ -208,9 +208,29 @@ class Network:
             n_prev = w.shape[0]
             exact_w.append(w)
             exact_b.append(b)
-        self._w = tuple(exact_w)
-        self._b = tuple(exact_b)
-        n_hidden_layers = len(layers) - 1
+        self._wd: tuple[np.ndarray, ...] | None = tuple(exact_w)
+        self._bd: tuple[np.ndarray, ...] | None = tuple(exact_b)
+        self._ops: tuple[Any, ...] | None = None
+        self._set_options(
+            [int(w.shape[0]) for w in exact_w[:-1]],
+            threshold=threshold,
+            activation=activation,
+            pattern_layers=pattern_layers,
+            include_output=include_output,
+            linear_units=linear_units,
+        )
+
+    def _set_options(
+        self,
+        hidden: list[int],
+        *,
+        threshold: Any = 0,
+        activation: Any = "relu",
+        pattern_layers: Sequence[int] | None = None,
+        include_output: bool = False,
+        linear_units: Sequence[Any] | None = None,
+    ) -> None:
+        n_hidden_layers = len(hidden)
         if isinstance(activation, (list, tuple)) and not (
             isinstance(activation, tuple) and activation and activation[0] == "leaky_relu"
         ):
@@ -242,9 +262,7 @@ class Network:
                 )
             self.pattern_layers = tuple(sorted(sel))
         self.include_output = check_flag(include_output, "include_output")
-        self.linear_units: tuple[np.ndarray, ...] = _linear_masks(
-            linear_units, [int(w.shape[0]) for w in exact_w[:-1]]
-        )
+        self.linear_units: tuple[np.ndarray, ...] = _linear_masks(linear_units, hidden)
         # where an importer got the network from, and how it checked it (None if built here)
         self.provenance: dict[str, Any] | None = None
         if self.n_bits == 0:
@@ -259,10 +277,91 @@ class Network:
         """Build a network from ``(W, b)`` pairs; see :class:`Network`."""
         return cls(layers, **options)
 
+    @classmethod
+    def from_operators(cls, layers: Sequence[Any], **options: Any) -> Network:
+        """A network whose affine layers are operators (:mod:`polyfold.operators`).
+
+        ``layers``: one :class:`~polyfold.operators.Operator` per hidden layer,
+        then the output layer; no weight matrix is formed. Walks (float and
+        certified), patterns and the sampled estimator run on the operators;
+        what needs matrices (regions, ``weights``, ``save``) forms them on
+        demand and refuses when they would be too large. Options as for
+        :class:`Network`.
+
+        >>> from polyfold.operators import Conv2d, Dense
+        >>> conv = Conv2d(np.ones((2, 1, 2, 2)), np.array([0.0, -1.0]), (1, 3, 3))
+        >>> net = Network.from_operators([conv, Dense(np.ones((1, 8)), np.zeros(1))])
+        >>> net.hidden_sizes, net.pattern(np.ones(9)).astype(int).tolist()
+        ((8,), [1, 1, 1, 1, 1, 1, 1, 1])
+        """
+        from .operators import Operator
+
+        ops = tuple(layers)
+        if len(ops) < 2 or not all(isinstance(op, Operator) for op in ops):
+            raise InvalidInputError(
+                "layers: expected two or more polyfold.operators.Operator objects "
+                "(the hidden layers, then the output layer)"
+            )
+        for i, (a, b) in enumerate(zip(ops, ops[1:])):
+            if a.n_out != b.n_in:
+                raise InvalidInputError(
+                    f"layers[{i + 1}]: expects {b.n_in} inputs, the layer before gives {a.n_out}"
+                )
+        net = cls.__new__(cls)
+        net._wd = net._bd = None
+        net._ops = ops
+        net._set_options([op.n_out for op in ops[:-1]], **options)
+        return net
+
+    @property
+    def is_operator_form(self) -> bool:
+        """Whether the layers are operators (no weight matrices stored)."""
+        return self._ops is not None
+
+    def to_dense(self) -> Network:
+        """The same network with exact weight matrices (refused when they would be too large)."""
+        if self._ops is None:
+            return self
+        return Network(list(zip(self._w, self._b)), **self.options)
+
+    @property
+    def _w(self) -> tuple[np.ndarray, ...]:
+        if self._wd is None:
+            self._densify()
+        assert self._wd is not None
+        return self._wd
+
+    @property
+    def _b(self) -> tuple[np.ndarray, ...]:
+        if self._bd is None:
+            self._densify()
+        assert self._bd is not None
+        return self._bd
+
+    def _densify(self) -> None:
+        assert self._ops is not None
+        pairs = [op.to_dense() for op in self._ops]
+        self._wd = tuple(w for w, _ in pairs)
+        self._bd = tuple(b for _, b in pairs)
+
+    @cached_property
+    def _operators(self) -> tuple[Any, ...]:
+        """One affine operator per layer (dense layers wrapped), used by the walks."""
+        if self._ops is not None:
+            return self._ops
+        from .operators import Dense
+
+        return tuple(
+            Dense(wf, bf, exact=(w, b))
+            for (wf, bf), w, b in zip(self._float_layers, self._wd or (), self._bd or ())
+        )
+
     def with_options(self, **options: Any) -> Network:
         """The same weights with other ``threshold``/``activation``/pattern options."""
         current = self.options
         current.update(options)
+        if self._ops is not None:
+            return Network.from_operators(self._ops, **current)
         return Network(list(zip(self._w, self._b)), **current)
 
     @property
@@ -278,21 +377,28 @@ class Network:
 
     # -- sizes --------------------------------------------------------------------
     @property
+    def _sizes(self) -> list[tuple[int, int]]:
+        if self._ops is not None:
+            return [(op.n_out, op.n_in) for op in self._ops]
+        assert self._wd is not None
+        return [(int(w.shape[0]), int(w.shape[1])) for w in self._wd]
+
+    @property
     def n_inputs(self) -> int:
-        return int(self._w[0].shape[1])
+        return self._sizes[0][1]
 
     @property
     def n_outputs(self) -> int:
-        return int(self._w[-1].shape[0])
+        return self._sizes[-1][0]
 
     @property
     def hidden_sizes(self) -> tuple[int, ...]:
-        return tuple(int(w.shape[0]) for w in self._w[:-1])
+        return tuple(n for n, _ in self._sizes[:-1])
 
     @property
     def depth(self) -> int:
         """Number of hidden layers."""
-        return len(self._w) - 1
+        return len(self._sizes) - 1
 
     @property
     def n_hidden(self) -> int:
@@ -351,6 +457,9 @@ class Network:
 
     @cached_property
     def _float_layers(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        if self._ops is not None:  # the operators' own float64 weights, densified
+            dense = [op.to_dense() for op in self._ops]
+            return tuple((_fraction_to_float(w), _fraction_to_float(b)) for w, b in dense)
         return tuple(
             (_fraction_to_float(w), _fraction_to_float(b)) for w, b in zip(self._w, self._b)
         )
@@ -358,6 +467,8 @@ class Network:
     @cached_property
     def _floats_finite(self) -> bool:
         """Whether every weight is within float64's range (float arithmetic can run on it)."""
+        if self._ops is not None:
+            return True  # operators hold float64 weights, finite by construction
         return all(bool(np.all(np.isfinite(a))) for pair in self._float_layers for a in pair)
 
     @cached_property
@@ -396,8 +507,8 @@ class Network:
         single = pts.ndim == 1
         h = pts.reshape(1, -1) if single else pts
         zs, hs = [], []
-        for i, (wt, b) in enumerate(self._affine(exact)):
-            z = ExactBackend.matmul_affine(h, wt, b) if exact else h @ wt + b
+        for i, op in enumerate(self._operators):
+            z = op.exact_apply(h) if exact else op.apply(h)
             zs.append(z)
             if i < self.depth:
                 h = self.activations[i](z)
@@ -610,6 +721,7 @@ class Network:
             "pattern_columns",
             "is_float_exact",
             "_floats_finite",
+            "_operators",
         )
         return {k: v for k, v in self.__dict__.items() if k not in cached}
 

@@ -474,8 +474,8 @@ def _walk_batch(
     old: list[np.ndarray] = []
     n_layers = net.depth + (1 if net.include_output else 0)
     for i in range(n_layers):
-        wt, b = net._affine(exact)[i]
-        z = backend.matmul_affine(h, wt, b)
+        op = net._operators[i]
+        z = op.exact_apply(h) if exact else op.apply(h)
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
         linear = net.linear_units[i] if i < net.depth else None

@@ -1,0 +1,443 @@
+r"""Affine layers as operators: a batch of points in, no matrix formed.
+
+The affine piece between two activations of a convolutional network is a
+composition of structured maps (convolution, batch-norm at inference, average
+pooling, dense). A walk only ever applies that piece to a batch of knots, so
+polyfold keeps it as an operator with three forms:
+
+- ``apply(H)``: float64, rows of ``H`` are points (flattened C-order tensors);
+- ``radius(Z, H, E)``: a rigorous bound on ``|apply(H) − A(H*)|`` for every
+  exact input ``H*`` with ``|H − H*| ≤ E`` (Higham's ``γ_n`` for each stage's
+  inner products, any summation order, plus the rounding of weights that are
+  not float64), using ``|W|`` applied to a radius — so the certified walk
+  proves its decisions without the matrix;
+- ``exact_apply(Q)``: exact rational arithmetic (python-flint), for the rare
+  points the bounds cannot settle and for exact breakpoints.
+
+``to_dense()`` forms the exact matrix when it is small enough (the region and
+LP engines need it), and refuses with a message otherwise. Memory of a walk is
+``O(knots × units)``, never ``units²``.
+
+A float64 weight is a dyadic rational, so a float network is an exact rational
+network; a batch-norm scale ``γ / sqrt(var + ε)`` is rounded once, to float64,
+and that float is the network's weight.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+from flint import fmpq, fmpq_mat
+
+from .errors import InvalidInputError
+
+__all__ = [
+    "MAX_DENSE_ENTRIES",
+    "AvgPool2d",
+    "ChannelAffine",
+    "Compose",
+    "Conv2d",
+    "Dense",
+    "Operator",
+]
+
+_U = 2.0**-53
+_SAFE = 1 + 2.0**-20
+_TINY = 2.0**-1000
+
+# to_dense() refuses beyond this many entries (5e7 Fractions is several GB of Python objects)
+MAX_DENSE_ENTRIES = 20_000_000
+
+
+def _fmpq_rows(values: np.ndarray) -> np.ndarray:
+    out = np.empty(values.shape, dtype=object)
+    out.ravel()[:] = [
+        v if isinstance(v, fmpq) else fmpq(*Fraction(v).as_integer_ratio()) for v in values.ravel()
+    ]
+    return out
+
+
+def _exact_matmul(a: np.ndarray, b: fmpq_mat) -> np.ndarray:
+    rows, inner = a.shape
+    if rows == 0:
+        return np.empty((0, b.ncols()), dtype=object)
+    prod = fmpq_mat(rows, inner, list(a.ravel())) * b
+    out = np.empty(rows * b.ncols(), dtype=object)
+    out[:] = prod.entries()
+    return out.reshape(rows, b.ncols())
+
+
+class Operator:
+    """An affine map ``R^n_in → R^n_out`` applied to batches of points (rows)."""
+
+    n_in: int
+    n_out: int
+    fan_in: int  # the longest inner product of one output (for γ_n)
+    exact_weights: bool = True  # every weight is a float64 (else ``werr`` covers the rounding)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        raise NotImplementedError
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        """``|W| e`` for a nonnegative batch ``e`` (no bias)."""
+        raise NotImplementedError
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        """Exact ``W q + b`` (or ``W q``) on an object array of ``fmpq`` rows."""
+        raise NotImplementedError
+
+    def bias_error(self) -> np.ndarray:
+        """``|b̃ − b|`` per output (0 when the bias is a float64)."""
+        return np.zeros(self.n_out)
+
+    # -- shared --------------------------------------------------------------------
+    @property
+    def rowsum(self) -> np.ndarray:
+        """``Σ_i |W_ji|`` per output, rounded up."""
+        if not hasattr(self, "_rowsum"):
+            self._rowsum = self.apply_abs(np.ones((1, self.n_in)))[0] * _SAFE
+        return self._rowsum
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        """Bound on ``|z − W h* − b|`` with ``z = apply(h)`` and ``|h − h*| ≤ eh``."""
+        werr = 0.0 if self.exact_weights else 2 * _U
+        n = self.fan_in
+        gamma = n * _U / (1 - n * _U)
+        amax = np.abs(h).max(axis=1) if h.shape[1] else np.zeros(len(h))
+        r = np.abs(z) * (_U * _SAFE)
+        r += np.multiply.outer((gamma + werr) * _SAFE * amax, self.rowsum)
+        r += self.bias_error() * _SAFE + _TINY
+        if eh is not None:
+            r += self.apply_abs(eh) * ((1 + werr) * _SAFE)
+        return r
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        """``apply(h)`` and its :meth:`radius` in one pass."""
+        z = self.apply(h)
+        return z, self.radius(z, h, eh)
+
+    def to_dense(self) -> tuple[np.ndarray, np.ndarray]:
+        """The exact ``(W, b)`` as object arrays of :class:`Fraction`."""
+        if self.n_in * self.n_out > MAX_DENSE_ENTRIES:
+            raise InvalidInputError(
+                f"net: a dense form of this {self.n_out} x {self.n_in} layer has "
+                f"{self.n_in * self.n_out:,} entries (at most {MAX_DENSE_ENTRIES:,}); keep the "
+                "operator form (walks work on it) or take a Slice of the input space"
+            )
+        eye = np.empty((self.n_in, self.n_in), dtype=object)
+        eye.fill(fmpq(0))
+        for i in range(self.n_in):
+            eye[i, i] = fmpq(1)
+        zero = np.empty((1, self.n_in), dtype=object)
+        zero.fill(fmpq(0))
+        b = self.exact_apply(zero)[0]
+        w = self.exact_apply(eye, bias=False).T
+        to_f = np.vectorize(lambda v: Fraction(int(v.p), int(v.q)), otypes=[object])
+        return to_f(w), to_f(b)
+
+
+@dataclass(eq=False)
+class Dense(Operator):
+    """``W h + b`` with ``W`` of shape ``(n_out, n_in)``.
+
+    ``weight`` and ``bias`` are float64; ``exact`` optionally gives the exact
+    ``(W, b)`` (object arrays of ``Fraction``) when they are not float64 (the
+    float values are then their roundings, and the certificate knows it).
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray
+    exact: tuple[np.ndarray, np.ndarray] | None = None
+    _wt: np.ndarray = field(init=False, repr=False)
+    _awt: np.ndarray = field(init=False, repr=False)
+    _ex: fmpq_mat | None = field(default=None, init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        self.bias = np.asarray(self.bias, dtype=np.float64)
+        self.n_out, self.n_in = self.weight.shape
+        self.fan_in = self.n_in
+        self._wt = np.ascontiguousarray(self.weight.T)
+        self._awt = np.abs(self._wt)
+        self._exb: np.ndarray | None = None
+        self._berr = np.zeros(self.n_out)
+        if self.exact is not None:
+            w_ex, b_ex = self.exact
+            self.exact_weights = all(
+                np.isfinite(f) and Fraction(float(f)) == v
+                for f, v in zip(self.weight.ravel(), w_ex.ravel())
+            )
+            self._berr = np.array(
+                [
+                    0.0 if np.isfinite(f) and Fraction(float(f)) == v else 2 * _U * abs(f)
+                    for f, v in zip(self.bias, b_ex)
+                ]
+            )
+
+    def bias_error(self) -> np.ndarray:
+        return self._berr
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return h @ self._wt + self.bias
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return e @ self._awt
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        if self._ex is None:
+            wt = self._wt if self.exact is None else np.ascontiguousarray(self.exact[0].T)
+            b = self.bias if self.exact is None else self.exact[1]
+            self._ex = fmpq_mat(wt.shape[0], wt.shape[1], list(_fmpq_rows(wt).ravel()))
+            self._exb = _fmpq_rows(b)
+        out = _exact_matmul(q, self._ex)
+        return out + self._exb if bias else out
+
+
+def _pair(v: Any, name: str) -> tuple[int, int]:
+    t = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
+    if len(t) != 2 or any(isinstance(x, bool) or int(x) != x or x < 0 for x in t):
+        raise InvalidInputError(f"{name}: expected a non-negative integer or a pair, got {v!r}")
+    return int(t[0]), int(t[1])
+
+
+@dataclass(eq=False)
+class Conv2d(Operator):
+    """A 2-D convolution (cross-correlation, as in PyTorch) with zero padding.
+
+    ``weight`` ``(C_out, C_in/groups, kh, kw)``; inputs and outputs are
+    C-order flattened ``(C, H, W)`` tensors.
+    """
+
+    weight: np.ndarray
+    bias: np.ndarray | None
+    in_shape: tuple[int, int, int]
+    stride: Any = 1
+    padding: Any = 0
+    dilation: Any = 1
+    groups: int = 1
+
+    def __post_init__(self) -> None:
+        self.weight = np.asarray(self.weight, dtype=np.float64)
+        c_out, c_in_g, kh, kw = self.weight.shape
+        c, h, w = self.in_shape
+        self.stride, self.padding = _pair(self.stride, "stride"), _pair(self.padding, "padding")
+        self.dilation = _pair(self.dilation, "dilation")
+        if self.groups < 1 or c % self.groups or c_out % self.groups or c_in_g * self.groups != c:
+            raise InvalidInputError(
+                f"groups: {self.groups} does not divide {c} input and {c_out} output channels "
+                f"with kernels of {c_in_g} input channels"
+            )
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        self.out_h = (h + 2 * ph - dh * (kh - 1) - 1) // sh + 1
+        self.out_w = (w + 2 * pw - dw * (kw - 1) - 1) // sw + 1
+        if self.out_h < 1 or self.out_w < 1:
+            raise InvalidInputError(f"in_shape: {self.in_shape} is too small for this kernel")
+        self.out_shape = (c_out, self.out_h, self.out_w)
+        self.n_in, self.n_out = c * h * w, c_out * self.out_h * self.out_w
+        self.fan_in = c_in_g * kh * kw
+        self.bias = None if self.bias is None else np.asarray(self.bias, dtype=np.float64)
+        self._abs = np.abs(self.weight)
+        self._ex: list[fmpq_mat] | None = None
+
+    def _patches(self, x: np.ndarray) -> np.ndarray:
+        """``(K, groups, out_h*out_w, C_in/g*kh*kw)`` windows of a batch (float or object)."""
+        k = x.shape[0]
+        c, h, w = self.in_shape
+        _, c_in_g, kh, kw = self.weight.shape
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        img = x.reshape(k, c, h, w)
+        if ph or pw:
+            pad = np.zeros((k, c, h + 2 * ph, w + 2 * pw), dtype=x.dtype)
+            if x.dtype == object:
+                pad.fill(fmpq(0))
+            pad[:, :, ph : ph + h, pw : pw + w] = img
+            img = pad
+        rows = (np.arange(self.out_h) * sh)[:, None] + np.arange(kh) * dh  # (out_h, kh)
+        cols = (np.arange(self.out_w) * sw)[:, None] + np.arange(kw) * dw  # (out_w, kw)
+        win = img[:, :, rows[:, None, :, None], cols[None, :, None, :]]  # K,C,oh,ow,kh,kw
+        win = win.reshape(k, self.groups, c_in_g, self.out_h, self.out_w, kh, kw)
+        win = win.transpose(0, 1, 3, 4, 2, 5, 6)  # K,g,oh,ow,cin,kh,kw
+        return win.reshape(k, self.groups, self.out_h * self.out_w, c_in_g * kh * kw)
+
+    def _conv(self, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        k = x.shape[0]
+        c_out = kernel.shape[0]
+        per = c_out // self.groups
+        pat = self._patches(x)
+        ker = kernel.reshape(self.groups, per, -1)  # g, per, cin*kh*kw
+        out = np.einsum("kgpf,gof->kgop", pat, ker, optimize=True)
+        return out.reshape(k, c_out * self.out_h * self.out_w)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        out = self._conv(h, self.weight)
+        if self.bias is not None:
+            out = out.reshape(len(h), -1, self.out_h * self.out_w) + self.bias[None, :, None]
+            out = out.reshape(len(h), -1)
+        return out
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return self._conv(e, self._abs)
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        k = q.shape[0]
+        c_out = self.weight.shape[0]
+        per = c_out // self.groups
+        if self._ex is None:
+            ker = self.weight.reshape(self.groups, per, -1)
+            self._ex = [
+                fmpq_mat(ker.shape[2], per, list(_fmpq_rows(np.ascontiguousarray(g.T)).ravel()))
+                for g in ker
+            ]
+        pat = self._patches(q)  # K, g, P, F
+        parts = []
+        for g in range(self.groups):
+            flat = pat[:, g].reshape(k * pat.shape[2], pat.shape[3])
+            res = _exact_matmul(np.ascontiguousarray(flat), self._ex[g])  # K*P, per
+            parts.append(res.reshape(k, pat.shape[2], per).transpose(0, 2, 1))  # K, per, P
+        out = np.concatenate(parts, axis=1)  # K, c_out, P
+        if bias and self.bias is not None:
+            out = out + _fmpq_rows(self.bias)[None, :, None]
+        return out.reshape(k, -1)
+
+
+@dataclass(eq=False)
+class ChannelAffine(Operator):
+    """``scale[c] · x + shift[c]`` per channel of a ``(C, …)`` tensor (batch-norm at inference).
+
+    ``scale`` and ``shift`` may be exact (``Fraction``); their float64 values are
+    then rounded and the certificate accounts for it.
+    """
+
+    scale: Any
+    shift: Any
+    in_shape: tuple[int, ...]
+
+    def __post_init__(self) -> None:
+        self._scale_q = [Fraction(v) for v in np.ravel(self.scale)]
+        self._shift_q = [Fraction(v) for v in np.ravel(self.shift)]
+        c = self.in_shape[0]
+        if len(self._scale_q) != c or len(self._shift_q) != c:
+            raise InvalidInputError(f"scale, shift: expected {c} per-channel values")
+        self._per = int(np.prod(self.in_shape[1:])) if len(self.in_shape) > 1 else 1
+        self.n_in = self.n_out = c * self._per
+        self.fan_in = 1
+        self._sf = np.repeat([float(v) for v in self._scale_q], self._per)
+        self._bf = np.repeat([float(v) for v in self._shift_q], self._per)
+        self.exact_weights = all(Fraction(float(v)) == v for v in self._scale_q)
+        self._bias_err = np.repeat(
+            [0.0 if Fraction(float(v)) == v else 2 * _U * abs(float(v)) for v in self._shift_q],
+            self._per,
+        )
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return h * self._sf + self._bf
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return e * np.abs(self._sf)
+
+    def bias_error(self) -> np.ndarray:
+        return self._bias_err
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        s = np.repeat(np.array([fmpq(*v.as_integer_ratio()) for v in self._scale_q]), self._per)
+        out = q * s[None, :]
+        if bias:
+            t = np.repeat(np.array([fmpq(*v.as_integer_ratio()) for v in self._shift_q]), self._per)
+            out = out + t[None, :]
+        return out
+
+
+@dataclass(eq=False)
+class AvgPool2d(Operator):
+    """Average pooling of ``(C, H, W)`` tensors (zero padding counted, as PyTorch's default)."""
+
+    kernel: Any
+    in_shape: tuple[int, int, int]
+    stride: Any = None
+    padding: Any = 0
+
+    def __post_init__(self) -> None:
+        self.kernel = _pair(self.kernel, "kernel")
+        self.stride = _pair(self.stride if self.stride is not None else self.kernel, "stride")
+        c = self.in_shape[0]
+        kh, kw = self.kernel
+        weight = np.zeros((c, 1, kh, kw))
+        weight[:] = 1.0 / (kh * kw)
+        self._conv = Conv2d(weight, None, self.in_shape, self.stride, self.padding, 1, c)
+        self.out_shape = self._conv.out_shape
+        self.n_in, self.n_out, self.fan_in = self._conv.n_in, self._conv.n_out, kh * kw
+        self.exact_weights = Fraction(1.0 / (kh * kw)) == Fraction(1, kh * kw)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return self._conv.apply(h)
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return self._conv.apply_abs(e)
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        # the exact weight is 1/(kh*kw); the float one is its rounding
+        kh, kw = self.kernel
+        ones = Conv2d(
+            np.ones((self.in_shape[0], 1, kh, kw)),
+            None,
+            self.in_shape,
+            self.stride,
+            self.padding,
+            1,
+            self.in_shape[0],
+        )
+        return ones.exact_apply(q) * fmpq(1, kh * kw)
+
+
+@dataclass(eq=False)
+class Compose(Operator):
+    """``ops[-1] ∘ … ∘ ops[0]``: affine maps with no activation between them."""
+
+    ops: list[Operator]
+
+    def __post_init__(self) -> None:
+        if not self.ops:
+            raise InvalidInputError("ops: expected at least one operator")
+        for a, b in zip(self.ops, self.ops[1:]):
+            if a.n_out != b.n_in:
+                raise InvalidInputError(
+                    f"ops: an operator with {a.n_out} outputs feeds one with {b.n_in} inputs"
+                )
+        self.n_in, self.n_out = self.ops[0].n_in, self.ops[-1].n_out
+        self.fan_in = max(op.fan_in for op in self.ops)
+        self.exact_weights = all(op.exact_weights for op in self.ops)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        for op in self.ops:
+            h = op.apply(h)
+        return h
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        for op in self.ops:
+            e = op.apply_abs(e)
+        return e
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        for op in self.ops:
+            q = op.exact_apply(q, bias=bias)
+        return q
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        # stage by stage: each stage's rounding joins the radius the next one propagates
+        r = eh
+        for op in self.ops:
+            h, r = op.forward(h, r)
+        assert r is not None
+        return h, r
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        return self.forward(h, eh)[1]
+
+    @property
+    def rowsum(self) -> np.ndarray:
+        if not hasattr(self, "_rowsum"):
+            self._rowsum = self.apply_abs(np.ones((1, self.n_in)))[0] * _SAFE
+        return self._rowsum
