@@ -48,8 +48,8 @@ _U = 2.0**-53
 _SAFE = 1 + 2.0**-20
 _TINY = 2.0**-1000
 
-# to_dense() refuses beyond this many entries (5e7 Fractions is several GB of Python objects)
-MAX_DENSE_ENTRIES = 20_000_000
+# to_dense() refuses beyond this many entries (each is a Python rational: 2e6 is ~0.5 GB)
+MAX_DENSE_ENTRIES = 2_000_000
 
 
 def _fmpq_rows(values: np.ndarray) -> np.ndarray:
@@ -77,6 +77,17 @@ class Operator:
     n_out: int
     fan_in: int  # the longest inner product of one output (for γ_n)
     exact_weights: bool = True  # every weight is a float64 (else ``werr`` covers the rounding)
+
+    def __getstate__(self) -> dict[str, Any]:
+        # python-flint caches do not pickle; they are rebuilt on first exact use
+        state = dict(self.__dict__)
+        for key in ("_ex", "_exb"):
+            if key in state:
+                state[key] = None
+        return state
+
+    def __setstate__(self, state: dict[str, Any]) -> None:
+        self.__dict__.update(state)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
         raise NotImplementedError

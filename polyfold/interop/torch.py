@@ -415,8 +415,18 @@ def _infer_input_shape(gm: Any) -> tuple[int, ...]:
     )
 
 
+FORMS = ("auto", "dense", "operators")
+# form="auto" keeps matrices while the dense form has at most this many weights
+AUTO_DENSE_LIMIT = 2_000_000
+
+
 def from_torch(
-    module: Any, *, input_shape: tuple[int, ...] | None = None, verify: int = 64, seed: int = 0
+    module: Any,
+    *,
+    input_shape: tuple[int, ...] | None = None,
+    verify: int = 64,
+    seed: int = 0,
+    form: str = "auto",
 ) -> Network:
     """Import a PyTorch module as an exact :class:`~polyfold.Network`.
 
@@ -438,7 +448,43 @@ def from_torch(
     inference function (eval semantics; the module's ``training`` flag is left
     as it was). With ``verify > 0`` it is compared with the module on random
     inputs and ``net.provenance`` records the largest difference.
+
+    ``form``: ``"dense"`` compiles exact weight matrices (every model above);
+    ``"operators"`` keeps convolutions, pooling and batch-norm as operators
+    (:mod:`polyfold.operators`), so CIFAR-sized models import in a moment and
+    walks never form a matrix — for ``nn.Sequential`` models (nested ones
+    too) of ``Conv2d`` (zero padding), ``BatchNorm1d/2d``, ``AvgPool2d``,
+    ``Linear``, ``Flatten``, ``Dropout``, ``Identity`` and activations;
+    ``"auto"`` (default) takes operators for such a model when its dense form
+    would hold more than 2 million weights, matrices otherwise.
     """
+    if form not in FORMS:
+        raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
+    if form != "dense":
+        mods = _sequential(module)
+        if mods is not None or form == "operators":
+            if mods is None:
+                raise InvalidInputError(
+                    f"module: form='operators' takes nn.Sequential models; {type(module).__name__} "
+                    "is not one (use form='dense' for residual blocks and other graphs)"
+                )
+            shape = _input_shape(input_shape) if input_shape is not None else None
+            if shape is None:
+                shape = _first_linear_shape(mods)
+            ops, acts = _operator_layers(mods, shape, strict=form == "operators")
+            if ops is not None and (
+                form == "operators" or sum(op.n_in * op.n_out for op in ops) > AUTO_DENSE_LIMIT
+            ):
+                net = Network.from_operators(ops, activation=acts)
+                report: dict[str, Any] = {
+                    "source": type(module).__name__,
+                    "format": "torch",
+                    "form": "operators",
+                }
+                if verify:
+                    report.update(_verify(module, net, shape, verify, seed))
+                net.provenance = report
+                return net
     try:
         from torch import fx, nn
     except ImportError as exc:  # pragma: no cover - optional extra
@@ -460,12 +506,140 @@ def from_torch(
     if len(out.shape) != 1:
         out = importer.builder.reshape(out, (out.size,))
     net = importer.builder.build(out)
-    report: dict[str, Any] = {"source": type(module).__name__, "format": "torch"}
+    report = {"source": type(module).__name__, "format": "torch", "form": "dense"}
     report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
     if verify:
         report.update(_verify(module, net, shape, verify, seed))
     net.provenance = report
     return net
+
+
+def _sequential(module: Any) -> list[Any] | None:
+    """The modules of an ``nn.Sequential`` (nested ones flattened), or None."""
+    from torch import nn
+
+    if not isinstance(module, nn.Sequential):
+        return None
+    out: list[Any] = []
+    for child in module:
+        inner = _sequential(child)
+        out.extend(inner if inner is not None else [child])
+    return out
+
+
+def _first_linear_shape(mods: list[Any]) -> tuple[int, ...]:
+    from torch import nn
+
+    for mod in mods:
+        if isinstance(mod, nn.Linear):
+            return (int(mod.in_features),)
+        if not isinstance(mod, (nn.Dropout, nn.Identity, nn.Flatten)) and _activation(mod) is None:
+            break
+    raise InvalidInputError(
+        "input_shape: needed when the model does not start with a Linear layer "
+        "(for example input_shape=(3, 32, 32) for a convolution)"
+    )
+
+
+def _operator_layers(
+    mods: list[Any], shape: tuple[int, ...], strict: bool
+) -> tuple[list[Any] | None, list[Any]]:
+    """Operators between activations, and the activations; (None, []) if a module is not
+    supported (an error instead when ``strict``)."""
+    from torch import nn
+
+    from ..operators import AvgPool2d, ChannelAffine, Compose, Conv2d, Dense
+
+    def refuse(mod: Any, why: str) -> tuple[None, list[Any]]:
+        if strict:
+            raise InvalidInputError(f"module: {type(mod).__name__} {why} in form='operators'")
+        return None, []
+
+    layers: list[Any] = []
+    acts: list[Any] = []
+    pending: list[Any] = []
+    cur = tuple(shape)
+    for mod in mods:
+        if isinstance(mod, (nn.Dropout, nn.Identity)):
+            continue
+        act = _activation(mod)
+        if act is not None:
+            if not pending:
+                return refuse(mod, "follows another activation with no affine layer between")
+            layers.append(pending[0] if len(pending) == 1 else Compose(pending))
+            acts.append(act)
+            pending = []
+            continue
+        if isinstance(mod, nn.Flatten):
+            if mod.start_dim != 1 or mod.end_dim != -1:
+                return refuse(mod, "flattens only some dimensions")
+            cur = (int(np.prod(cur)),)
+        elif isinstance(mod, nn.Linear):
+            if cur != (mod.in_features,):
+                return refuse(mod, f"expects {mod.in_features} features, gets shape {cur}")
+            w = mod.weight.detach().cpu().double().numpy()
+            b = (
+                mod.bias.detach().cpu().double().numpy()
+                if mod.bias is not None
+                else np.zeros(mod.out_features)
+            )
+            pending.append(Dense(w, b))
+            cur = (int(mod.out_features),)
+        elif isinstance(mod, nn.Conv2d):
+            if len(cur) != 3 or mod.padding_mode != "zeros":
+                return refuse(mod, f"needs a (C, H, W) input and zero padding, got {cur}")
+            if mod.padding == "valid":
+                pad: Any = 0
+            elif mod.padding == "same":
+                total = [d * (k - 1) for d, k in zip(mod.dilation, mod.kernel_size)]
+                if any(v % 2 for v in total):
+                    return refuse(mod, "with asymmetric 'same' padding is not supported")
+                pad = tuple(v // 2 for v in total)
+            else:
+                pad = tuple(mod.padding)
+            bias = None if mod.bias is None else mod.bias.detach().cpu().double().numpy()
+            conv = Conv2d(
+                mod.weight.detach().cpu().double().numpy(),
+                bias,
+                (int(cur[0]), int(cur[1]), int(cur[2])),
+                tuple(mod.stride),
+                pad,
+                tuple(mod.dilation),
+                int(mod.groups),
+            )
+            pending.append(conv)
+            cur = conv.out_shape
+        elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
+            if mod.running_mean is None or mod.running_var is None or cur[0] != mod.num_features:
+                return refuse(mod, "needs running statistics and matching channels")
+            var = mod.running_var.detach().double().numpy() + mod.eps
+            scale = exact_array(1.0 / np.sqrt(var))  # the one rounding, as in the dense form
+            gamma = (
+                _exact(mod.weight) if mod.weight is not None else np.full(len(scale), Fraction(1))
+            )
+            beta = _exact(mod.bias) if mod.bias is not None else np.full(len(scale), Fraction(0))
+            mean = _exact(mod.running_mean)
+            pending.append(ChannelAffine(gamma * scale, beta - gamma * scale * mean, cur))
+        elif isinstance(mod, nn.AvgPool2d):
+            if (
+                len(cur) != 3
+                or mod.ceil_mode
+                or getattr(mod, "divisor_override", None) is not None
+                or (not mod.count_include_pad and mod.padding)
+            ):
+                return refuse(mod, "with ceil_mode, divisor_override or uncounted padding")
+            pool = AvgPool2d(
+                mod.kernel_size, (int(cur[0]), int(cur[1]), int(cur[2])), mod.stride, mod.padding
+            )
+            pending.append(pool)
+            cur = pool.out_shape
+        else:
+            return refuse(mod, "is not supported")
+    if not pending or not acts:
+        return refuse(mods[-1], "leaves no output layer (the model must end with affine layers)")
+    # an output that is not flat needs no operator: every tensor is a C-order flat vector
+    layers.append(pending[0] if len(pending) == 1 else Compose(pending))
+    return layers, acts
 
 
 def _verify(module: Any, net: Network, shape: tuple[int, ...], count: int, seed: int) -> dict:

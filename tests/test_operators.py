@@ -1,0 +1,218 @@
+"""Layers as operators: the same network as the dense form, without its matrices."""
+
+from __future__ import annotations
+
+import pickle
+from concurrent.futures import ProcessPoolExecutor
+from fractions import Fraction as F
+from typing import Any
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+from polyfold import operators as ops
+
+torch = pytest.importorskip("torch")
+nn = torch.nn
+
+
+def fields(path: pf.Path) -> dict[str, Any]:
+    return {
+        "breakpoints": [F(t) for t in path.breakpoints],
+        "patterns": path.patterns.tolist(),
+        "point_patterns": path.point_patterns.tolist(),
+        "touches": [(F(t), b.tolist()) for t, b in path.touches],
+        "flat": [(F(a), F(b), bits.tolist()) for a, b, bits in path.flat],
+    }
+
+
+def _cnn(seed: int, *, groups: int = 1, bn: bool = True, pool: bool = True) -> Any:
+    torch.manual_seed(seed)
+    layers: list[Any] = [nn.Conv2d(2, 4, 3, padding=1)]
+    if bn:
+        layers.append(nn.BatchNorm2d(4))
+    layers.append(nn.ReLU())
+    if pool:
+        layers.append(nn.AvgPool2d(2))
+    layers += [
+        nn.Conv2d(4, 4, 3, stride=2 if not pool else 1, dilation=1, groups=groups),
+        nn.LeakyReLU(0.125),
+        nn.Flatten(),
+    ]
+    model = nn.Sequential(*layers)
+    with torch.no_grad():
+        n = model(torch.zeros(1, 2, 6, 6)).shape[1]
+    model = nn.Sequential(*layers, nn.Linear(n, 6), nn.ReLU(), nn.Linear(6, 3)).eval()
+    if bn:
+        with torch.no_grad():
+            model[1].running_mean.uniform_(-0.5, 0.5)
+            model[1].running_var.uniform_(0.5, 2.0)
+            model[1].weight.uniform_(0.5, 1.5)
+    return model
+
+
+# -- each operator against torch, and its exact form against the dense importer --------
+
+
+@pytest.mark.parametrize(
+    "module,shape",
+    [
+        (nn.Conv2d(3, 4, 3), (3, 7, 7)),
+        (nn.Conv2d(3, 6, 3, stride=2, padding=1), (3, 8, 8)),
+        (nn.Conv2d(2, 4, 3, dilation=2, padding=2), (2, 9, 9)),
+        (nn.Conv2d(4, 4, 3, groups=2, padding="same"), (4, 5, 5)),
+        (nn.Conv2d(2, 3, (2, 3), stride=(1, 2), bias=False), (2, 6, 7)),
+        (nn.AvgPool2d(2), (3, 6, 6)),
+        (nn.AvgPool2d(3, stride=2, padding=1), (2, 7, 7)),
+        (nn.BatchNorm2d(3), (3, 4, 4)),
+        (nn.Linear(12, 5), (12,)),
+    ],
+    ids=lambda v: type(v).__name__ if not isinstance(v, tuple) else str(v),
+)
+def test_each_operator_matches_torch_and_the_dense_form(module, shape):
+    torch.manual_seed(0)
+    if isinstance(module, nn.BatchNorm2d):
+        with torch.no_grad():
+            module.running_mean.uniform_(-1, 1)
+            module.running_var.uniform_(0.5, 2)
+    model = nn.Sequential(module, nn.ReLU(), nn.Flatten()).eval()
+    with torch.no_grad():
+        n = model(torch.zeros(1, *shape)).shape[1]
+    model = nn.Sequential(module, nn.ReLU(), nn.Flatten(), nn.Linear(n, 2)).eval()
+    op = pf.from_torch(model, input_shape=shape, form="operators")
+    dense = pf.from_torch(model, input_shape=shape, form="dense")
+    assert op.is_operator_form and op.provenance["verified"]
+    assert op.provenance["max_abs_error"] < 1e-5
+    for (wo, bo), (wd, bd) in zip(op.exact_weights, dense.exact_weights):
+        assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
+
+
+def test_the_radius_bounds_the_error_of_every_operator():
+    rng = np.random.default_rng(1)
+    conv = ops.Conv2d(rng.normal(size=(4, 2, 3, 3)), rng.normal(size=4), (2, 6, 6), 1, 1)
+    bn = ops.ChannelAffine(
+        [F(1, 3), F(2, 7), F(5, 3), F(-1, 9)], [F(1, 10), 0, F(-2, 3), 1], conv.out_shape
+    )
+    pool = ops.AvgPool2d(3, conv.out_shape, 3)
+    stack = ops.Compose([conv, bn, pool])
+    for op in (conv, bn, pool, stack):
+        h = rng.normal(size=(5, op.n_in)) * 10
+        eh = np.abs(rng.normal(size=h.shape)) * 1e-6
+        exact_in = h + eh * rng.uniform(-1, 1, size=h.shape)  # within eh of h
+        z, r = op.forward(h, eh)
+        q = np.empty(h.shape, dtype=object)
+        q.ravel()[:] = [pf._arith.as_fmpq(float(v), "h") for v in exact_in.ravel()]
+        exact = op.exact_apply(q)
+        err = np.abs(np.array([[float(F(int(v.p), int(v.q))) for v in row] for row in exact]) - z)
+        assert np.all(err <= r), type(op).__name__
+
+
+# -- the operator network walks exactly as the dense one ------------------------------
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_operator_walk_equals_dense_walk(seed):
+    model = _cnn(seed, groups=2 if seed % 2 else 1, bn=seed != 2, pool=seed != 3)
+    op = pf.from_torch(model, input_shape=(2, 6, 6), form="operators")
+    dense = pf.from_torch(model, input_shape=(2, 6, 6), form="dense")
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(3, 72)), rng.normal(size=(3, 72))
+    for got, ref, rat in zip(
+        pf.walk_many(op, a, b), pf.walk_many(dense, a, b), pf.walk_many(op, a, b, method="rational")
+    ):
+        assert got.method == "certified" and fields(got) == fields(ref) == fields(rat)
+    floats = pf.walk_many(op, a, b, exact=False)
+    plain = pf.walk_many(op, a, b, exact=False, method="float")
+    ref_all = pf.walk_many(dense, a, b)
+    for f, p, r in zip(floats, plain, ref_all):
+        assert f.patterns.tolist() == r.patterns.tolist() and not p.certified
+    assert pf.chi_sampled(op, a[0], b[0], n=200) == pf.chi_sampled(dense, a[0], b[0], n=200)
+    assert np.array_equal(op.pattern(a), dense.pattern(a))
+
+
+def test_slice_region_graph_of_an_operator_network_equals_the_dense_one():
+    model = _cnn(5)
+    op = pf.from_torch(model, input_shape=(2, 6, 6), form="operators")
+    dense = pf.from_torch(model, input_shape=(2, 6, 6), form="dense")
+    rng = np.random.default_rng(5)
+    plane = pf.Slice.through(*rng.normal(size=(3, 72)))
+    g_op, g_dense = pf.region_graph(op, plane), pf.region_graph(dense, plane)
+    assert set(g_op.nodes) == set(g_dense.nodes)
+    assert {frozenset(e) for e in g_op.edges} == {frozenset(e) for e in g_dense.edges}
+
+
+def test_operator_networks_travel_to_process_pools():
+    op = pf.from_torch(_cnn(6), input_shape=(2, 6, 6), form="operators")
+    rng = np.random.default_rng(6)
+    a, b = rng.normal(size=(4, 72)), rng.normal(size=(4, 72))
+    copy = pickle.loads(pickle.dumps(op))
+    assert np.array_equal(copy.pattern(a), op.pattern(a))
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = pf.walk_many(op, a, b, executor=pool)
+    assert [p.patterns.tolist() for p in pooled] == [
+        p.patterns.tolist() for p in pf.walk_many(op, a, b)
+    ]
+
+
+def test_a_cifar_shaped_cnn_imports_and_walks_without_matrices():
+    # CIFAR-shaped input, few channels to keep the suite quick (benchmarks: wider ones)
+    torch.manual_seed(0)
+    model = nn.Sequential(
+        nn.Conv2d(3, 4, 3, padding=1),
+        nn.BatchNorm2d(4),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Conv2d(4, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Conv2d(8, 8, 3, padding=1),
+        nn.ReLU(),
+        nn.AvgPool2d(2),
+        nn.Flatten(),
+        nn.Linear(8 * 4 * 4, 64),
+        nn.ReLU(),
+        nn.Linear(64, 10),
+    ).eval()
+    net = pf.from_torch(model, input_shape=(3, 32, 32))  # auto: too big for matrices
+    assert net.is_operator_form and net.provenance["verified"]
+    assert net.hidden_sizes == (4 * 32 * 32, 8 * 16 * 16, 8 * 8 * 8, 64)
+    rng = np.random.default_rng(0)
+    x1, x2 = rng.normal(size=3072), rng.normal(size=3072)
+    path = pf.walk(net, x1, x2, exact=False)
+    plain = pf.walk(net, x1, x2, exact=False, method="float")
+    assert path.certified and path.n_pieces > 100
+    assert plain.patterns.shape == path.patterns.shape
+    with pytest.raises(pf.InvalidInputError, match="dense form of this"):
+        net.weights  # noqa: B018
+
+
+def test_operator_form_bad_input():
+    with pytest.raises(pf.InvalidInputError, match="form: expected one of"):
+        pf.from_torch(nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), form="sparse")
+    model = nn.Sequential(
+        nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 1)
+    )
+    with pytest.raises(pf.InvalidInputError, match="MaxPool2d is not supported"):
+        pf.from_torch(model, input_shape=(1, 6, 6), form="operators")
+
+    class Residual(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a = nn.Linear(2, 2)
+
+        def forward(self, x: Any) -> Any:
+            return x + self.a(x)
+
+    with pytest.raises(pf.InvalidInputError, match=r"takes nn\.Sequential"):
+        pf.from_torch(Residual(), form="operators")
+    with pytest.raises(pf.InvalidInputError, match="groups"):
+        ops.Conv2d(np.ones((3, 1, 3, 3)), None, (2, 5, 5), groups=2)
+    with pytest.raises(pf.InvalidInputError, match="too small"):
+        ops.Conv2d(np.ones((1, 1, 5, 5)), None, (1, 3, 3))
+    with pytest.raises(pf.InvalidInputError, match="layers"):
+        pf.Network.from_operators([ops.Dense(np.ones((2, 3)), np.zeros(2))])
+    with pytest.raises(pf.InvalidInputError, match="expects 4 inputs"):
+        pf.Network.from_operators(
+            [ops.Dense(np.ones((2, 3)), np.zeros(2)), ops.Dense(np.ones((1, 4)), np.zeros(1))]
+        )
