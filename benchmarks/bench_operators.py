@@ -90,7 +90,8 @@ def main() -> None:
         t_fwd, _ = best_of(forward, 3)
         same = np.array_equal(plain.patterns, cert.patterns)
         print(
-            f"CNN {c1},{c2},{c2} on 3x32x32 ({net.n_hidden:,} hidden units): import {t_import:.2f} s"
+            f"CNN {c1},{c2},{c2} on 3x32x32 ({net.n_hidden:,} hidden units):"
+            f" import {t_import:.2f} s"
             f" ({net.provenance['form']}); {cert.n_pieces} pieces; float walk {t_float:.2f} s,"
             f" certified {t_cert:.2f} s ({t_cert / t_float:.1f}x, peak {peak / 2**30:.2f} GiB),"
             f" chi_sampled(n=10000) {t_samp:.2f} s ({t_samp / t_float:.1f}x the float walk),"
