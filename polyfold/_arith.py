@@ -70,6 +70,17 @@ def exact_zeros(n: int) -> np.ndarray:
     return out
 
 
+def exact_matmul(a: np.ndarray, mat: fmpq_mat) -> np.ndarray:
+    """``a @ mat`` for an object array ``a`` of ``fmpq`` rows, through python-flint."""
+    rows, inner = a.shape
+    if rows == 0:
+        return np.empty((0, mat.ncols()), dtype=object)
+    prod = fmpq_mat(rows, inner, list(a.ravel())) * mat
+    out = np.empty(rows * mat.ncols(), dtype=object)
+    out[:] = prod.entries()
+    return out.reshape(rows, mat.ncols())
+
+
 def to_fraction(q: Any) -> Fraction:
     """``fmpq`` (or int/Fraction) to :class:`Fraction`; floats are converted exactly."""
     if isinstance(q, fmpq):
@@ -105,13 +116,7 @@ class ExactBackend:
 
     @staticmethod
     def matmul_affine(a: np.ndarray, wt: fmpq_mat, b: np.ndarray) -> np.ndarray:
-        rows, inner = a.shape
-        if rows == 0:
-            return np.empty((0, wt.ncols()), dtype=object)
-        prod = fmpq_mat(rows, inner, list(a.ravel())) * wt
-        out = np.empty(rows * wt.ncols(), dtype=object)
-        out[:] = prod.entries()
-        return out.reshape(rows, wt.ncols()) + b
+        return exact_matmul(a, wt) + b
 
     @staticmethod
     def scalar(value: Fraction) -> fmpq:

@@ -60,7 +60,7 @@ from flint import fmpq
 
 from ._arith import ExactBackend, to_fraction
 from .activations import Activation
-from .path import Path
+from .path import Path, knot_structure
 
 if TYPE_CHECKING:
     from .network import Network
@@ -887,20 +887,7 @@ def _assemble(
     repaired: int,
 ) -> list[Path]:
     """Merge equal consecutive intervals into pieces, per segment (as the rational walk)."""
-    n_knots = len(tf)
-    interval_bits = codes == 1
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    ends = np.r_[starts[1:], n_knots] - 1
-    interior = np.ones(n_knots, dtype=bool)
-    interior[starts] = False
-    interior[ends] = False
-    changed = np.zeros(n_knots, dtype=bool)
-    if n_knots > 1:
-        changed[1:] = np.any(interval_bits[1:] != interval_bits[:-1], axis=1)
-    is_break = ~interior | changed
-    touch = interior & ~changed & np.any(point_bits != interval_bits, axis=1)
-    flat_rows = np.any(codes == 2, axis=1)
-    flat_rows[ends] = False
+    starts, ends, interval_bits, is_break, touch, flat_rows = knot_structure(seg, codes, point_bits)
     paths = []
     for s, (a, b) in enumerate(zip(starts, ends)):
         rows = np.arange(a, b + 1)

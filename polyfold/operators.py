@@ -32,6 +32,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
+from ._arith import exact_matmul
 from .errors import InvalidInputError
 
 __all__ = [
@@ -58,16 +59,6 @@ def _fmpq_rows(values: np.ndarray) -> np.ndarray:
         v if isinstance(v, fmpq) else fmpq(*Fraction(v).as_integer_ratio()) for v in values.ravel()
     ]
     return out
-
-
-def _exact_matmul(a: np.ndarray, b: fmpq_mat) -> np.ndarray:
-    rows, inner = a.shape
-    if rows == 0:
-        return np.empty((0, b.ncols()), dtype=object)
-    prod = fmpq_mat(rows, inner, list(a.ravel())) * b
-    out = np.empty(rows * b.ncols(), dtype=object)
-    out[:] = prod.entries()
-    return out.reshape(rows, b.ncols())
 
 
 class Operator:
@@ -203,7 +194,7 @@ class Dense(Operator):
             b = self.bias if self.exact is None else self.exact[1]
             self._ex = fmpq_mat(wt.shape[0], wt.shape[1], list(_fmpq_rows(wt).ravel()))
             self._exb = _fmpq_rows(b)
-        out = _exact_matmul(q, self._ex)
+        out = exact_matmul(q, self._ex)
         return out + self._exb if bias else out
 
 
@@ -306,7 +297,7 @@ class Conv2d(Operator):
         parts = []
         for g in range(self.groups):
             flat = pat[:, g].reshape(k * pat.shape[2], pat.shape[3])
-            res = _exact_matmul(np.ascontiguousarray(flat), self._ex[g])  # K*P, per
+            res = exact_matmul(np.ascontiguousarray(flat), self._ex[g])  # K*P, per
             parts.append(res.reshape(k, pat.shape[2], per).transpose(0, 2, 1))  # K, per, P
         out = np.concatenate(parts, axis=1)  # K, c_out, P
         if bias and self.bias is not None:

@@ -10,7 +10,7 @@ import numpy as np
 
 from . import folding
 
-__all__ = ["Path", "join_paths"]
+__all__ = ["Path", "join_paths", "knot_structure"]
 
 # (breakpoints, touches, flat): what a lazily resolved path computes on first access
 _Times = tuple[
@@ -284,6 +284,30 @@ class Path:
             f"Path({self.n_pieces} pieces, {self.n_bits} bits, {mode}, "
             f"chi={self.chi}, r1={self.r1}, r2={self.r2})"
         )
+
+
+def knot_structure(seg: np.ndarray, codes: np.ndarray, point_bits: np.ndarray) -> tuple[Any, ...]:
+    """Where the walks' knots become breakpoints, touches and flat stretches.
+
+    ``codes`` are interval codes per knot (0/1, 2 for "identically τ with bit
+    0"), ``point_bits`` the bits at the knots, ``seg`` each knot's segment.
+    Returns ``(starts, ends, interval_bits, is_break, touch, flat_rows)``.
+    """
+    n_knots = len(seg)
+    interval_bits = codes == 1
+    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
+    ends = np.r_[starts[1:], n_knots] - 1  # last knot of each segment
+    interior = np.ones(n_knots, dtype=bool)
+    interior[starts] = False
+    interior[ends] = False
+    changed = np.zeros(n_knots, dtype=bool)
+    if n_knots > 1:
+        changed[1:] = np.any(interval_bits[1:] != interval_bits[:-1], axis=1)
+    is_break = ~interior | changed
+    touch = interior & ~changed & np.any(point_bits != interval_bits, axis=1)
+    flat_rows = np.any(codes == 2, axis=1)
+    flat_rows[ends] = False
+    return starts, ends, interval_bits, is_break, touch, flat_rows
 
 
 def _exact_view(x: np.ndarray) -> np.ndarray:

@@ -47,7 +47,7 @@ from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, _has_booleans, as_points
-from .path import Path, join_paths
+from .path import Path, join_paths, knot_structure
 
 __all__ = ["Paths", "walk", "walk_many", "walk_polyline"]
 
@@ -613,20 +613,7 @@ def _assemble(
     tol: float,
 ) -> list[Path]:
     """Merge equal consecutive intervals into pieces, per segment."""
-    n_knots = len(t)
-    interval_bits = codes == 1
-    starts = np.flatnonzero(np.r_[True, seg[1:] != seg[:-1]])
-    ends = np.r_[starts[1:], n_knots] - 1  # last knot of each segment
-    interior = np.ones(n_knots, dtype=bool)
-    interior[starts] = False
-    interior[ends] = False
-    changed = np.zeros(n_knots, dtype=bool)
-    if n_knots > 1:
-        changed[1:] = np.any(interval_bits[1:] != interval_bits[:-1], axis=1)
-    is_break = ~interior | changed
-    touch = interior & ~changed & np.any(point_bits != interval_bits, axis=1)
-    flat_rows = np.any(codes == 2, axis=1)
-    flat_rows[ends] = False
+    starts, ends, interval_bits, is_break, touch, flat_rows = knot_structure(seg, codes, point_bits)
     t_out = np.array([to_fraction(v) for v in t], dtype=object) if exact else t
     paths = []
     for s, (a, b) in enumerate(zip(starts, ends)):

@@ -80,3 +80,14 @@ def check_affine_on_pieces(net: pf.Network, path: pf.Path, seed: int = 0) -> Non
         lam = (s - a) / (b - a)
         for la, lb, ls in zip(za, zb, zs):
             assert list(ls) == list(la + lam * (lb - la))
+
+
+def path_fields(path: pf.Path) -> dict:
+    """Every field of a path that two routes must agree on, exact values as Fractions."""
+    return {
+        "breakpoints": [Fraction(t) for t in path.breakpoints],
+        "patterns": path.patterns.tolist(),
+        "point_patterns": path.point_patterns.tolist(),
+        "touches": [(Fraction(t), b.tolist()) for t, b in path.touches],
+        "flat": [(Fraction(a), Fraction(b), bits.tolist()) for a, b, bits in path.flat],
+    }

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pytest
 from badinput import CASES
+from test_nnet import NNET
 
 import polyfold as pf
 
@@ -39,22 +40,6 @@ def test_bad_input(case):
 
 
 # -- damaged and hostile files, for every loader --------------------------------------
-
-NNET = """// a tiny network
-2,2,1,2,
-2,2,1,
-0,
-0.0,-1.0,
-10.0,1.0,
-5.0,0.0,0.5,
-10.0,2.0,4.0,
-1.0,-1.0,
-0.5,2.0,
-0.0,
--0.25,
-1.0,1.0,
-0.125,
-"""
 
 
 def _files(tmp: Any) -> list[tuple[str, Any, Any, str]]:

@@ -13,6 +13,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from reference import path_fields
 
 import polyfold as pf
 from polyfold._certwalk import certified_batch
@@ -23,11 +24,7 @@ walk_module = importlib.import_module("polyfold.walk")
 
 def fields(path: pf.Path) -> dict[str, Any]:
     return {
-        "breakpoints": [F(t) for t in path.breakpoints],
-        "patterns": path.patterns.tolist(),
-        "point_patterns": path.point_patterns.tolist(),
-        "touches": [(F(t), b.tolist()) for t, b in path.touches],
-        "flat": [(F(a), F(b), bits.tolist()) for a, b, bits in path.flat],
+        **path_fields(path),
         "x1": [F(v) for v in path.x1],
         "x2": [F(v) for v in path.x2],
         "degeneracies": repr(path.degeneracies()),

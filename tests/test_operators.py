@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from reference import path_fields
 
 import polyfold as pf
 from polyfold import operators as ops
@@ -17,14 +18,7 @@ torch = pytest.importorskip("torch")
 nn = torch.nn
 
 
-def fields(path: pf.Path) -> dict[str, Any]:
-    return {
-        "breakpoints": [F(t) for t in path.breakpoints],
-        "patterns": path.patterns.tolist(),
-        "point_patterns": path.point_patterns.tolist(),
-        "touches": [(F(t), b.tolist()) for t, b in path.touches],
-        "flat": [(F(a), F(b), bits.tolist()) for a, b, bits in path.flat],
-    }
+fields = path_fields
 
 
 def _cnn(seed: int, *, groups: int = 1, bn: bool = True, pool: bool = True) -> Any:
