@@ -409,7 +409,12 @@ def _h_and_radius(
 
 
 def certified_batch(
-    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, corrupt: Any = None
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    corrupt: Any = None,
+    bar: Any = None,
 ) -> list[Path] | None:
     """Walk segments ``p1[i] → p2[i]`` on the certified route.
 
@@ -598,6 +603,8 @@ def certified_batch(
         ipos_l.append(ipos)
         rows.append(np.arange(len(tf)))
         old.append(np.ones(len(tf), dtype=bool))
+        if bar is not None:
+            bar.update(1)
         if i + 1 < n_layers:
             h, eh = _h_and_radius(lc, z, r, pos)
     # assemble as the rational walk does: interval codes 0/1/2 (2: flat at τ), point bits

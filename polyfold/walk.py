@@ -80,6 +80,7 @@ def walk(
     method: str = "certified",
     tol: float = 1e-9,
     time_budget: float | None = None,
+    progress: bool | None = None,
 ) -> Path:
     r"""Walk the segment from ``x1`` to ``x2`` and return the regions it crosses.
 
@@ -116,6 +117,9 @@ def walk(
         finished so far is returned, covering ``[0, j/64]``, with
         ``complete=False``. Its pieces are the exact walk's; flat stretches are
         listed per part. Without a budget the walk is one computation.
+    progress
+        Layers (or parts) done, on stderr; ``None`` (default): when stderr is
+        an interactive terminal and the walk takes more than a second.
 
     Examples
     --------
@@ -145,10 +149,19 @@ def walk(
             f"x1, x2: expected single points of shape ({net.n_inputs},); use walk_many for batches"
         )
     _warn_outside_domain(net, p1, p2)
+    check_progress(progress)
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
-        return _walk_in_parts(net, p1, p2, exact, method, tol, deadline)
-    return _route(net, p1[None, :], p2[None, :], exact, method, tol)[0]
+        bar = progress_bar(progress, total=_PARTS, unit="parts")
+        try:
+            return _walk_in_parts(net, p1, p2, exact, method, tol, deadline, bar)
+        finally:
+            bar.close()
+    bar = progress_bar(progress, total=net.depth + int(net.include_output), unit="layers")
+    try:
+        return _route(net, p1[None, :], p2[None, :], exact, method, tol, bar)[0]
+    finally:
+        bar.close()
 
 
 _PARTS = 64  # a power of two, so that every part's parameters stay exact in float64
@@ -162,6 +175,7 @@ def _walk_in_parts(
     method: str,
     tol: float,
     deadline: float,
+    bar: Any,
 ) -> Path:
     """The walk as ``_PARTS`` consecutive segments, stopping between them past ``deadline``."""
     if method == "float":
@@ -181,6 +195,7 @@ def _walk_in_parts(
             if parts and time.perf_counter() > deadline:
                 break
             parts.extend(_route(net, pts[i : i + 1], pts[i + 1 : i + 2], exact, method, tol))
+            bar.update(1)
     except KeyboardInterrupt:
         interrupted = True
         if not parts:
@@ -314,6 +329,7 @@ def walk_polyline(
     method: str = "certified",
     tol: float = 1e-9,
     time_budget: float | None = None,
+    progress: bool | None = None,
 ) -> Path:
     """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
 
@@ -334,8 +350,13 @@ def walk_polyline(
         raise InvalidInputError(
             f"points: expected at least two points of shape (k, {net.n_inputs}), got {pts.shape}"
         )
+    check_progress(progress)
     if time_budget is None:
-        return join_paths(_route(net, pts[:-1], pts[1:], exact, method, tol))
+        bar = progress_bar(progress, total=net.depth + int(net.include_output), unit="layers")
+        try:
+            return join_paths(_route(net, pts[:-1], pts[1:], exact, method, tol, bar))
+        finally:
+            bar.close()
     deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     pieces: list[Path] = []
     interrupted = False
@@ -414,7 +435,13 @@ def _points(x: Any, name: str, net: Network, exact: bool, method: str) -> np.nda
 
 
 def _route(
-    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, method: str, tol: float
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    method: str,
+    tol: float,
+    bar: Any = None,
 ) -> list[Path]:
     """One batch on the chosen route; the certified route falls back to the rational walk."""
     if method == "float":
@@ -423,16 +450,16 @@ def _route(
                 "net: has weights beyond float64's range; method='float' cannot walk it "
                 "(use the default certified route, which walks it exactly)"
             )
-        return _walk_batch(net, p1, p2, False, tol)
+        return _walk_batch(net, p1, p2, False, tol, bar)
     if method == "certified" and _certwalk.supports(net):
-        paths = _certwalk.certified_batch(net, p1, p2, exact)
+        paths = _certwalk.certified_batch(net, p1, p2, exact, bar=bar)
         if paths is not None:
             return paths
     if p1.dtype != object:  # float64 end points, exactly
         p1, p2 = ExactBackend.array(p1), ExactBackend.array(p2)
     if exact:
-        return _walk_batch(net, p1, p2, True, tol)
-    return [_float_view(p) for p in _walk_batch(net, p1, p2, True, tol)]
+        return _walk_batch(net, p1, p2, True, tol, bar)
+    return [_float_view(p) for p in _walk_batch(net, p1, p2, True, tol, bar)]
 
 
 def _float_view(path: Path) -> Path:
@@ -451,7 +478,7 @@ def _float_view(path: Path) -> Path:
 
 
 def _walk_batch(
-    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, tol: float
+    net: Network, p1: np.ndarray, p2: np.ndarray, exact: bool, tol: float, bar: Any = None
 ) -> list[Path]:
     backend = ExactBackend if exact else FloatBackend
     m = p1.shape[0]
@@ -503,6 +530,8 @@ def _walk_batch(
         points.append(bits)
         rows.append(np.arange(len(t)))
         old.append(np.ones(len(t), dtype=bool))
+        if bar is not None:
+            bar.update(1)
     all_codes = np.concatenate([c[r] for c, r in zip(codes, rows)], axis=1)
     all_points = np.concatenate(
         [np.where(o[:, None], p[r], c[r] == 1) for p, c, r, o in zip(points, codes, rows, old)],

@@ -83,6 +83,8 @@ FLAG_FUNCTIONS: dict[str, tuple[Callable[[Any], Any], str]] = {
 
 BAD_PROGRESS = {"'yes'": "yes", "1": 1, "'auto'": "auto"}
 PROGRESS_FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "walk": lambda v: pf.walk(NET, GOOD, GOOD, progress=v),
+    "walk_polyline": lambda v: pf.walk_polyline(NET, [GOOD, GOOD], progress=v),
     "walk_many": lambda v: pf.walk_many(NET, [GOOD], [GOOD], progress=v),
     "region_graph": lambda v: pf.region_graph(NET, BOX, progress=v),
     "check_lemma1": lambda v: pf.check_lemma1(NET, BOX, subsets=2, progress=v),

@@ -382,3 +382,14 @@ def test_walk_polyline_with_a_time_budget():
     assert full.complete and fields(full) == fields(pf.walk_polyline(net, pts))
     part = pf.walk_polyline(net, pts, time_budget=0)
     assert not part.complete and part.breakpoints[-1] == 1
+
+
+def test_walks_report_progress_when_asked(capsys):
+    net = pf.zoo.random_network([2, 6, 6, 1], seed=13)
+    pf.walk(net, [0.0, 0.0], [1.0, 1.0], progress=True)
+    pf.walk(net, [0.0, 0.0], [1.0, 1.0], progress=True, time_budget=60)
+    pf.walk_polyline(net, [[0.0, 0.0], [1.0, 1.0], [0.0, 1.0]], progress=True)
+    err = capsys.readouterr().err
+    assert "layers" in err and "parts" in err
+    pf.walk(net, [0.0, 0.0], [1.0, 1.0])  # automatic: quiet here (not a terminal)
+    assert capsys.readouterr().err == ""
