@@ -25,6 +25,7 @@ and that float is the network's weight.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from fractions import Fraction
 from typing import Any
@@ -70,11 +71,12 @@ class Operator:
     exact_weights: bool = True  # every weight is a float64 (else ``werr`` covers the rounding)
 
     def __getstate__(self) -> dict[str, Any]:
-        # python-flint caches do not pickle; they are rebuilt on first exact use
+        # python-flint and torch caches are rebuilt on first use
         state = dict(self.__dict__)
         for key in ("_ex", "_exb"):
             if key in state:
                 state[key] = None
+        state.pop("_tk", None)
         return state
 
     def __setstate__(self, state: dict[str, Any]) -> None:
@@ -220,9 +222,13 @@ class Conv2d(Operator):
     padding: Any = 0
     dilation: Any = 1
     groups: int = 1
+    backend: str = "numpy"  # "torch": float products through torch (float64, CPU)
 
     def __post_init__(self) -> None:
+        if self.backend not in ("numpy", "torch"):
+            raise InvalidInputError(f"backend: expected 'numpy' or 'torch', got {self.backend!r}")
         self.weight = np.asarray(self.weight, dtype=np.float64)
+        self._pid = os.getpid()
         c_out, c_in_g, kh, kw = self.weight.shape
         c, h, w = self.in_shape
         self.stride, self.padding = _pair(self.stride, "stride"), _pair(self.padding, "padding")
@@ -265,6 +271,10 @@ class Conv2d(Operator):
         return win.reshape(k, self.groups, self.out_h * self.out_w, c_in_g * kh * kw)
 
     def _conv(self, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        # torch only in the process that built the operator: a forked worker that inherited
+        # torch's thread pool can deadlock in it, so copies elsewhere compute with numpy
+        if self.backend == "torch" and x.dtype != object and os.getpid() == self._pid:
+            return self._torch_conv(x, kernel)
         k = x.shape[0]
         c_out = kernel.shape[0]
         per = c_out // self.groups
@@ -272,6 +282,28 @@ class Conv2d(Operator):
         ker = kernel.reshape(self.groups, per, -1)  # g, per, cin*kh*kw
         out = np.einsum("kgpf,gof->kgop", pat, ker, optimize=True)
         return out.reshape(k, c_out * self.out_h * self.out_w)
+
+    def _torch_conv(self, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
+        """float64 convolution through torch (any summation order: γ_n still bounds it)."""
+        import torch
+        import torch.nn.functional as F
+
+        key = id(kernel)
+        cache = self.__dict__.setdefault("_tk", {})
+        if key not in cache:
+            cache.clear() if len(cache) > 2 else None
+            cache[key] = torch.from_numpy(np.ascontiguousarray(kernel))
+        inp = torch.from_numpy(np.ascontiguousarray(x).reshape(len(x), *self.in_shape))
+        with torch.no_grad():
+            out = F.conv2d(
+                inp,
+                cache[key],
+                stride=self.stride,
+                padding=self.padding,
+                dilation=self.dilation,
+                groups=self.groups,
+            )
+        return out.numpy().reshape(len(x), -1)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
         out = self._conv(h, self.weight)
@@ -360,6 +392,7 @@ class AvgPool2d(Operator):
     in_shape: tuple[int, int, int]
     stride: Any = None
     padding: Any = 0
+    backend: str = "numpy"
 
     def __post_init__(self) -> None:
         self.kernel = _pair(self.kernel, "kernel")
@@ -368,7 +401,9 @@ class AvgPool2d(Operator):
         kh, kw = self.kernel
         weight = np.zeros((c, 1, kh, kw))
         weight[:] = 1.0 / (kh * kw)
-        self._conv = Conv2d(weight, None, self.in_shape, self.stride, self.padding, 1, c)
+        self._conv = Conv2d(
+            weight, None, self.in_shape, self.stride, self.padding, 1, c, self.backend
+        )
         self.out_shape = self._conv.out_shape
         self.n_in, self.n_out, self.fan_in = self._conv.n_in, self._conv.n_out, kh * kw
         self.exact_weights = Fraction(1.0 / (kh * kw)) == Fraction(1, kh * kw)

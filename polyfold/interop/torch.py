@@ -606,6 +606,7 @@ def _operator_layers(
                 pad,
                 tuple(mod.dilation),
                 int(mod.groups),
+                backend="torch",
             )
             pending.append(conv)
             cur = conv.out_shape
@@ -629,7 +630,11 @@ def _operator_layers(
             ):
                 return refuse(mod, "with ceil_mode, divisor_override or uncounted padding")
             pool = AvgPool2d(
-                mod.kernel_size, (int(cur[0]), int(cur[1]), int(cur[2])), mod.stride, mod.padding
+                mod.kernel_size,
+                (int(cur[0]), int(cur[1]), int(cur[2])),
+                mod.stride,
+                mod.padding,
+                backend="torch",
             )
             pending.append(pool)
             cur = pool.out_shape
