@@ -35,6 +35,7 @@ import numpy as np
 from ._progress import check_progress, progress_bar
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
+from .phi import VARIANTS, FoldingAggregate
 from .walk import walk, walk_many
 
 __all__ = ["GlobalFolding", "global_folding", "median", "triangle_paths"]
@@ -61,9 +62,11 @@ def median(values: list[Fraction]) -> Fraction:
 class GlobalFolding:
     """The global folding of a network on a data set.
 
-    ``phi`` is ``median{χ > 0}`` (``None`` when no path folds); ``chi``,
-    ``r1``, ``r2`` and ``regions`` have one entry per walked pair ``pairs[i] =
-    (a, b)`` of rows of ``centroids`` (labels in ``centroid_labels``).
+    ``phi`` is Φ of ``variant`` (``None`` when no path folds): ``"deck"``,
+    ``median{χ > 0}``; ``"paper"``, the median of the non-zero per-class-pair
+    maxima (:mod:`polyfold.phi`). ``chi``, ``r1``, ``r2`` and ``regions`` have
+    one entry per walked pair ``pairs[i] = (a, b)`` of rows of ``centroids``
+    (labels in ``centroid_labels``), walked from ``a`` to ``b``.
     """
 
     phi: Fraction | None
@@ -78,10 +81,18 @@ class GlobalFolding:
     exact: bool
     complete: bool = True  # False: time_budget or Ctrl-C stopped it; the first pairs only
     interrupted: bool = False
+    variant: str = "deck"
 
     @property
     def n_paths(self) -> int:
         return len(self.chi)
+
+    def aggregate(self) -> FoldingAggregate:
+        """The exact χ histograms per ordered class pair (Φ of any variant from them)."""
+        labels = self.centroid_labels
+        return FoldingAggregate().add_many(
+            (labels[a].item(), labels[b].item(), c) for (a, b), c in zip(self.pairs, self.chi)
+        )
 
     def distribution(self) -> dict[Fraction, int]:
         """How many paths have each value of ``χ``."""
@@ -168,6 +179,8 @@ def global_folding(
     *,
     clusters: int | None = 10,
     pairs: str = "between",
+    variant: str = "deck",
+    ordered: bool | None = None,
     seed: int = 0,
     exact: bool = True,
     max_pairs: int | None = None,
@@ -188,6 +201,13 @@ def global_folding(
     pairs
         ``"between"`` (centroids of different labels, the default), ``"within"``
         (same label) or ``"all"``.
+    variant
+        ``"deck"`` (default): Φ = median{χ > 0} over the paths; ``"paper"``:
+        the median of the non-zero maxima of χ per ordered class pair
+        (:mod:`polyfold.phi`).
+    ordered
+        Walk every pair in both directions (χ is not symmetric); default:
+        True for ``variant="paper"``, False for ``"deck"``.
     exact
         Passed to :func:`walk_many`. Both modes take the certified route, so
         every pattern, and hence every χ, is proven either way (χ is an exact
@@ -221,7 +241,14 @@ def global_folding(
     if pairs == "between" and len(np.unique(labels)) < 2:
         raise InvalidInputError("y: pairs='between' needs at least two classes")
     centres, centre_labels = _centroids(x, labels, clusters, seed)
+    if variant not in VARIANTS:
+        raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+    if ordered is None:
+        ordered = variant == "paper"
+    check_flag(ordered, "ordered")
     todo = _pairs(centre_labels, pairs)
+    if ordered:
+        todo = np.concatenate([todo, todo[:, ::-1]])
     if len(todo) == 0:
         raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
     if max_pairs is not None:
@@ -286,8 +313,14 @@ def global_folding(
     flat = [r for batch in results for r in batch]
     chis = [Fraction(r[0]) for r in flat]
     positive = [c for c in chis if c > 0]
+    labels = centre_labels
+    phi = (
+        FoldingAggregate()
+        .add_many((labels[a].item(), labels[b].item(), c) for (a, b), c in zip(todo, chis))
+        .phi(variant)
+    )
     return GlobalFolding(
-        phi=median(positive) if positive else None,
+        phi=phi,
         fraction_folded=Fraction(len(positive), len(chis)),
         chi=chis,
         r1=np.array([r[1] for r in flat]),
@@ -299,6 +332,7 @@ def global_folding(
         exact=exact,
         complete=complete,
         interrupted=interrupted,
+        variant=variant,
     )
 
 

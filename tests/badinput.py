@@ -236,6 +236,16 @@ OTHER: list[tuple[str, Callable[[], Any], str]] = [
         "y",
     ),
     ("global_folding pairs", lambda: pf.global_folding(NET, [GOOD], [0], pairs="some"), "pairs"),
+    (
+        "global_folding variant",
+        lambda: pf.global_folding(NET, [GOOD, [0.1, 0.1]], [0, 1], clusters=None, variant="max"),
+        "variant",
+    ),
+    (
+        "global_folding ordered text",
+        lambda: pf.global_folding(NET, [GOOD, [0.1, 0.1]], [0, 1], clusters=None, ordered="yes"),
+        "ordered",
+    ),
     ("theorems unknown property", lambda: pf.theorems.check("nonsense", cases=1), "name"),
     ("theorems.register non-callable", lambda: pf.theorems.register("x", 3), "fn"),
     ("theorems.register kind", lambda: pf.theorems.register("x", lambda p: True, kind="z"), "kind"),
