@@ -47,6 +47,7 @@ from .interop import from_onnx, from_sklearn, from_torch, load_nnet, load_state_
 from .intervals import in_hamming_interval, is_hamming_convex
 from .network import Network
 from .path import Path
+from .phi import FoldingAggregate, PhiResult, fold_paths
 from .regions import Region, enumerate_regions, is_realizable, region, region_graph
 from .smooth import SmoothPath, smooth_walk
 from .walk import Paths, walk, walk_many, walk_polyline
@@ -56,11 +57,13 @@ __version__ = "0.1.0"
 __all__ = [
     "Box",
     "D",
+    "FoldingAggregate",
     "GlobalFolding",
     "InvalidInputError",
     "Network",
     "Path",
     "Paths",
+    "PhiResult",
     "PolyfoldError",
     "Polytope",
     "Region",
@@ -78,6 +81,7 @@ __all__ = [
     "datasets",
     "dedupe",
     "enumerate_regions",
+    "fold_paths",
     "from_onnx",
     "from_sklearn",
     "from_torch",

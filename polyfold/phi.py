@@ -24,15 +24,23 @@ TMLR 2025.
 
 from __future__ import annotations
 
+import time
+import zlib
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .errors import InvalidInputError
+import numpy as np
 
-__all__ = ["VARIANTS", "ChiCounts", "FoldingAggregate"]
+from ._progress import progress_bar
+from .errors import InvalidInputError, check_budget, check_count, check_flag
+
+if TYPE_CHECKING:
+    from .network import Network
+
+__all__ = ["VARIANTS", "ChiCounts", "FoldingAggregate", "PhiResult", "fold_paths"]
 
 VARIANTS = ("deck", "paper")
 
@@ -164,3 +172,248 @@ class FoldingAggregate:
         if variant == "deck":
             return self.pooled().median_nonzero()
         return _median_of_counts(Counter(m for m in self.maxima().values() if m > 0))
+
+
+@dataclass(frozen=True, eq=False)
+class PhiResult:
+    """Φ of many sampled paths, kept as exact counts (no per-path storage unless asked).
+
+    ``phi`` is Φ of ``variant``; ``aggregate`` holds the χ histogram of every
+    ordered class pair, so the other variant, maxima, quantiles and bootstrap
+    intervals come from it without walking again.
+    """
+
+    phi: Fraction | None
+    variant: str
+    aggregate: FoldingAggregate
+    paths_per_pair: int
+    complete: bool = True
+    interrupted: bool = False
+    rows: list[tuple[Any, Any, int, int, Fraction]] | None = None  # (a, b, i, j, χ) on request
+
+    @property
+    def n_paths(self) -> int:
+        return self.aggregate.n_paths
+
+    @property
+    def fraction_folded(self) -> Fraction:
+        return self.aggregate.fraction_folded
+
+    def bootstrap(
+        self, resamples: int = 1000, level: float = 0.95, seed: int = 0
+    ) -> tuple[Fraction | None, Fraction | None]:
+        """A percentile bootstrap interval for Φ (seeded; the paths of each pair resampled).
+
+        Each resample draws, for every class pair, as many paths as it had from
+        that pair's exact histogram (multinomially) and takes Φ of the variant;
+        the interval holds the central ``level`` of those Φ.
+        """
+        resamples = check_count(resamples, "resamples")
+        if not 0 < level < 1:
+            raise InvalidInputError(f"level: expected a number in (0, 1), got {level!r}")
+        rng = np.random.default_rng(seed)
+        keys = list(self.aggregate.pairs)
+        tables = []
+        for key in keys:
+            hist = self.aggregate.pairs[key].hist
+            values = sorted(hist)
+            counts = np.array([hist[v] for v in values], dtype=np.int64)
+            tables.append((values, counts, counts / counts.sum()))
+        phis: list[Fraction] = []
+        for _ in range(resamples):
+            agg = FoldingAggregate()
+            for key, (values, counts, prob) in zip(keys, tables):
+                drawn = rng.multinomial(int(counts.sum()), prob)
+                agg.pairs[key] = ChiCounts(Counter({v: int(c) for v, c in zip(values, drawn) if c}))
+            value = agg.phi(self.variant)
+            if value is not None:
+                phis.append(value)
+        if not phis:
+            return None, None
+        phis.sort()
+        lo = phis[int(np.floor((1 - level) / 2 * (len(phis) - 1)))]
+        hi = phis[int(np.ceil((1 + level) / 2 * (len(phis) - 1)))]
+        return lo, hi
+
+
+def _chunk_aggregate(
+    net: Network,
+    xa: np.ndarray,
+    xb: np.ndarray,
+    key: tuple[Any, Any],
+    start: int,
+    count: int,
+    seed: int,
+    exact: bool,
+    rows: bool,
+) -> tuple[FoldingAggregate, list[Any] | None]:
+    """One chunk of one class pair: its own seeded end points, walked, counted."""
+    from .walk import walk_many
+
+    # the chunk's end points depend only on (seed, pair, start): any worker draws the same
+    rng = np.random.default_rng([seed, start, zlib.crc32(repr(key).encode())])
+    i = rng.integers(0, len(xa), size=count)
+    j = rng.integers(0, len(xb), size=count)
+    agg = FoldingAggregate()
+    out: list[Any] | None = [] if rows else None
+    for ii, jj, path in zip(i, j, walk_many(net, xa[i], xb[j], exact=exact)):
+        agg.add(key[0], key[1], path.chi)
+        if out is not None:
+            out.append((key[0], key[1], int(ii), int(jj), path.chi))
+    return agg, out
+
+
+def fold_paths(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    paths_per_pair: int = 100,
+    pairs: str = "between",
+    variant: str = "paper",
+    seed: int = 0,
+    exact: bool = True,
+    chunk: int = 512,
+    executor: Any = None,
+    rows: bool = False,
+    time_budget: float | None = None,
+    progress: bool | None = None,
+) -> PhiResult:
+    """Φ over ``paths_per_pair`` paths between data points of every ordered class pair.
+
+    As the TMLR paper: for each ordered pair of classes ``(a, b)`` (``pairs``:
+    ``"between"``, ``a ≠ b``; ``"all"``, also ``a = b``), ``paths_per_pair``
+    segments from a point of class ``a`` to a point of class ``b``, both drawn
+    uniformly (seeded, with replacement). Every χ is proven (certified
+    walks) and counted exactly (:class:`FoldingAggregate`), so memory does not
+    grow with the number of paths; ``rows=True`` also keeps ``(a, b, i, j, χ)``
+    per path (``i``, ``j`` index the points of the two classes).
+
+    Work is split into chunks of at most ``chunk`` paths of one pair, each with
+    its own seed, so ``executor`` (a ``concurrent.futures.Executor`` or a
+    ``distributed.Client``, to which the network and the data are sent once)
+    gives exactly the serial result. ``time_budget`` and Ctrl-C return the
+    chunks finished, ``complete=False``.
+
+    >>> from polyfold import zoo
+    >>> res = fold_paths(zoo.tent(), [[0.0], [0.1], [0.9], [1.0]], [0, 0, 1, 1], paths_per_pair=8)
+    >>> res.n_paths, res.variant
+    (16, 'paper')
+    """
+    from .globalfold import _validate_data
+
+    if variant not in VARIANTS:
+        raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+    if pairs not in ("between", "all"):
+        raise InvalidInputError(f"pairs: expected 'between' or 'all', got {pairs!r}")
+    paths_per_pair = check_count(paths_per_pair, "paths_per_pair")
+    chunk = check_count(chunk, "chunk")
+    check_flag(exact, "exact")
+    check_flag(rows, "rows")
+    deadline = None
+    if time_budget is not None:
+        deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
+    x, labels = _validate_data(net, X, y)
+    classes = list(np.unique(labels))
+    if len(classes) < (2 if pairs == "between" else 1):
+        raise InvalidInputError("y: pairs='between' needs at least two classes")
+    by_class = {c: x[labels == c] for c in classes}
+    keys = [(a, b) for a in classes for b in classes if pairs == "all" or a != b]
+    tasks = [
+        (key, start, min(chunk, paths_per_pair - start))
+        for key in keys
+        for start in range(0, paths_per_pair, chunk)
+    ]
+    total = FoldingAggregate()
+    kept: list[Any] | None = [] if rows else None
+    complete, interrupted = True, False
+    bar = progress_bar(progress, total=len(tasks), unit="chunks")
+
+    def take(result: tuple[FoldingAggregate, list[Any] | None]) -> None:
+        nonlocal total
+        total = total.merge(result[0])
+        if kept is not None and result[1] is not None:
+            kept.extend(result[1])
+        bar.update(1)
+
+    def key_item(key: tuple[Any, Any]) -> tuple[Any, Any]:
+        a, b = (k.item() if hasattr(k, "item") else k for k in key)
+        return a, b
+
+    try:
+        if executor is None:
+            for key, start, count in tasks:
+                if total.n_paths and deadline is not None and time.perf_counter() > deadline:
+                    complete = False
+                    break
+                a, b = key
+                take(
+                    _chunk_aggregate(
+                        net,
+                        by_class[a],
+                        by_class[b],
+                        key_item(key),
+                        start,
+                        count,
+                        seed,
+                        exact,
+                        rows,
+                    )
+                )
+        else:
+            if hasattr(executor, "scatter") and hasattr(executor, "gather"):
+                remote_net = executor.scatter(net, broadcast=True)
+                remote = {c: executor.scatter(v, broadcast=True) for c, v in by_class.items()}
+                futures = [
+                    executor.submit(
+                        _chunk_aggregate,
+                        remote_net,
+                        remote[k[0]],
+                        remote[k[1]],
+                        key_item(k),
+                        s,
+                        n,
+                        seed,
+                        exact,
+                        rows,
+                        pure=False,
+                    )
+                    for k, s, n in tasks
+                ]
+            else:
+                futures = [
+                    executor.submit(
+                        _chunk_aggregate,
+                        net,
+                        by_class[k[0]],
+                        by_class[k[1]],
+                        key_item(k),
+                        s,
+                        n,
+                        seed,
+                        exact,
+                        rows,
+                    )
+                    for k, s, n in tasks
+                ]
+            for future in futures:
+                left = None if deadline is None else max(0.0, deadline - time.perf_counter())
+                try:
+                    take(future.result(timeout=None if not total.n_paths else left))
+                except TimeoutError:
+                    complete = False
+                    break
+            if not complete:
+                for future in futures:
+                    future.cancel()
+    except KeyboardInterrupt:
+        complete, interrupted = False, True
+        if not total.n_paths:
+            raise
+    finally:
+        bar.close()
+    if kept is not None:
+        kept.sort(key=lambda r: (str(r[0]), str(r[1]), r[2], r[3]))
+    return PhiResult(
+        total.phi(variant), variant, total, paths_per_pair, complete, interrupted, kept
+    )

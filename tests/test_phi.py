@@ -82,3 +82,64 @@ def test_global_folding_reports_its_variant_and_walks_ordered_pairs_for_the_pape
     assert paper.phi == (median(nonzero) if nonzero else None)
     with pytest.raises(pf.InvalidInputError, match="variant"):
         pf.global_folding(net, x, y, clusters=4, variant="max")
+
+
+def _job():
+    net = pf.zoo.random_network([2, 8, 8, 1], seed=3)
+    x, y = pf.datasets.moons(90, seed=3)
+    y = np.where(x[:, 0] > 1.2, 2, y)  # three classes
+    return net, x, y
+
+
+def test_fold_paths_is_the_same_serially_on_a_pool_and_on_dask():
+    from concurrent.futures import ProcessPoolExecutor
+
+    net, x, y = _job()
+    serial = pf.fold_paths(net, x, y, paths_per_pair=25, chunk=7, rows=True)
+    assert serial.n_paths == 6 * 25 and serial.complete
+    # the rows are the paths that were counted
+    recount = FoldingAggregate().add_many((a, b, c) for a, b, _, _, c in serial.rows)
+    assert all(recount.pairs[k].hist == serial.aggregate.pairs[k].hist for k in recount.pairs)
+    with ProcessPoolExecutor(max_workers=2) as pool:
+        pooled = pf.fold_paths(net, x, y, paths_per_pair=25, chunk=7, executor=pool)
+    assert pooled.phi == serial.phi
+    assert all(
+        pooled.aggregate.pairs[k].hist == serial.aggregate.pairs[k].hist
+        for k in serial.aggregate.pairs
+    )
+    distributed = pytest.importorskip("distributed")
+    with (
+        distributed.LocalCluster(
+            n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0"
+        ) as cluster,
+        distributed.Client(cluster) as client,
+    ):
+        dasked = pf.fold_paths(net, x, y, paths_per_pair=25, chunk=7, executor=client)
+    assert dasked.phi == serial.phi and dasked.n_paths == serial.n_paths
+
+
+def test_fold_paths_bootstrap_is_reproducible_and_brackets_phi():
+    net, x, y = _job()
+    res = pf.fold_paths(net, x, y, paths_per_pair=40, variant="deck")
+    assert res.phi == res.aggregate.phi("deck")
+    lo, hi = res.bootstrap(200, seed=1)
+    assert (lo, hi) == res.bootstrap(200, seed=1)
+    if res.phi is not None:
+        assert lo <= hi
+
+
+def test_fold_paths_bad_input():
+    net, x, y = _job()
+    for kwargs, match in [
+        ({"paths_per_pair": 0}, "paths_per_pair"),
+        ({"variant": "max"}, "variant"),
+        ({"pairs": "within"}, "pairs"),
+        ({"chunk": 0}, "chunk"),
+        ({"rows": "yes"}, "rows"),
+    ]:
+        with pytest.raises(pf.InvalidInputError, match=match):
+            pf.fold_paths(net, x, y, **kwargs)
+    with pytest.raises(pf.InvalidInputError, match="two classes"):
+        pf.fold_paths(net, x, np.zeros(len(x), dtype=int))
+    res = pf.fold_paths(net, x, y, paths_per_pair=50, time_budget=0)
+    assert not res.complete and 0 < res.n_paths < 300
