@@ -28,6 +28,7 @@ from . import (
 from .convexity import check_lemma1, is_union_convex
 from .domains import Box, Polytope, Slice
 from .errors import InvalidInputError, PolyfoldError, UndecidedError
+from .estimator import EstimatorReport, estimator_report
 from .folding import (
     D,
     as_patterns,
@@ -57,6 +58,7 @@ __version__ = "0.1.0"
 __all__ = [
     "Box",
     "D",
+    "EstimatorReport",
     "FoldingAggregate",
     "GlobalFolding",
     "InvalidInputError",
@@ -81,6 +83,7 @@ __all__ = [
     "datasets",
     "dedupe",
     "enumerate_regions",
+    "estimator_report",
     "fold_paths",
     "from_onnx",
     "from_sklearn",

@@ -143,3 +143,22 @@ def test_fold_paths_bad_input():
         pf.fold_paths(net, x, np.zeros(len(x), dtype=int))
     res = pf.fold_paths(net, x, y, paths_per_pair=50, time_budget=0)
     assert not res.complete and 0 < res.n_paths < 300
+
+
+def test_estimator_report_against_a_loop_over_chi_sampled():
+    net = pf.zoo.random_network([3, 10, 10, 10, 1], seed=7)
+    rng = np.random.default_rng(7)
+    a, b = rng.normal(size=(30, 3)), rng.normal(size=(30, 3))
+    rep = pf.estimator_report(net, a, b, ns=(3, 11, 101))
+    for n in (3, 11, 101):
+        loop = [pf.chi_sampled(net, a[i], b[i], n=n) for i in range(30)]
+        assert rep.sampled[n] == loop  # the same proven sampled chi, segment by segment
+    exact = [pf.walk(net, a[i], b[i]).chi for i in range(30)]
+    assert rep.chi == exact
+    for row in rep.rows:
+        assert row.mae == sum(abs(s - c) for s, c in zip(rep.sampled[row.n], exact)) / 30
+        assert 0 <= row.unseen <= 1 and row.over + row.under <= 1
+    assert rep.rows[-1].unseen <= rep.rows[0].unseen
+    assert len(rep.table()) == 3
+    with pytest.raises(pf.InvalidInputError, match="ns"):
+        pf.estimator_report(net, a, b, ns=(1,))
