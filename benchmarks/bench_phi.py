@@ -34,18 +34,21 @@ def main() -> None:
     x = x / 16.0
     net = pf.zoo.digits_mlp((32, 32, 32, 32), seed=0)
     per_pair = max(1, args.paths // 90)
-    for paths in (per_pair // 10, per_pair):
+    # memory (tracemalloc slows Python down, so it is measured in runs of its own)
+    for paths in (8, 80):
         tracemalloc.start()
-        start = time.perf_counter()
-        serial = pf.fold_paths(net, x, y, paths_per_pair=max(1, paths), chunk=512)
-        t_serial = time.perf_counter() - start
+        small = pf.fold_paths(net, x, y, paths_per_pair=paths, chunk=8)  # one chunk size
         peak = tracemalloc.get_traced_memory()[1]
         tracemalloc.stop()
-        print(
-            f"serial: {serial.n_paths:,} paths in {t_serial:.1f} s"
-            f" ({serial.n_paths / t_serial:,.0f} paths/s), peak {peak / 2**20:.0f} MiB,"
-            f" phi (paper) {serial.phi}, phi (deck) {serial.aggregate.phi('deck')}"
-        )
+        print(f"memory: {small.n_paths:,} paths, peak {peak / 2**20:.1f} MiB")
+    start = time.perf_counter()
+    serial = pf.fold_paths(net, x, y, paths_per_pair=per_pair, chunk=512)
+    t_serial = time.perf_counter() - start
+    print(
+        f"serial: {serial.n_paths:,} paths in {t_serial:.1f} s"
+        f" ({serial.n_paths / t_serial:,.0f} paths/s), phi (paper) {serial.phi},"
+        f" phi (deck) {serial.aggregate.phi('deck')}"
+    )
     from distributed import Client, LocalCluster
 
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=":0") as cluster:
