@@ -23,7 +23,6 @@ Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR
 
 from __future__ import annotations
 
-import concurrent.futures
 import time
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -32,6 +31,7 @@ from typing import Any
 
 import numpy as np
 
+from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
@@ -277,32 +277,14 @@ def global_folding(
                 results.append(_fold_chunk(net, centres[t[:, 0]], centres[t[:, 1]], exact))
                 bar.update(1)
         else:
-            if hasattr(executor, "scatter") and hasattr(executor, "gather"):
-                # a dask.distributed Client: send the network to every worker once
-                client: Any = executor
-                remote = client.scatter(net, broadcast=True)
-                futures = [
-                    client.submit(
-                        _fold_chunk, remote, centres[t[:, 0]], centres[t[:, 1]], exact, pure=False
-                    )
-                    for t in batches
-                ]
-            else:
-                futures = [
-                    executor.submit(_fold_chunk, net, centres[t[:, 0]], centres[t[:, 1]], exact)
-                    for t in batches
-                ]
-            for f in futures:
-                left = None if deadline is None else max(0.0, deadline - time.perf_counter())
-                try:
-                    results.append(f.result(timeout=None if not results else left))
-                except (TimeoutError, concurrent.futures.TimeoutError):
-                    complete = False
-                    break
+            tasks = [(centres[t[:, 0]], centres[t[:, 1]], exact) for t in batches]
+            futures = submit_all(executor, _fold_chunk, (net,), tasks)
+
+            def take(batch: Any) -> None:
+                results.append(batch)
                 bar.update(1)
-            if not complete:
-                for f in futures:
-                    f.cancel()
+
+            complete = collect(futures, take, deadline)
     except KeyboardInterrupt:
         complete, interrupted = False, True
         if not results:

@@ -34,6 +34,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._parallel import collect, submit_all
 from ._progress import progress_bar
 from .errors import InvalidInputError, check_budget, check_count, check_flag
 
@@ -238,8 +239,7 @@ class PhiResult:
 
 def _chunk_aggregate(
     net: Network,
-    xa: np.ndarray,
-    xb: np.ndarray,
+    by_class: dict[Any, np.ndarray],
     key: tuple[Any, Any],
     start: int,
     count: int,
@@ -250,6 +250,7 @@ def _chunk_aggregate(
     """One chunk of one class pair: its own seeded end points, walked, counted."""
     from .walk import walk_many
 
+    xa, xb = by_class[key[0]], by_class[key[1]]
     # the chunk's end points depend only on (seed, pair, start): any worker draws the same
     rng = np.random.default_rng([seed, start, zlib.crc32(repr(key).encode())])
     i = rng.integers(0, len(xa), size=count)
@@ -317,7 +318,9 @@ def fold_paths(
     classes = list(np.unique(labels))
     if len(classes) < (2 if pairs == "between" else 1):
         raise InvalidInputError("y: pairs='between' needs at least two classes")
-    by_class = {c: x[labels == c] for c in classes}
+    # plain Python labels: they travel to workers and seed the chunks the same everywhere
+    by_class = {(c.item() if hasattr(c, "item") else c): x[labels == c] for c in classes}
+    classes = list(by_class)
     keys = [(a, b) for a in classes for b in classes if pairs == "all" or a != b]
     tasks = [
         (key, start, min(chunk, paths_per_pair - start))
@@ -336,76 +339,17 @@ def fold_paths(
             kept.extend(result[1])
         bar.update(1)
 
-    def key_item(key: tuple[Any, Any]) -> tuple[Any, Any]:
-        a, b = (k.item() if hasattr(k, "item") else k for k in key)
-        return a, b
-
     try:
         if executor is None:
             for key, start, count in tasks:
                 if total.n_paths and deadline is not None and time.perf_counter() > deadline:
                     complete = False
                     break
-                a, b = key
-                take(
-                    _chunk_aggregate(
-                        net,
-                        by_class[a],
-                        by_class[b],
-                        key_item(key),
-                        start,
-                        count,
-                        seed,
-                        exact,
-                        rows,
-                    )
-                )
+                take(_chunk_aggregate(net, by_class, key, start, count, seed, exact, rows))
         else:
-            if hasattr(executor, "scatter") and hasattr(executor, "gather"):
-                remote_net = executor.scatter(net, broadcast=True)
-                remote = {c: executor.scatter(v, broadcast=True) for c, v in by_class.items()}
-                futures = [
-                    executor.submit(
-                        _chunk_aggregate,
-                        remote_net,
-                        remote[k[0]],
-                        remote[k[1]],
-                        key_item(k),
-                        s,
-                        n,
-                        seed,
-                        exact,
-                        rows,
-                        pure=False,
-                    )
-                    for k, s, n in tasks
-                ]
-            else:
-                futures = [
-                    executor.submit(
-                        _chunk_aggregate,
-                        net,
-                        by_class[k[0]],
-                        by_class[k[1]],
-                        key_item(k),
-                        s,
-                        n,
-                        seed,
-                        exact,
-                        rows,
-                    )
-                    for k, s, n in tasks
-                ]
-            for future in futures:
-                left = None if deadline is None else max(0.0, deadline - time.perf_counter())
-                try:
-                    take(future.result(timeout=None if not total.n_paths else left))
-                except TimeoutError:
-                    complete = False
-                    break
-            if not complete:
-                for future in futures:
-                    future.cancel()
+            jobs = [(key, start, count, seed, exact, rows) for key, start, count in tasks]
+            futures = submit_all(executor, _chunk_aggregate, (net, by_class), jobs)
+            complete = collect(futures, take, deadline)
     except KeyboardInterrupt:
         complete, interrupted = False, True
         if not total.n_paths:

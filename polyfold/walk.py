@@ -33,7 +33,6 @@ Three routes run this algorithm (``method=``):
 
 from __future__ import annotations
 
-import concurrent.futures
 import time
 import warnings
 from fractions import Fraction
@@ -43,6 +42,7 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
+from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_budget, check_flag
@@ -267,58 +267,20 @@ def walk_many(
                 out.extend(_route(net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol))
                 bar.update(min(chunk, p1.shape[0] - s))
             return out
-        futures = _submit(executor, net, p1, p2, starts, chunk, exact, method, tol)
-        for s, future in zip(starts, futures):
-            remaining = None if deadline is None else max(0.0, deadline - time.perf_counter())
-            try:
-                batch = future.result(timeout=remaining)
-            except (TimeoutError, concurrent.futures.TimeoutError):
-                out.complete = False
-                break
+        tasks = [(p1[s : s + chunk], p2[s : s + chunk], exact, method, tol) for s in starts]
+        futures = submit_all(executor, _route, (net,), tasks)
+
+        def take(batch: list[Path]) -> None:
             out.extend(batch)
-            bar.update(min(chunk, p1.shape[0] - s))
-        if not out.complete:
-            for future in futures:
-                future.cancel()
+            bar.update(len(batch))
+
+        out.complete = collect(futures, take, deadline)
         return out
     except KeyboardInterrupt:
         out.complete, out.interrupted = False, True
         return out
     finally:
         bar.close()
-
-
-def _submit(
-    executor: Any,
-    net: Network,
-    p1: np.ndarray,
-    p2: np.ndarray,
-    starts: range,
-    chunk: int,
-    exact: bool,
-    method: str,
-    tol: float,
-) -> list[Any]:
-    """One future per batch; a ``distributed.Client`` gets the network scattered once."""
-    if hasattr(executor, "scatter") and hasattr(executor, "gather"):  # distributed.Client
-        remote = executor.scatter(net, broadcast=True)
-        return [
-            executor.submit(
-                _route,
-                remote,
-                p1[s : s + chunk],
-                p2[s : s + chunk],
-                exact,
-                method,
-                tol,
-                pure=False,
-            )
-            for s in starts
-        ]
-    return [
-        executor.submit(_route, net, p1[s : s + chunk], p2[s : s + chunk], exact, method, tol)
-        for s in starts
-    ]
 
 
 def walk_polyline(
