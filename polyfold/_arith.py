@@ -1,9 +1,10 @@
 """Exact rationals and the two arithmetic backends of the walk.
 
 A float64 is a dyadic rational, so converting it to a rational is exact. The
-exact backend keeps values as numpy object arrays of python-flint ``fmpq`` and
-multiplies matrices with ``fmpq_mat`` (C speed); the float backend uses float64
-arrays. Both expose the same few operations so that one algorithm serves both.
+exact backend keeps values as numpy object arrays of python-flint ``fmpq``, and
+:func:`exact_matmul` multiplies them through ``fmpq_mat`` (C speed); the float
+backend uses float64 arrays. The layers themselves are operators
+(:mod:`polyfold.operators`) with a float and an exact form.
 """
 
 from __future__ import annotations
@@ -94,10 +95,6 @@ class FloatBackend:
     exact = False
 
     @staticmethod
-    def matmul_affine(a: np.ndarray, wt: Any, b: np.ndarray) -> np.ndarray:
-        return a @ wt + b
-
-    @staticmethod
     def scalar(value: Fraction) -> float:
         return float(value)
 
@@ -113,10 +110,6 @@ class ExactBackend:
         out = np.empty(len(flat), dtype=object)
         out[:] = flat
         return out.reshape(np.shape(values))
-
-    @staticmethod
-    def matmul_affine(a: np.ndarray, wt: fmpq_mat, b: np.ndarray) -> np.ndarray:
-        return exact_matmul(a, wt) + b
 
     @staticmethod
     def scalar(value: Fraction) -> fmpq:

@@ -16,7 +16,7 @@ from functools import cached_property
 from typing import Any
 
 import numpy as np
-from flint import fmpq, fmpq_mat
+from flint import fmpq
 
 from . import _certwalk
 from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros
@@ -66,12 +66,6 @@ def _to_float(v: Fraction) -> float:
         return float(v)
     except OverflowError:
         return float("inf") if v > 0 else float("-inf")
-
-
-def _fmpq_array(arr: np.ndarray) -> np.ndarray:
-    out = np.empty(arr.shape, dtype=object)
-    out.ravel()[:] = [fmpq(v.numerator, v.denominator) for v in arr.ravel()]
-    return out
 
 
 def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
@@ -480,23 +474,6 @@ class Network:
             for arr in pair
         )
 
-    @cached_property
-    def _float_affine(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
-        """``(Wᵀ, b)`` in float64, ready for ``X @ Wᵀ + b``."""
-        return tuple((np.ascontiguousarray(w.T), b) for w, b in self._float_layers)
-
-    @cached_property
-    def _exact_affine(self) -> tuple[tuple[fmpq_mat, np.ndarray], ...]:
-        out = []
-        for w, b in zip(self._w, self._b):
-            wt = w.T
-            mat = fmpq_mat(wt.shape[0], wt.shape[1], list(_fmpq_array(wt).ravel()))
-            out.append((mat, _fmpq_array(b)))
-        return tuple(out)
-
-    def _affine(self, exact: bool) -> tuple[tuple[Any, np.ndarray], ...]:
-        return self._exact_affine if exact else self._float_affine
-
     # -- evaluation -----------------------------------------------------------------
     def _evaluate(self, x: Any, exact: bool) -> tuple[list[np.ndarray], np.ndarray, bool]:
         """Pre-activations of every layer and the values compared with ``τ``.
@@ -716,8 +693,6 @@ class Network:
         # cached float and python-flint forms are rebuilt on demand (flint objects don't pickle)
         cached = (
             "_float_layers",
-            "_float_affine",
-            "_exact_affine",
             "pattern_columns",
             "is_float_exact",
             "_floats_finite",
