@@ -271,6 +271,7 @@ def fold_paths(
     *,
     paths_per_pair: int = 100,
     pairs: str = "between",
+    ordered: bool = True,
     variant: str = "paper",
     seed: int = 0,
     exact: bool = True,
@@ -285,7 +286,8 @@ def fold_paths(
     As the TMLR paper: for each ordered pair of classes ``(a, b)`` (``pairs``:
     ``"between"``, ``a ≠ b``; ``"all"``, also ``a = b``), ``paths_per_pair``
     segments from a point of class ``a`` to a point of class ``b``, both drawn
-    uniformly (seeded, with replacement). Every χ is proven (certified
+    uniformly (seeded, with replacement); ``ordered=False`` takes each
+    unordered pair once (``a < b``, or ``a ≤ b`` with ``"all"``). Every χ is proven (certified
     walks) and counted exactly (:class:`FoldingAggregate`), so memory does not
     grow with the number of paths; ``rows=True`` also keeps ``(a, b, i, j, χ)``
     per path (``i``, ``j`` index the points of the two classes).
@@ -321,7 +323,13 @@ def fold_paths(
     # plain Python labels: they travel to workers and seed the chunks the same everywhere
     by_class = {(c.item() if hasattr(c, "item") else c): x[labels == c] for c in classes}
     classes = list(by_class)
-    keys = [(a, b) for a in classes for b in classes if pairs == "all" or a != b]
+    check_flag(ordered, "ordered")
+    keys = [
+        (a, b)
+        for i, a in enumerate(classes)
+        for j, b in enumerate(classes)
+        if (pairs == "all" or a != b) and (ordered or i <= j)
+    ]
     tasks = [
         (key, start, min(chunk, paths_per_pair - start))
         for key in keys

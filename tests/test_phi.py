@@ -141,6 +141,9 @@ def test_fold_paths_bad_input():
             pf.fold_paths(net, x, y, **kwargs)
     with pytest.raises(pf.InvalidInputError, match="two classes"):
         pf.fold_paths(net, x, np.zeros(len(x), dtype=int))
+    unordered = pf.fold_paths(net, x, y, paths_per_pair=5, ordered=False)
+    assert sorted(unordered.aggregate.pairs) == [(0, 1), (0, 2), (1, 2)]
+    assert len(pf.fold_paths(net, x, y, paths_per_pair=5, pairs="all").aggregate.pairs) == 9
     res = pf.fold_paths(net, x, y, paths_per_pair=50, time_budget=0)
     assert not res.complete and 0 < res.n_paths < 300
 
