@@ -582,14 +582,15 @@ def certified_batch(
             new_at = kn + 1 + np.arange(n_new)
             old_at = np.arange(n_old) + np.searchsorted(kn, np.arange(n_old), side="left")
 
-            def spread(a: np.ndarray, b: np.ndarray, at: Any = (old_at, new_at)) -> np.ndarray:
-                return _spread(a, b, *at)
-
-            parent = spread(-np.arange(n_old) - 1, kn)
-            seg, tf = spread(seg, seg[kn]), spread(tf, tn)
-            tlo, thi = spread(tlo, tlo_n), spread(thi, thi_n)
-            kid, born = spread(kid, ids), spread(born, born_n)
-            z, r, pos = spread(z, zn), spread(r, rn), spread(pos, posn)
+            parent = _spread(-np.arange(n_old) - 1, kn, old_at, new_at)
+            seg, tf = _spread(seg, seg[kn], old_at, new_at), _spread(tf, tn, old_at, new_at)
+            tlo, thi = _spread(tlo, tlo_n, old_at, new_at), _spread(thi, thi_n, old_at, new_at)
+            kid, born = _spread(kid, ids, old_at, new_at), _spread(born, born_n, old_at, new_at)
+            z, r, pos = (
+                _spread(z, zn, old_at, new_at),
+                _spread(r, rn, old_at, new_at),
+                _spread(pos, posn, old_at, new_at),
+            )
             is_old = parent < 0
             src = np.where(is_old, -parent - 1, parent)
             rows = [rr[src] for rr in rows]

@@ -285,8 +285,12 @@ class Lemma1Report:
 
     @property
     def holds(self) -> bool:
-        """No disagreement among the subsets checked (all of them only when ``complete``)."""
-        return not self.disagreements
+        """Every subset was checked and none disagreed.
+
+        A report stopped early (``complete=False``) never holds: the subsets
+        left unchecked could disagree. ``disagreements`` lists what it found.
+        """
+        return self.complete and not self.disagreements
 
 
 def check_lemma1(

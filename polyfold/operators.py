@@ -85,6 +85,10 @@ class Operator:
     def apply(self, h: np.ndarray) -> np.ndarray:
         raise NotImplementedError
 
+    def apply_proven(self, h: np.ndarray) -> np.ndarray:
+        """:meth:`apply` by inner products only (what :meth:`radius` bounds)."""
+        return self.apply(h)
+
     def apply_abs(self, e: np.ndarray) -> np.ndarray:
         """``|W| e`` for a nonnegative batch ``e`` (no bias)."""
         raise NotImplementedError
@@ -119,8 +123,8 @@ class Operator:
         return r
 
     def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """``apply(h)`` and its :meth:`radius` in one pass."""
-        z = self.apply(h)
+        """:meth:`apply_proven` and its :meth:`radius` in one pass."""
+        z = self.apply_proven(h)
         return z, self.radius(z, h, eh)
 
     def to_dense(self) -> tuple[np.ndarray, np.ndarray]:
@@ -270,10 +274,11 @@ class Conv2d(Operator):
         win = win.transpose(0, 1, 3, 4, 2, 5, 6)  # K,g,oh,ow,cin,kh,kw
         return win.reshape(k, self.groups, self.out_h * self.out_w, c_in_g * kh * kw)
 
-    def _conv(self, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        # torch only in the process that built the operator: a forked worker that inherited
-        # torch's thread pool can deadlock in it, so copies elsewhere compute with numpy
-        if self.backend == "torch" and x.dtype != object and os.getpid() == self._pid:
+    def _conv(self, x: np.ndarray, kernel: np.ndarray, proof: bool = False) -> np.ndarray:
+        # numpy's products are inner products (BLAS, any order), which γ_n bounds; torch
+        # only for unproven work, and only in the process that built the operator (a forked
+        # worker that inherited torch's thread pool can deadlock in it)
+        if self.backend == "torch" and not proof and os.getpid() == self._pid:
             return self._torch_conv(x, kernel)
         k = x.shape[0]
         c_out = kernel.shape[0]
@@ -284,7 +289,11 @@ class Conv2d(Operator):
         return out.reshape(k, c_out * self.out_h * self.out_w)
 
     def _torch_conv(self, x: np.ndarray, kernel: np.ndarray) -> np.ndarray:
-        """float64 convolution through torch (any summation order: γ_n still bounds it)."""
+        """float64 convolution through torch, for unproven float work only.
+
+        Torch may pick any convolution algorithm, so nothing that a proof rests
+        on goes through it: :meth:`forward` and :meth:`apply_abs` use numpy.
+        """
         import torch
         import torch.nn.functional as F
 
@@ -306,14 +315,20 @@ class Conv2d(Operator):
         return out.numpy().reshape(len(x), -1)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
-        out = self._conv(h, self.weight)
+        return self._apply(h, proof=False)
+
+    def apply_proven(self, h: np.ndarray) -> np.ndarray:
+        return self._apply(h, proof=True)
+
+    def _apply(self, h: np.ndarray, proof: bool) -> np.ndarray:
+        out = self._conv(h, self.weight, proof)
         if self.bias is not None:
             out = out.reshape(len(h), -1, self.out_h * self.out_w) + self.bias[None, :, None]
             out = out.reshape(len(h), -1)
         return out
 
     def apply_abs(self, e: np.ndarray) -> np.ndarray:
-        return self._conv(e, self._abs)
+        return self._conv(e, self._abs, proof=True)
 
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         k = q.shape[0]
@@ -407,9 +422,15 @@ class AvgPool2d(Operator):
         self.out_shape = self._conv.out_shape
         self.n_in, self.n_out, self.fan_in = self._conv.n_in, self._conv.n_out, kh * kw
         self.exact_weights = Fraction(1.0 / (kh * kw)) == Fraction(1, kh * kw)
+        # the window sums, exactly (the average is them times 1/(kh*kw))
+        ones = np.ones((c, 1, kh, kw))
+        self._sum = Conv2d(ones, None, self.in_shape, self.stride, self.padding, 1, c)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
         return self._conv.apply(h)
+
+    def apply_proven(self, h: np.ndarray) -> np.ndarray:
+        return self._conv.apply_proven(h)
 
     def apply_abs(self, e: np.ndarray) -> np.ndarray:
         return self._conv.apply_abs(e)
@@ -417,16 +438,7 @@ class AvgPool2d(Operator):
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         # the exact weight is 1/(kh*kw); the float one is its rounding
         kh, kw = self.kernel
-        ones = Conv2d(
-            np.ones((self.in_shape[0], 1, kh, kw)),
-            None,
-            self.in_shape,
-            self.stride,
-            self.padding,
-            1,
-            self.in_shape[0],
-        )
-        return ones.exact_apply(q) * fmpq(1, kh * kw)
+        return self._sum.exact_apply(q) * fmpq(1, kh * kw)
 
 
 @dataclass(eq=False)
@@ -472,9 +484,3 @@ class Compose(Operator):
 
     def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
         return self.forward(h, eh)[1]
-
-    @property
-    def rowsum(self) -> np.ndarray:
-        if not hasattr(self, "_rowsum"):
-            self._rowsum = self.apply_abs(np.ones((1, self.n_in)))[0] * _SAFE
-        return self._rowsum

@@ -200,3 +200,11 @@ def test_check_lemma1_refuses_a_combinatorial_explosion_and_stops_on_budget():
     assert not report.complete and report.checked < 50
     full = cv.check_lemma1(net, box, subsets=20)
     assert full.complete and full.checked + len(full.undecided) == 20
+
+
+def test_a_lemma1_report_stopped_early_does_not_hold():
+    import polyfold.convexity as cv
+
+    net = pf.zoo.random_network([2, 4, 4, 1], seed=0)
+    report = cv.check_lemma1(net, pf.Box([-1, -1], [1, 1]), subsets=50, time_budget=0)
+    assert not report.complete and not report.holds
