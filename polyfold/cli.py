@@ -388,6 +388,175 @@ def cmd_study(args: argparse.Namespace) -> int:
     return 0
 
 
+def _split_data(args: argparse.Namespace, n_inputs: int) -> tuple[np.ndarray, np.ndarray]:
+    """``--data`` loaded, then ``--split`` of it (a seeded stratified cut, datasets.split)."""
+    from .datasets import split
+    from .studies import DATASETS, load_data
+
+    if args.data not in DATASETS and not os.path.exists(args.data):
+        raise PolyfoldError(
+            f"--data: expected one of {', '.join(DATASETS)} or an existing .npz/.csv file, "
+            f"got {args.data!r}"
+        )
+    x, y = load_data(args.data)
+    if x.shape[1] != n_inputs:
+        raise PolyfoldError(
+            f"--data: {args.data!r} has {x.shape[1]} features, the model {n_inputs} inputs"
+        )
+    if args.split == "all":
+        return x, y
+    parts = split(x, y, test=args.test_fraction, seed=args.split_seed)
+    return (parts.X_test, parts.y_test) if args.split == "test" else (parts.X_train, parts.y_train)
+
+
+def _label(value: Any) -> Any:
+    return value.item() if hasattr(value, "item") else value
+
+
+def cmd_phi(args: argparse.Namespace) -> int:
+    from concurrent.futures import ProcessPoolExecutor
+
+    from .phi import fold_paths
+
+    net = _load_model(args.model)
+    x, y = _split_data(args, net.n_inputs)
+    classes = None
+    if args.classes is not None:
+        kinds = {type(_label(v)) for v in np.unique(y)}
+        cast: Any = int if kinds <= {int} else str
+        try:
+            classes = [cast(c) for c in args.classes]
+        except ValueError:
+            raise PolyfoldError(f"--classes: expected labels of y, got {args.classes}") from None
+    options = dict(
+        paths_per_pair=args.paths_per_pair,
+        pairs=args.pairs,
+        ordered=not args.unordered,
+        variant=args.variant,
+        classes=classes,
+        seed=args.seed,
+        time_budget=args.time_budget,
+        progress=args.progress,
+    )
+    start = time.perf_counter()
+    if args.workers > 1:
+        with ProcessPoolExecutor(args.workers) as pool:
+            res = fold_paths(net, x, y, executor=pool, **options)
+    else:
+        res = fold_paths(net, x, y, **options)
+    seconds = time.perf_counter() - start
+    out: dict[str, Any] = {
+        "variant": res.variant,
+        "phi": None if res.phi is None else str(res.phi),
+        "phi_float": None if res.phi is None else float(res.phi),
+        "other_variant": {
+            v: (None if p is None else str(p))
+            for v in ("deck", "paper")
+            if v != res.variant
+            for p in [res.aggregate.phi(v)]
+        },
+        "paths": res.n_paths,
+        "paths_per_pair": res.paths_per_pair,
+        "fraction_folded": str(res.fraction_folded),
+        "split": args.split,
+        "points": len(y),
+        "complete": res.complete,
+        "interrupted": res.interrupted,
+        "seconds": _secs(seconds),
+        "paths_per_second": _secs(res.n_paths / seconds) if seconds > 0 else None,
+    }
+    if args.bootstrap:
+        lo, hi = res.bootstrap(args.bootstrap, level=args.level, seed=args.seed)
+        out["bootstrap"] = {
+            "resamples": args.bootstrap,
+            "level": args.level,
+            "low": None if lo is None else str(lo),
+            "high": None if hi is None else str(hi),
+        }
+    pairs = {
+        f"{a}->{b}": {
+            "paths": c.n,
+            "folded": c.folded,
+            "max": None if c.max is None else str(c.max),
+            "median_nonzero": None if (m := c.median_nonzero()) is None else str(m),
+        }
+        for (a, b), c in sorted(res.aggregate.pairs.items(), key=lambda kv: str(kv[0]))
+    }
+    if args.json:
+        out["pairs"] = pairs
+        print(json.dumps(out, indent=2))
+        return 0
+    for key, value in out.items():
+        print(f"{key:>17}: {value}")
+    if args.per_pair:
+        head = ["pair", "paths", "folded", "max", "median_nonzero"]
+        lines = [
+            [k] + ["-" if v[h] is None else _short(str(v[h])) for h in head[1:]]
+            for k, v in pairs.items()
+        ]
+        print(_columns(head, lines))
+    return 0
+
+
+def cmd_estimator(args: argparse.Namespace) -> int:
+    from .estimator import estimator_report
+
+    _check_output(args.png, "--png")
+    if args.png:
+        require("matplotlib", "--png")
+    net = _load_model(args.model)
+    x, y = _split_data(args, net.n_inputs)
+    start = time.perf_counter()
+    rep = estimator_report(
+        net, ns=sorted(set(args.samples)), data=(x, y), segments=args.segments, seed=args.seed
+    )
+    seconds = time.perf_counter() - start
+    rows = [
+        {
+            "n": r.n,
+            "mae": str(r.mae),
+            "missed": None if r.missed is None else str(r.missed),
+            "unseen": str(r.unseen),
+            "over": str(r.over),
+            "under": str(r.under),
+        }
+        for r in rep.rows
+    ]
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import estimator_figure
+
+        axes = estimator_figure(rep)
+        axes[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+    folded = sum(c > 0 for c in rep.chi)
+    if args.json:
+        doc = {
+            "segments": len(rep.chi),
+            "folded": folded,
+            "split": args.split,
+            "rows": rows,
+            "seconds": _secs(seconds),
+        }
+        if args.png:
+            doc["png"] = args.png
+        print(json.dumps(doc, indent=2))
+        return 0
+    print(
+        f"{len(rep.chi)} segments between points of different labels ({args.split} split), "
+        f"{folded} fold; the sampled chi against the exact chi:"
+    )
+    head = ["n", "mae", "missed", "unseen", "over", "under"]
+    lines = [
+        [str(r["n"])]
+        + ["-" if r[h] is None else f"{float(Fraction(str(r[h]))):.4f}" for h in head[1:]]
+        for r in rows
+    ]
+    print(_columns(head, lines))
+    return 0
+
+
 def _cell(column: str, value: Any) -> str:
     """A study-table cell: Φ shortened, accuracies and means to four decimals."""
     if column == "phi":
@@ -471,6 +640,34 @@ def _seconds(text: str) -> float:
     return value
 
 
+def _level(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text!r}") from None
+    if not 0 < value < 1:
+        raise argparse.ArgumentTypeError(f"expected a number in (0, 1), got {text}")
+    return value
+
+
+def _fraction_arg(text: str) -> float:
+    return _level(text)
+
+
+def _data_options(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument("--data", default="digits", help="digits, moons, circles, spirals or a path")
+    cmd.add_argument(
+        "--split",
+        choices=["test", "train", "all"],
+        default="test",
+        help="the part of --data the end points come from (seeded, stratified by class)",
+    )
+    cmd.add_argument(
+        "--test-fraction", type=_fraction_arg, default=0.2, help="share of each class in test"
+    )
+    cmd.add_argument("--split-seed", type=int, default=0, help="seed of the split")
+
+
 def build_parser() -> argparse.ArgumentParser:
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
@@ -550,6 +747,51 @@ def build_parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--json", action="store_true", help="print one JSON document (only)")
     st.set_defaults(func=cmd_study)
+    ph = sub.add_parser(
+        "phi",
+        help="global folding Phi over sampled paths between classes (the papers' recipe)",
+        formatter_class=fmt,
+    )
+    ph.add_argument("model", help="a network saved with Network.save")
+    _data_options(ph)
+    ph.add_argument("--variant", choices=["paper", "deck"], default="paper", help="Phi variant")
+    ph.add_argument("--paths-per-pair", type=_positive, default=100, help="paths per class pair")
+    ph.add_argument("--pairs", choices=["between", "all"], default="between", help="class pairs")
+    ph.add_argument("--unordered", action="store_true", help="each unordered class pair once")
+    ph.add_argument("--classes", nargs="+", help="the classes to pair (default: all in the split)")
+    ph.add_argument("--seed", type=int, default=0, help="seed of the paths and the bootstrap")
+    ph.add_argument("--bootstrap", type=_positive, default=None, help="bootstrap resamples")
+    ph.add_argument("--level", type=_level, default=0.95, help="bootstrap interval level")
+    ph.add_argument("--workers", type=_positive, default=1, help="local worker processes")
+    ph.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
+    ph.add_argument("--per-pair", action="store_true", help="print a table per class pair")
+    ph.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: when stderr is a terminal and the run is long)",
+    )
+    ph.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    ph.set_defaults(func=cmd_phi)
+    es = sub.add_parser(
+        "estimator",
+        help="how wrong the sampling estimator of chi is, against the exact chi",
+        formatter_class=fmt,
+    )
+    es.add_argument("model", help="a network saved with Network.save")
+    _data_options(es)
+    es.add_argument("--segments", type=_positive, default=1000, help="segments between classes")
+    es.add_argument(
+        "--samples",
+        type=_samples,
+        nargs="+",
+        default=list(SAMPLE_SIZES),
+        help="sample counts n of the estimator",
+    )
+    es.add_argument("--seed", type=int, default=0, help="seed of the segments")
+    es.add_argument("--png", help="draw the error against n to this PNG")
+    es.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    es.set_defaults(func=cmd_estimator)
     ck = sub.add_parser(
         "check", help="search for counterexamples to a property (exact)", formatter_class=fmt
     )

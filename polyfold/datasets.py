@@ -7,12 +7,13 @@ spirals), and :func:`load_arrays` for ``.npz``/``.csv`` files.
 from __future__ import annotations
 
 import os
+from typing import Any, NamedTuple
 
 import numpy as np
 
 from .errors import InvalidInputError
 
-__all__ = ["circles", "digits", "load_arrays", "moons", "spirals"]
+__all__ = ["Split", "circles", "digits", "load_arrays", "moons", "spirals", "split"]
 
 
 def digits() -> tuple[np.ndarray, np.ndarray]:
@@ -72,6 +73,44 @@ def spirals(
     x = np.stack([r * np.cos(theta), r * np.sin(theta)], axis=1)
     x += _noise(noise) * rng.normal(size=x.shape)
     return x, labels.astype(np.int64)
+
+
+class Split(NamedTuple):
+    """A labelled data set cut in two: ``X_train, y_train, X_test, y_test``."""
+
+    X_train: np.ndarray
+    y_train: np.ndarray
+    X_test: np.ndarray
+    y_test: np.ndarray
+
+
+def split(X: Any, y: Any, *, test: float = 0.2, seed: int = 0) -> Split:
+    """A seeded split, stratified by class: ``round(test · m_c)`` points of each class to test.
+
+    Each class keeps its share in both parts, so a Φ measured on the test part
+    sees every class the training part sees — unless a class is so small that
+    its share rounds to nothing; then it has no test points, and
+    :func:`polyfold.fold_paths` with ``classes=`` says so.
+
+    >>> X, y = digits()
+    >>> parts = split(X, y, test=0.25)
+    >>> len(parts.y_test), len(parts.y_train), sorted(set(parts.y_test.tolist())) == list(range(10))
+    (449, 1348, True)
+    """
+    x = np.asarray(X)
+    labels = np.asarray(y)
+    if x.ndim != 2 or labels.shape != (x.shape[0],):
+        raise InvalidInputError(
+            f"X, y: expected a 2-D X and one label per row, got {x.shape} and {labels.shape}"
+        )
+    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 < test < 1:
+        raise InvalidInputError(f"test: expected a fraction in (0, 1), got {test!r}")
+    rng = np.random.default_rng(seed)
+    in_test = np.zeros(len(labels), dtype=bool)
+    for c in np.unique(labels):
+        members = rng.permutation(np.flatnonzero(labels == c))
+        in_test[members[: round(test * len(members))]] = True
+    return Split(x[~in_test], labels[~in_test], x[in_test], labels[in_test])
 
 
 def load_arrays(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:

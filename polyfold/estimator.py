@@ -51,6 +51,7 @@ class EstimatorReport:
     rows: list[EstimatorRow]
     chi: list[Fraction]
     sampled: dict[int, list[Fraction]]
+    ends: np.ndarray | None = None  # with data=(X, y): the rows (i, j) of X each segment joins
 
     def table(self) -> list[dict[str, Any]]:
         """The rows as dicts of floats (for printing or a CSV)."""
@@ -67,8 +68,37 @@ class EstimatorReport:
         ]
 
 
-def estimator_report(net: Network, x1: Any, x2: Any, ns: Any = (11, 100, 1000)) -> EstimatorReport:
+def _pairs_between(y: np.ndarray, segments: int, seed: int) -> np.ndarray:
+    """``segments`` seeded rows ``(i, j)`` with ``y[i] ≠ y[j]``, ``i`` uniform, ``j`` uniform
+    among the points of other labels."""
+    rng = np.random.default_rng(seed)
+    if len(np.unique(y)) < 2:
+        raise InvalidInputError("data: y needs at least two classes for segments between them")
+    i = rng.integers(0, len(y), size=segments)
+    j = np.empty(segments, dtype=np.int64)
+    for c in np.unique(y[i]):
+        rows = np.flatnonzero(y[i] == c)
+        others = np.flatnonzero(y != c)
+        j[rows] = others[rng.integers(0, len(others), size=len(rows))]
+    return np.stack([i, j], axis=1)
+
+
+def estimator_report(
+    net: Network,
+    x1: Any = None,
+    x2: Any = None,
+    ns: Any = (11, 100, 1000),
+    *,
+    data: Any = None,
+    segments: int = 1000,
+    seed: int = 0,
+) -> EstimatorReport:
     """The sampling estimator at each ``n`` in ``ns`` against the exact χ of ``x1[i] → x2[i]``.
+
+    Instead of ``x1, x2``, ``data=(X, y)`` draws ``segments`` segments between
+    points of different labels (seeded by ``seed``: the first end uniform over
+    the rows, the second uniform over the rows of other labels); the report's
+    ``ends`` holds the rows each segment joins.
 
     >>> from polyfold import zoo
     >>> rep = estimator_report(zoo.tent(), [[0.125]], [[0.875]], ns=(3, 9))
@@ -90,6 +120,19 @@ def estimator_report(net: Network, x1: Any, x2: Any, ns: Any = (11, 100, 1000)) 
         raise InvalidInputError("ns: expected at least one sample count")
     if any(a.smooth for a in net.activations):
         raise InvalidInputError("net: smooth activations have no exact sampled patterns")
+    ends = None
+    if data is not None:
+        from .globalfold import _validate_data
+
+        if x1 is not None or x2 is not None:
+            raise InvalidInputError("data: give either x1, x2 or data=(X, y), not both")
+        if not isinstance(data, (tuple, list)) or len(data) != 2:
+            raise InvalidInputError("data: expected a pair (X, y)")
+        points, labels = _validate_data(net, data[0], data[1])
+        ends = _pairs_between(labels, check_count(segments, "segments"), seed)
+        x1, x2 = points[ends[:, 0]], points[ends[:, 1]]
+    elif x1 is None or x2 is None:
+        raise InvalidInputError("x1, x2: expected the segments' end points (or data=(X, y))")
     p1 = as_points(x1, "x1", net.n_inputs, False)
     p2 = as_points(x2, "x2", net.n_inputs, False)
     if p1.ndim != 2 or p1.shape != p2.shape:
@@ -144,4 +187,4 @@ def estimator_report(net: Network, x1: Any, x2: Any, ns: Any = (11, 100, 1000)) 
                 under=Fraction(sum(a < b for a, b in zip(chis, exact_chi)), m),
             )
         )
-    return EstimatorReport(rows, exact_chi, sampled)
+    return EstimatorReport(rows, exact_chi, sampled, ends)

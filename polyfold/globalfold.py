@@ -35,7 +35,7 @@ from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
-from .phi import VARIANTS, FoldingAggregate
+from .phi import FoldingAggregate, _check_variant
 from .walk import walk, walk_many
 
 __all__ = ["GlobalFolding", "global_folding", "median", "triangle_paths"]
@@ -93,6 +93,22 @@ class GlobalFolding:
         return FoldingAggregate().add_many(
             (labels[a].item(), labels[b].item(), c) for (a, b), c in zip(self.pairs, self.chi)
         )
+
+    def bootstrap(
+        self, resamples: int = 1000, level: float = 0.95, seed: int = 0
+    ) -> tuple[Fraction | None, Fraction | None]:
+        """A seeded percentile bootstrap interval for Φ of this result's variant.
+
+        The paths of each ordered class pair are resampled from their exact χ
+        histogram (:meth:`polyfold.phi.FoldingAggregate.bootstrap`).
+
+        >>> layers = [([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])]
+        >>> x, y = [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1]
+        >>> res = global_folding(Network.from_layers(layers), x, y, clusters=None)
+        >>> res.bootstrap(200, seed=1)  # one path of four folds: Φ = 1/3 whenever one is drawn
+        (Fraction(1, 3), Fraction(1, 3))
+        """
+        return self.aggregate().bootstrap(self.variant, resamples, level, seed)
 
     def distribution(self) -> dict[Fraction, int]:
         """How many paths have each value of ``χ``."""
@@ -241,8 +257,7 @@ def global_folding(
     if pairs == "between" and len(np.unique(labels)) < 2:
         raise InvalidInputError("y: pairs='between' needs at least two classes")
     centres, centre_labels = _centroids(x, labels, clusters, seed)
-    if variant not in VARIANTS:
-        raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+    _check_variant(variant)
     if ordered is None:
         ordered = variant == "paper"
     check_flag(ordered, "ordered")

@@ -46,6 +46,11 @@ __all__ = ["VARIANTS", "ChiCounts", "FoldingAggregate", "PhiResult", "fold_paths
 VARIANTS = ("deck", "paper")
 
 
+def _check_variant(variant: Any) -> None:
+    if not isinstance(variant, str) or variant not in VARIANTS:
+        raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+
+
 def _median_of_counts(hist: Counter[Fraction]) -> Fraction | None:
     """The median of a multiset given as value → count (None when empty)."""
     total = sum(hist.values())
@@ -166,13 +171,48 @@ class FoldingAggregate:
 
     def phi(self, variant: str = "deck") -> Fraction | None:
         """Φ of ``variant`` (None when nothing folds); see the module docstring."""
-        if variant not in VARIANTS:
-            raise InvalidInputError(
-                f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}"
-            )
+        _check_variant(variant)
         if variant == "deck":
             return self.pooled().median_nonzero()
         return _median_of_counts(Counter(m for m in self.maxima().values() if m > 0))
+
+    def bootstrap(
+        self, variant: str = "deck", resamples: int = 1000, level: float = 0.95, seed: int = 0
+    ) -> tuple[Fraction | None, Fraction | None]:
+        """A percentile bootstrap interval for Φ of ``variant`` (seeded).
+
+        Each resample draws, for every class pair, as many paths as it had from
+        that pair's exact histogram (multinomially) and takes Φ; the interval
+        holds the central ``level`` of those Φ (resamples where nothing folds
+        have no Φ and are left out). ``(None, None)`` when no resample folds.
+        """
+        _check_variant(variant)
+        resamples = check_count(resamples, "resamples")
+        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
+            raise InvalidInputError(f"level: expected a number in (0, 1), got {level!r}")
+        rng = np.random.default_rng(seed)
+        keys = list(self.pairs)
+        tables = []
+        for key in keys:
+            hist = self.pairs[key].hist
+            values = sorted(hist)
+            counts = np.array([hist[v] for v in values], dtype=np.int64)
+            tables.append((values, int(counts.sum()), counts / counts.sum()))
+        phis: list[Fraction] = []
+        for _ in range(resamples):
+            agg = FoldingAggregate()
+            for key, (values, n, prob) in zip(keys, tables):
+                drawn = rng.multinomial(n, prob)
+                agg.pairs[key] = ChiCounts(Counter({v: int(c) for v, c in zip(values, drawn) if c}))
+            value = agg.phi(variant)
+            if value is not None:
+                phis.append(value)
+        if not phis:
+            return None, None
+        phis.sort()
+        lo = phis[int(np.floor((1 - level) / 2 * (len(phis) - 1)))]
+        hi = phis[int(np.ceil((1 + level) / 2 * (len(phis) - 1)))]
+        return lo, hi
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,38 +243,8 @@ class PhiResult:
     def bootstrap(
         self, resamples: int = 1000, level: float = 0.95, seed: int = 0
     ) -> tuple[Fraction | None, Fraction | None]:
-        """A percentile bootstrap interval for Φ (seeded; the paths of each pair resampled).
-
-        Each resample draws, for every class pair, as many paths as it had from
-        that pair's exact histogram (multinomially) and takes Φ of the variant;
-        the interval holds the central ``level`` of those Φ.
-        """
-        resamples = check_count(resamples, "resamples")
-        if not 0 < level < 1:
-            raise InvalidInputError(f"level: expected a number in (0, 1), got {level!r}")
-        rng = np.random.default_rng(seed)
-        keys = list(self.aggregate.pairs)
-        tables = []
-        for key in keys:
-            hist = self.aggregate.pairs[key].hist
-            values = sorted(hist)
-            counts = np.array([hist[v] for v in values], dtype=np.int64)
-            tables.append((values, counts, counts / counts.sum()))
-        phis: list[Fraction] = []
-        for _ in range(resamples):
-            agg = FoldingAggregate()
-            for key, (values, counts, prob) in zip(keys, tables):
-                drawn = rng.multinomial(int(counts.sum()), prob)
-                agg.pairs[key] = ChiCounts(Counter({v: int(c) for v, c in zip(values, drawn) if c}))
-            value = agg.phi(self.variant)
-            if value is not None:
-                phis.append(value)
-        if not phis:
-            return None, None
-        phis.sort()
-        lo = phis[int(np.floor((1 - level) / 2 * (len(phis) - 1)))]
-        hi = phis[int(np.ceil((1 + level) / 2 * (len(phis) - 1)))]
-        return lo, hi
+        """A seeded percentile bootstrap interval for Φ (:meth:`FoldingAggregate.bootstrap`)."""
+        return self.aggregate.bootstrap(self.variant, resamples, level, seed)
 
 
 def _chunk_aggregate(
@@ -273,6 +283,7 @@ def fold_paths(
     pairs: str = "between",
     ordered: bool = True,
     variant: str = "paper",
+    classes: Iterable[Any] | None = None,
     seed: int = 0,
     exact: bool = True,
     chunk: int = 512,
@@ -292,6 +303,11 @@ def fold_paths(
     grow with the number of paths; ``rows=True`` also keeps ``(a, b, i, j, χ)``
     per path (``i``, ``j`` index the points of the two classes).
 
+    ``X, y`` is the split the end points come from (the papers use the test
+    set; :func:`polyfold.datasets.split` cuts one). ``classes`` names the
+    classes to pair (default: every label in ``y``); a named class with no
+    point in ``y`` is an error rather than a pair left out in silence.
+
     Work is split into chunks of at most ``chunk`` paths of one pair, each with
     its own seed, so ``executor`` (a ``concurrent.futures.Executor`` or a
     ``distributed.Client``, to which the network and the data are sent once)
@@ -305,8 +321,7 @@ def fold_paths(
     """
     from .globalfold import _validate_data
 
-    if variant not in VARIANTS:
-        raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+    _check_variant(variant)
     if pairs not in ("between", "all"):
         raise InvalidInputError(f"pairs: expected 'between' or 'all', got {pairs!r}")
     paths_per_pair = check_count(paths_per_pair, "paths_per_pair")
@@ -317,11 +332,26 @@ def fold_paths(
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     x, labels = _validate_data(net, X, y)
-    classes = list(np.unique(labels))
-    if len(classes) < (2 if pairs == "between" else 1):
+    present = list(np.unique(labels))
+    if classes is None:
+        chosen = present
+    else:
+        if isinstance(classes, (str, bytes)) or not isinstance(classes, Iterable):
+            raise InvalidInputError(f"classes: expected a list of class labels, got {classes!r}")
+        chosen = list(dict.fromkeys(classes))
+        if not chosen:
+            raise InvalidInputError("classes: expected at least one class label, got none")
+        known = set(present)
+        for c in chosen:
+            if c not in known:
+                raise InvalidInputError(
+                    f"classes: class {c!r} has no points in y (the split given as X, y); "
+                    f"its labels are {', '.join(repr(v.item()) for v in present)}"
+                )
+    if len(chosen) < (2 if pairs == "between" else 1):
         raise InvalidInputError("y: pairs='between' needs at least two classes")
     # plain Python labels: they travel to workers and seed the chunks the same everywhere
-    by_class = {(c.item() if hasattr(c, "item") else c): x[labels == c] for c in classes}
+    by_class = {(c.item() if hasattr(c, "item") else c): x[labels == c] for c in chosen}
     classes = list(by_class)
     check_flag(ordered, "ordered")
     keys = [

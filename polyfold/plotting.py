@@ -11,6 +11,7 @@ from .path import Path
 
 __all__ = [
     "chi_distribution",
+    "estimator_figure",
     "hamming_profile",
     "region_graph_drawing",
     "study_figure",
@@ -200,3 +201,35 @@ def chi_distribution(result: Any, ax: Any = None, *, title: str | None = None) -
     ax.set_ylabel("paths")
     ax.set_title(title or f"{result.n_paths} paths, {float(result.fraction_folded):.0%} folded")
     return ax
+
+
+def estimator_figure(report: Any, axes: Any = None) -> Any:
+    """The sampling estimator's error against ``n`` (an :class:`~polyfold.EstimatorReport`).
+
+    Left: the mean absolute error of the sampled χ. Right: the fraction of
+    folded paths the sampler sees flat, of regions it never sees, and of paths
+    it over- and under-estimates. ``n`` on a log axis.
+    """
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    table = report.table()
+    ns = [r["n"] for r in table]
+    axes[0].plot(ns, [r["mae"] for r in table], "o-", color="C0")
+    axes[0].set_ylabel("mean |χ_n − χ|")
+    for key, label in (
+        ("missed", "folded paths seen flat"),
+        ("unseen", "regions never sampled"),
+        ("over", "χ_n > χ"),
+        ("under", "χ_n < χ"),
+    ):
+        values = [np.nan if r[key] is None else r[key] for r in table]
+        axes[1].plot(ns, values, "o-", label=label)
+    axes[1].set_ylabel("fraction")
+    axes[1].legend(fontsize="small", frameon=False)
+    for ax in axes:
+        ax.set_xscale("log")
+        ax.set_xlabel("samples per segment n")
+    axes[0].set_title(f"{len(report.chi)} segments, exact χ as ground truth", fontsize="medium")
+    return axes

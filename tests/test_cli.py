@@ -118,7 +118,7 @@ def test_usage_errors_are_messages_not_tracebacks(tmp_path, tent_file, capsys):
 
 
 def test_every_option_has_help_and_its_default(capsys):
-    for command in ("demo", "chi", "regions", "study", "check"):
+    for command in ("demo", "chi", "regions", "study", "phi", "estimator", "check"):
         with pytest.raises(SystemExit):
             main([command, "--help"])
         text = capsys.readouterr().out
@@ -135,3 +135,52 @@ def test_json_into_a_closed_pipe_is_quiet(tent_file):
     cmd = f"{sys.executable} -m polyfold.cli chi {tent_file} --x1 0 --x2 1 --json | head -c 10"
     done = subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=120)
     assert "Traceback" not in done.stderr and "BrokenPipe" not in done.stderr
+
+
+@pytest.fixture
+def moons_file(tmp_path):
+    path = tmp_path / "moons.npz"
+    pf.zoo.random_network([2, 8, 8, 1], seed=3).save(path)
+    return path
+
+
+def test_phi_json_matches_the_api(moons_file, capsys):
+    argv = ["phi", str(moons_file), "--data", "moons", "--paths-per-pair", "20"]
+    assert main([*argv, "--bootstrap", "50", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    x, y = pf.datasets.moons()
+    parts = pf.datasets.split(x, y, test=0.2, seed=0)
+    net = pf.Network.load(moons_file)
+    res = pf.fold_paths(net, parts.X_test, parts.y_test, paths_per_pair=20)
+    assert doc["variant"] == "paper" and doc["paths"] == res.n_paths == 40
+    assert doc["phi"] == (None if res.phi is None else str(res.phi))
+    assert doc["other_variant"]["deck"] == (
+        None if res.aggregate.phi("deck") is None else str(res.aggregate.phi("deck"))
+    )
+    assert set(doc["pairs"]) == {"0->1", "1->0"} and doc["points"] == len(parts.y_test)
+    lo, _ = res.bootstrap(50, seed=0)
+    assert doc["bootstrap"]["low"] == (None if lo is None else str(lo))
+    assert main([*argv, "--split", "all", "--unordered", "--per-pair", "--workers", "2"]) == 0
+    text = capsys.readouterr().out
+    assert "0->1" in text and "1->0" not in text
+    assert main([*argv, "--classes", "0", "7"]) == 2
+    assert "class 7 has no points" in capsys.readouterr().err
+    assert main([*argv, "--data", "digits"]) == 2
+    assert "64 features" in capsys.readouterr().err
+
+
+def test_estimator_json_table_and_figure(moons_file, tmp_path, capsys):
+    argv = ["estimator", str(moons_file), "--data", "moons", "--segments", "30"]
+    assert main([*argv, "--samples", "5", "50", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    x, y = pf.datasets.moons()
+    parts = pf.datasets.split(x, y, test=0.2, seed=0)
+    rep = pf.estimator_report(
+        pf.Network.load(moons_file), data=(parts.X_test, parts.y_test), segments=30, ns=(5, 50)
+    )
+    assert [r["n"] for r in doc["rows"]] == [5, 50]
+    assert [r["mae"] for r in doc["rows"]] == [str(r.mae) for r in rep.rows]
+    assert doc["segments"] == 30 and doc["folded"] == sum(c > 0 for c in rep.chi)
+    png = tmp_path / "est.png"
+    assert main([*argv, "--png", str(png)]) == 0
+    assert png.stat().st_size > 0 and "mae" in capsys.readouterr().out

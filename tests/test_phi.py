@@ -165,3 +165,113 @@ def test_estimator_report_against_a_loop_over_chi_sampled():
     assert len(rep.table()) == 3
     with pytest.raises(pf.InvalidInputError, match="ns"):
         pf.estimator_report(net, a, b, ns=(1,))
+
+
+# A 1-D network worked out by hand: a = x, b = x − 1/2 (layer 1); o1 = a − 2b − 1/4 is
+# positive on (1/4, 3/4), o2 = a − 2b − 1/8 on (1/8, 7/8) (layer 2). On (0, 1] the patterns
+# (a, b, o1, o2) are 1000, 1001, 1011, 1111, 1101, 1100 with breaks at 1/8, 1/4, 1/2, 3/4, 7/8.
+_HAND_NET = [([[1], [1]], [0, "-1/2"]), ([[1, -2], [1, -2]], ["-1/4", "-1/8"]), ([[1, 1]], [0])]
+# χ of every segment between the points below, from the patterns above (r1 = the largest
+# distance from the first pattern, r2 = the number of flips): (start, end) → χ
+_HAND_CHI = {
+    (F(1, 16), F(13, 16)): F(1, 4),  # 1000 1001 1011 1111 1101: r1 3, r2 4
+    (F(1, 16), F(15, 16)): F(2, 5),  # ... 1100: r1 3, r2 5
+    (F(3, 16), F(13, 16)): F(1, 3),  # 1001 1011 1111 1101: r1 2, r2 3
+    (F(3, 16), F(15, 16)): F(1, 2),  # ... 1100: r1 2, r2 4
+    (F(13, 16), F(1, 16)): F(1, 2),  # 1101 1111 1011 1001 1000: r1 2, r2 4
+    (F(15, 16), F(1, 16)): F(2, 5),  # 1100 1101 1111 1011 1001 1000: r1 3, r2 5
+    (F(13, 16), F(3, 16)): F(1, 3),
+    (F(15, 16), F(3, 16)): F(1, 4),
+}  # every segment with 5/16 as an end point walks straight away from its start: χ = 0
+_HAND_X = [[F(1, 16)], [F(3, 16)], [F(13, 16)], [F(15, 16)], [F(5, 16)]]
+_HAND_Y = [0, 0, 1, 1, 2]
+
+
+def _hand_chi(a, b):
+    return _HAND_CHI.get((a, b), F(0))
+
+
+def test_the_two_variants_disagree_end_to_end_on_a_hand_built_network():
+    net = pf.Network.from_layers(_HAND_NET)
+    for (a, b), value in _HAND_CHI.items():
+        assert pf.walk(net, [a], [b]).chi == value
+    deck = pf.global_folding(net, _HAND_X, _HAND_Y, clusters=None)
+    # unordered pairs of points of different labels: χ ≠ 0 on 1/4, 2/5, 1/3, 1/2
+    assert deck.n_paths == 8 and deck.phi == (F(1, 3) + F(2, 5)) / 2 == F(11, 30)
+    paper = pf.global_folding(net, _HAND_X, _HAND_Y, clusters=None, variant="paper")
+    # ordered class pairs: M_01 = M_10 = 1/2, the four others 0; the median of {1/2, 1/2}
+    assert paper.n_paths == 16 and paper.phi == F(1, 2)
+    assert paper.aggregate().phi("deck") == F(11, 30)
+    assert paper.aggregate().maxima() == {
+        (0, 1): F(1, 2),
+        (1, 0): F(1, 2),
+        (0, 2): 0,
+        (2, 0): 0,
+        (1, 2): 0,
+        (2, 1): 0,
+    }
+    # sampled end points: every counted χ is the hand value of its segment
+    res = pf.fold_paths(net, _HAND_X, _HAND_Y, paths_per_pair=30, rows=True, seed=2)
+    xs = {c: [p[0] for p, lab in zip(_HAND_X, _HAND_Y) if lab == c] for c in (0, 1, 2)}
+    maxima: dict = {}
+    for a, b, i, j, value in res.rows:
+        assert value == _hand_chi(xs[a][i], xs[b][j])
+        maxima[(a, b)] = max(maxima.get((a, b), F(0)), value)
+    assert res.phi == median([m for m in maxima.values() if m > 0]) == F(1, 2)
+    lo, hi = res.bootstrap(300, seed=5)
+    assert (lo, hi) == res.bootstrap(300, seed=5) and F(1, 4) <= lo <= hi <= F(1, 2)
+    assert deck.bootstrap(300, seed=5) == deck.bootstrap(300, seed=5)
+
+
+def test_classes_and_a_named_split():
+    net = pf.Network.from_layers(_HAND_NET)
+    res = pf.fold_paths(net, _HAND_X, _HAND_Y, paths_per_pair=4, classes=[1, 0])
+    assert sorted(res.aggregate.pairs) == [(0, 1), (1, 0)]
+    with pytest.raises(pf.InvalidInputError, match="class 3 has no points"):
+        pf.fold_paths(net, _HAND_X, _HAND_Y, classes=[0, 3])
+    with pytest.raises(pf.InvalidInputError, match="classes"):
+        pf.fold_paths(net, _HAND_X, _HAND_Y, classes="01")
+    with pytest.raises(pf.InvalidInputError, match="classes"):
+        pf.fold_paths(net, _HAND_X, _HAND_Y, classes=[])
+    x = np.arange(40, dtype=float)[:, None] / 40
+    y = np.repeat([0, 1, 2, 3], 10)
+    y[-1] = 4  # one point only: its 20% rounds to no test point
+    parts = pf.datasets.split(x, y, test=0.2, seed=3)
+    assert all(
+        np.array_equal(a, b) for a, b in zip(parts, pf.datasets.split(x, y, test=0.2, seed=3))
+    )
+    # 2 of each class of 10 (or 9) points, none of the class with one point
+    assert len(parts.y_test) == 8 and len(parts.y_train) == 32
+    assert sorted(np.unique(parts.y_test).tolist()) == [0, 1, 2, 3]
+    assert set(parts.X_test[:, 0]).isdisjoint(parts.X_train[:, 0])
+    small = pf.Network.from_layers([([[1]], [0]), ([[1]], [0])])
+    with pytest.raises(pf.InvalidInputError, match="class 4 has no points"):
+        pf.fold_paths(small, parts.X_test, parts.y_test, classes=range(5))
+    for bad in (0, 1, 1.5, "half"):
+        with pytest.raises(pf.InvalidInputError, match="test"):
+            pf.datasets.split(x, y, test=bad)
+    with pytest.raises(pf.InvalidInputError, match="X, y"):
+        pf.datasets.split(x, y[:-1])
+
+
+def test_estimator_report_on_a_data_set():
+    net = pf.Network.from_layers(_HAND_NET)
+    rep = pf.estimator_report(net, data=(_HAND_X, _HAND_Y), segments=40, ns=(3, 1000), seed=1)
+    assert rep.ends.shape == (40, 2)
+    labels = np.array(_HAND_Y)
+    assert np.all(labels[rep.ends[:, 0]] != labels[rep.ends[:, 1]])
+    points = [p[0] for p in _HAND_X]
+    assert rep.chi == [_hand_chi(points[i], points[j]) for i, j in rep.ends]
+    x = np.array(_HAND_X, dtype=float)
+    again = pf.estimator_report(net, x[rep.ends[:, 0]], x[rep.ends[:, 1]], ns=(3, 1000))
+    assert again.rows == rep.rows
+    assert rep.rows[1].mae == 0 and rep.rows[1].unseen == 0  # 1000 samples see every region
+    for kwargs, match in [
+        ({"data": (_HAND_X, _HAND_Y), "x1": _HAND_X}, "not both"),
+        ({"data": _HAND_X}, "pair"),
+        ({}, "x1, x2"),
+        ({"data": (_HAND_X, [0] * 5)}, "two classes"),
+        ({"data": (_HAND_X, _HAND_Y), "segments": 0}, "segments"),
+    ]:
+        with pytest.raises(pf.InvalidInputError, match=match):
+            pf.estimator_report(net, **kwargs)
