@@ -95,7 +95,7 @@ def split(X: Any, y: Any, *, test: float = 0.2, seed: int = 0) -> Split:
     >>> X, y = digits()
     >>> parts = split(X, y, test=0.25)
     >>> len(parts.y_test), len(parts.y_train), sorted(set(parts.y_test.tolist())) == list(range(10))
-    (449, 1348, True)
+    (450, 1347, True)
     """
     x = np.asarray(X)
     labels = np.asarray(y)
