@@ -47,12 +47,9 @@ def main() -> None:
         f" exact/float {t_exact / t_float:.1f}x; same regions as float: {same}"
     )
     if not quick:
-        import polyfold._planarexact as planarexact
-
-        certified = planarexact.certified_planar_cells
-        planarexact.certified_planar_cells = lambda *a: None  # the exact splitting engine
-        g_split, t_split = timed(lambda: region_graph(net, box, engine="planar", exact=True))
-        planarexact.certified_planar_cells = certified
+        g_split, t_split = timed(
+            lambda: region_graph(net, box, engine="planar", exact=True, route="splitting")
+        )
         print(
             f"planar 2-64-64-64 exact ({g_split.graph['method']}): {len(g_split)} regions in"
             f" {t_split:.2f} s = {len(g_split) / t_split:,.0f} regions/s;"

@@ -16,62 +16,99 @@ from . import (
     cantor,
     convexity,
     datasets,
+    geometry,
     interop,
     intervals,
     lp,
+    operators,
     regions,
+    sampling,
     smooth,
     studies,
     theorems,
+    walks,
     zoo,
 )
-from .convexity import check_lemma1, is_union_convex
+from .activations import Activation
+from .attacks import AttackReport
+from .convexity import (
+    Lemma1Counterexample,
+    Lemma1Report,
+    UnionConvexity,
+    UnionGeometry,
+    check_lemma1,
+    is_union_convex,
+)
+from .datasets import Split
 from .domains import Box, Polytope, Slice
-from .errors import InvalidInputError, PolyfoldError, UndecidedError
-from .estimator import EstimatorReport, estimator_report
+from .errors import InvalidInputError, MissingDependencyError, PolyfoldError, UndecidedError
+from .estimator import EstimatorReport, EstimatorRow, estimator_report
 from .folding import (
     D,
     as_patterns,
     chi,
-    chi_sampled,
-    d_chi,
     dedupe,
     hamming,
     interaction,
     interaction_mean_nonzero,
     r1,
     r2,
-    sampled_patterns,
 )
 from .globalfold import GlobalFolding, global_folding, triangle_paths
 from .interop import from_onnx, from_sklearn, from_torch, load_nnet, load_state_dict
-from .intervals import in_hamming_interval, is_hamming_convex
+from .intervals import HammingConvexity, in_hamming_interval, is_hamming_convex
+from .lp import Feasibility
 from .network import Network
 from .path import Path
-from .phi import FoldingAggregate, PhiResult, fold_paths
-from .regions import Region, enumerate_regions, is_realizable, region, region_graph
-from .smooth import SmoothPath, smooth_walk
-from .walk import Paths, walk, walk_many, walk_polyline
+from .phi import ChiCounts, FoldingAggregate, PhiResult, fold_paths
+from .regions import (
+    Realizability,
+    Region,
+    enumerate_regions,
+    is_realizable,
+    region,
+    region_graph,
+)
+from .sampling import chi_sampled, sampled_patterns
+from .smooth import Crossing, SmoothPath, smooth_walk
+from .theorems import CheckResult, Counterexample
+from .walks import Paths, d_chi, walk, walk_many, walk_polyline
 
 __version__ = "0.1.0"
 
 __all__ = [
+    "Activation",
+    "AttackReport",
     "Box",
+    "CheckResult",
+    "ChiCounts",
+    "Counterexample",
+    "Crossing",
     "D",
     "EstimatorReport",
+    "EstimatorRow",
+    "Feasibility",
     "FoldingAggregate",
     "GlobalFolding",
+    "HammingConvexity",
     "InvalidInputError",
+    "Lemma1Counterexample",
+    "Lemma1Report",
+    "MissingDependencyError",
     "Network",
     "Path",
     "Paths",
     "PhiResult",
     "PolyfoldError",
     "Polytope",
+    "Realizability",
     "Region",
     "Slice",
     "SmoothPath",
+    "Split",
     "UndecidedError",
+    "UnionConvexity",
+    "UnionGeometry",
     "as_patterns",
     "attacks",
     "cantor",
@@ -88,6 +125,7 @@ __all__ = [
     "from_onnx",
     "from_sklearn",
     "from_torch",
+    "geometry",
     "global_folding",
     "hamming",
     "in_hamming_interval",
@@ -101,12 +139,14 @@ __all__ = [
     "load_nnet",
     "load_state_dict",
     "lp",
+    "operators",
     "r1",
     "r2",
     "region",
     "region_graph",
     "regions",
     "sampled_patterns",
+    "sampling",
     "smooth",
     "smooth_walk",
     "studies",
@@ -115,5 +155,6 @@ __all__ = [
     "walk",
     "walk_many",
     "walk_polyline",
+    "walks",
     "zoo",
 ]

@@ -1,6 +1,6 @@
 r"""Certified walks: the float walk with every decision proven, exact work only where needed.
 
-The walk (:mod:`polyfold.walk`) goes layer by layer over a ragged array of
+The walk (:mod:`polyfold.walks`) goes layer by layer over a ragged array of
 knots. Every answer it gives is decided by a handful of kinds of decision:
 
 1. the position of ``z_j`` relative to each critical value ``c`` of ``σ`` at
@@ -59,6 +59,9 @@ import numpy as np
 from flint import fmpq
 
 from ._arith import ExactBackend, to_fraction
+from ._numeric import SAFE as _SAFE
+from ._numeric import TINY as _TINY
+from ._numeric import U as _U
 from .activations import Activation
 from .path import Path, knot_structure
 
@@ -67,9 +70,6 @@ if TYPE_CHECKING:
 
 __all__ = ["certified_batch", "certified_patterns", "supports"]
 
-_U = 2.0**-53  # unit roundoff of float64
-_TINY = 2.0**-1000  # absolute slack: covers underflow in products of length < 2^70
-_SAFE = 1 + 2.0**-20  # covers the rounding in evaluating the bounds themselves
 _UND = 255  # "undecided" position
 _IDENTITY = Activation("identity")
 
@@ -159,7 +159,7 @@ def supports(net: Network) -> bool:
     although ``τ`` is not a critical value (hard-tanh with ``τ > 1``, where
     every bit is always 0).
     """
-    if not net._floats_finite:
+    if not net.floats_finite:
         return False  # weights beyond float64's range: only exact arithmetic handles them
     tau = net.threshold
     for act in {*net.activations, _IDENTITY}:
@@ -181,7 +181,7 @@ def _consts(net: Network) -> list[_LayerConst]:
     tau = net.threshold
     n_layers = net.depth + (1 if net.include_output else 0)
     for i in range(n_layers):
-        op = net._operators[i]
+        op = net.operators[i]
         act = net.activations[i] if i < net.depth else _IDENTITY
         crit = act.critical(tau)
         cf = np.array([float(c) for c in crit])

@@ -28,9 +28,9 @@ import numpy as np
 
 from . import folding
 from .errors import InvalidInputError
-from .network import Network, _exact_matrix, as_points
+from .network import Network, as_points, exact_matrix
 from .path import Path
-from .walk import walk, walk_polyline
+from .walks import walk, walk_polyline
 
 __all__ = [
     "AttackReport",
@@ -117,9 +117,9 @@ def pgd(
     x0 = _exact_point(x, net, "x")
     low, high = x0 - e, x0 + e
     if lo is not None:
-        low = np.maximum(low, _exact_matrix(lo, "lo"))
+        low = np.maximum(low, exact_matrix(lo, "lo"))
     if hi is not None:
-        high = np.minimum(high, _exact_matrix(hi, "hi"))
+        high = np.minimum(high, exact_matrix(hi, "hi"))
     iterates = [x0]
     current = x0
     for _ in range(steps):

@@ -244,7 +244,7 @@ def verify_output(net: Network, k: int) -> tuple[bool, np.ndarray | None]:
     point where the two differ.
     """
     from .domains import Box
-    from .planar import clip_polygon
+    from .geometry import clip_polygon
     from .regions import region, region_graph
 
     square = Box([0, 0], [1, 1])

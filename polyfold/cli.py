@@ -19,7 +19,7 @@ from . import folding
 from ._arith import as_fraction
 from .errors import InvalidInputError, PolyfoldError, require
 from .network import Network
-from .walk import walk
+from .walks import walk
 
 SAMPLE_SIZES = (11, 100, 1000)
 
@@ -269,10 +269,10 @@ def _graphml_ready(graph: Any) -> Any:
     """A copy of a region graph whose attributes GraphML can store (strings and numbers)."""
     import networkx as nx
 
-    out = nx.Graph(**{k: str(v) for k, v in graph.graph.items()})
+    out = nx.Graph(**{k: str(v) for k, v in graph.graph.items() if v is not None})
     for key, data in graph.nodes(data=True):
         attrs: dict[str, Any] = {"witness": ",".join(str(v) for v in data["witness"])}
-        if "area" in data:
+        if data.get("area") is not None:
             attrs["area"] = str(data["area"])
             attrs["area_float"] = float(data["area"])
         out.add_node(key, **attrs)
@@ -309,6 +309,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
         domain,
         engine=args.engine,
         exact=not args.float,
+        route=args.route,
         max_regions=args.max_regions,
         time_budget=args.time_budget,
         progress=args.progress,
@@ -318,8 +319,10 @@ def cmd_regions(args: argparse.Namespace) -> int:
         "adjacencies": graph.number_of_edges(),
         "complete": bool(graph.graph["complete"]),
         "engine": graph.graph["engine"],
+        "route": graph.graph["route"],
+        "method": graph.graph["method"],
         "exact": bool(graph.graph["exact"]),
-        "certified": bool(graph.graph.get("certified", graph.graph["exact"])),
+        "certified": bool(graph.graph["certified"]),
         "seconds": _secs(seconds),
     }
     if args.graphml:
@@ -335,7 +338,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
         matplotlib.use("Agg")
         from .plotting import region_graph_drawing, tessellation
 
-        if "vertices" in next(iter(graph.nodes.values())):
+        if next(iter(graph.nodes.values())).get("vertices") is not None:
             ax = tessellation(graph, net=net if args.box is not None else None)
         else:
             ax = region_graph_drawing(graph)
@@ -715,6 +718,12 @@ def build_parser() -> argparse.ArgumentParser:
         help="planar: 2-D polygon splitting; lp: any dimension; auto: planar in 2-D",
     )
     reg.add_argument("--float", action="store_true", help="float64 (not proven) instead of exact")
+    reg.add_argument(
+        "--route",
+        choices=["auto", "certified", "splitting", "vectorised", "vertex", "lp"],
+        default="auto",
+        help="how the engine computes (see region_graph); auto: the fastest that applies",
+    )
     reg.add_argument("--max-regions", type=_positive, default=None, help="stop after this many")
     reg.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
     reg.add_argument(

@@ -36,7 +36,7 @@ from .intervals import is_hamming_convex
 from .network import Network
 from .path import Path
 from .regions import pattern_key, region, region_graph
-from .walk import walk
+from .walks import walk
 
 __all__ = ["Lemma1Report", "UnionConvexity", "UnionGeometry", "check_lemma1", "is_union_convex"]
 

@@ -18,7 +18,9 @@ import numpy as np
 
 from ._arith import exact_identity
 from .errors import InvalidInputError
-from .network import Network, _exact_matrix
+from .geometry import bounding_box, clip_polygon
+from .lp import interior_point
+from .network import Network, exact_matrix
 
 __all__ = ["Box", "Domain", "Polytope", "Slice", "as_domain"]
 
@@ -35,8 +37,8 @@ class Polytope:
     b: np.ndarray
 
     def __init__(self, A: Any, b: Any, *, check: bool = True) -> None:
-        a_q = _exact_matrix(A, "A")
-        b_q = _exact_matrix(b, "b")
+        a_q = exact_matrix(A, "A")
+        b_q = exact_matrix(b, "b")
         if a_q.ndim != 2 or a_q.shape[0] == 0 or b_q.shape != (a_q.shape[0],):
             raise InvalidInputError(
                 f"A, b: expected shapes (m, d) and (m,), got {a_q.shape} and {b_q.shape}"
@@ -51,8 +53,6 @@ class Polytope:
         return int(self.A.shape[1])
 
     def _check(self) -> None:
-        from .lp import interior_point
-
         if not interior_point(self.A, self.b):
             raise InvalidInputError("domain: the polytope is empty or has empty interior")
         lo, hi = self.bounds
@@ -62,32 +62,17 @@ class Polytope:
     @cached_property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """A float64 bounding box (from LPs); ``±inf`` where unbounded."""
-        from .lp import _solve_float
-
-        a = np.array(self.A, dtype=np.float64)
-        b = np.array(self.b, dtype=np.float64)
-        d = self.dim
-        lo, hi = np.empty(d), np.empty(d)
-        free = np.full(d, np.inf)
-        for i in range(d):
-            for sign, out in ((1.0, lo), (-1.0, hi)):
-                c = np.zeros(d)
-                c[i] = sign
-                sol = _solve_float(c, a, b, None, None, -free, free, "highs")
-                out[i] = sol[i] if sol is not None else -sign * np.inf
-        return lo, hi
+        return bounding_box(self.A, self.b)
 
     def contains(self, x: Any) -> bool:
         """Whether ``x`` (exact) satisfies ``A x ≤ b``."""
-        xq = _exact_matrix(x, "x")
+        xq = exact_matrix(x, "x")
         return bool(all(v <= 0 for v in self.A.dot(xq) - self.b))
 
     def vertices_2d(self) -> list[tuple[Fraction, Fraction]]:
         """The vertices of a 2-D polytope in counter-clockwise order, exactly."""
         if self.dim != 2:
             raise InvalidInputError(f"domain: expected a 2-D polytope, got dimension {self.dim}")
-        from .planar import clip_polygon
-
         lo, hi = self.bounds
         box = [
             (Fraction(np.floor(lo[0])) - 1, Fraction(np.floor(lo[1])) - 1),
@@ -112,8 +97,8 @@ class Box(Polytope):
     hi: np.ndarray
 
     def __init__(self, lo: Any, hi: Any) -> None:
-        lo_q = _exact_matrix(lo, "lo")
-        hi_q = _exact_matrix(hi, "hi")
+        lo_q = exact_matrix(lo, "lo")
+        hi_q = exact_matrix(hi, "hi")
         if lo_q.ndim != 1 or lo_q.shape != hi_q.shape or lo_q.size == 0:
             raise InvalidInputError(
                 f"lo, hi: expected two 1-D arrays of the same length, got {lo_q.shape} and "
@@ -149,8 +134,8 @@ class Slice:
     domain: Polytope
 
     def __init__(self, origin: Any, basis: Any, domain: Polytope) -> None:
-        o = _exact_matrix(origin, "origin")
-        m = _exact_matrix(basis, "basis")
+        o = exact_matrix(origin, "origin")
+        m = exact_matrix(basis, "basis")
         if o.ndim != 1 or m.ndim != 2 or m.shape[0] != o.size:
             raise InvalidInputError(
                 f"origin, basis: expected shapes (d,) and (d, k), got {o.shape} and {m.shape}"
@@ -182,7 +167,7 @@ class Slice:
         """
         if len(points) != 3:
             raise InvalidInputError(f"points: expected three points, got {len(points)}")
-        p = [_exact_matrix(q, f"points[{i}]") for i, q in enumerate(points)]
+        p = [exact_matrix(q, f"points[{i}]") for i, q in enumerate(points)]
         if any(q.shape != p[0].shape or q.ndim != 1 for q in p):
             raise InvalidInputError("points: expected three 1-D points of the same dimension")
         basis = np.stack([p[1] - p[0], p[2] - p[0]], axis=1)
@@ -198,7 +183,7 @@ class Slice:
 
     def to_input(self, alpha: Any) -> np.ndarray:
         """Input-space point(s) ``origin + basis · α`` (exact)."""
-        a = _exact_matrix(alpha, "alpha")
+        a = exact_matrix(alpha, "alpha")
         return self.origin + a.dot(self.basis.T)
 
     def compose(self, net: Network) -> Network:

@@ -108,10 +108,11 @@ def estimator_report(
     from flint import fmpq
 
     from ._arith import ExactBackend
-    from ._certwalk import _SAFE, _U, certified_patterns
+    from ._certwalk import certified_patterns
+    from ._numeric import SAFE, U
     from .folding import chi, dedupe
     from .network import as_points
-    from .walk import walk_many
+    from .walks import walk_many
 
     if isinstance(ns, (int, np.integer)):
         ns = (ns,)
@@ -122,13 +123,13 @@ def estimator_report(
         raise InvalidInputError("net: smooth activations have no exact sampled patterns")
     ends = None
     if data is not None:
-        from .globalfold import _validate_data
+        from .phi import labelled_points
 
         if x1 is not None or x2 is not None:
             raise InvalidInputError("data: give either x1, x2 or data=(X, y), not both")
         if not isinstance(data, (tuple, list)) or len(data) != 2:
             raise InvalidInputError("data: expected a pair (X, y)")
-        points, labels = _validate_data(net, data[0], data[1])
+        points, labels = labelled_points(net, data[0], data[1])
         ends = _pairs_between(labels, check_count(segments, "segments"), seed)
         x1, x2 = points[ends[:, 0]], points[ends[:, 1]]
     elif x1 is None or x2 is None:
@@ -155,8 +156,8 @@ def estimator_report(
             pts = (p1[seg][:, None, :] + ts[None, :, None] * d[:, None, :]).reshape(-1, p1.shape[1])
             # |t̃ − t||d|, three roundings, as for one segment (folding.sampled_patterns)
             radius = (
-                4 * _U * np.repeat(np.abs(d).max(axis=1), n) + 2 * _U * np.abs(pts).max(axis=1)
-            ) * _SAFE + 2.0**-1000
+                4 * U * np.repeat(np.abs(d).max(axis=1), n) + 2 * U * np.abs(pts).max(axis=1)
+            ) * SAFE + 2.0**-1000
 
             def exact_rows(rows_: np.ndarray, seg: np.ndarray = seg, n: int = n) -> np.ndarray:
                 out = np.empty((len(rows_), p1.shape[1]), dtype=object)

@@ -13,7 +13,7 @@ integer counts, so it is returned exactly (``int`` or ``Fraction``) whichever
 arithmetic produced the patterns.
 
 Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
-TMLR 2025.
+TMLR 2025, arXiv:2502.09954.
 """
 
 from __future__ import annotations
@@ -23,24 +23,21 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from .errors import InvalidInputError, check_flag
+from .errors import InvalidInputError
 
 if TYPE_CHECKING:
-    from .network import Network
+    pass
 
 __all__ = [
     "D",
     "as_patterns",
     "chi",
-    "chi_sampled",
-    "d_chi",
     "dedupe",
     "hamming",
     "interaction",
     "interaction_mean_nonzero",
     "r1",
     "r2",
-    "sampled_patterns",
 ]
 
 
@@ -184,106 +181,20 @@ def interaction_mean_nonzero(patterns: Any) -> Fraction:
     return Fraction(sum(values[k0:], Fraction(0))) / (n - k0)
 
 
-# the most samples one call takes: 10^7 points of a 784-input network are 63 GB of float64
-MAX_SAMPLES = 10_000_000
+_MOVED = {
+    "MAX_SAMPLES": "sampling",
+    "sampled_patterns": "sampling",
+    "chi_sampled": "sampling",
+    "d_chi": "walks",
+}
 
 
-def sampled_patterns(
-    net: Network, x1: Any, x2: Any, n: int = 11, *, exact: bool = True
-) -> np.ndarray:
-    """Patterns at ``n`` equally spaced parameters ``t = i/(n−1)``, repeats dropped.
+def __getattr__(name: str) -> Any:
+    """The measures that evaluate a network live beside what they evaluate it with:
+    the sampler in :mod:`polyfold.sampling`, ``d_chi`` in :mod:`polyfold.walks`;
+    their old names here still work."""
+    if name in _MOVED:
+        from importlib import import_module
 
-    ``exact=True`` (default): the patterns at the exact points
-    ``x1 + (i/(n−1))(x2 − x1)``, every bit proven (float64 with rigorous
-    error bounds, exact arithmetic where they cannot decide). ``exact=False``:
-    plain float64 samples, nothing proven.
-    """
-    from ._certwalk import _SAFE, _U
-    from .network import as_points
-
-    check_flag(exact, "exact")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise InvalidInputError(f"n: expected an integer number of samples >= 2, got {n!r}")
-    if n > MAX_SAMPLES:
-        raise InvalidInputError(f"n: at most {MAX_SAMPLES:,} samples per call, got {n:,}")
-    p1 = as_points(x1, "x1", net.n_inputs, exact)
-    p2 = as_points(x2, "x2", net.n_inputs, exact)
-    if p1.ndim != 1 or p2.ndim != 1:
-        raise InvalidInputError(f"x1, x2: expected single points of shape ({net.n_inputs},)")
-    if not exact:
-        ts = np.linspace(0.0, 1.0, int(n))
-        points = (1 - ts)[:, None] * p1[None, :] + ts[:, None] * p2[None, :]
-        return dedupe(net.pattern(points, exact=False))
-    if any(a.smooth for a in net.activations):
-        raise InvalidInputError(
-            "net: smooth activations have irrational values, so their sampled patterns "
-            "cannot be computed exactly; pass exact=False (float64, unproven)"
-        )
-    return dedupe(_proven_samples(net, p1, p2, int(n), _U, _SAFE))
-
-
-def _proven_samples(
-    net: Network, p1: np.ndarray, p2: np.ndarray, n: int, u: float, safe: float
-) -> np.ndarray:
-    """Proven patterns at ``x1 + (i/(n−1))(x2 − x1)`` (``p1``, ``p2``: ``fmpq`` arrays)."""
-    from flint import fmpq
-
-    from ._arith import to_fraction
-    from ._certwalk import certified_patterns
-
-    f1 = np.array([float(to_fraction(v)) for v in p1])
-    f2 = np.array([float(to_fraction(v)) for v in p2])
-    d = f2 - f1
-    ts = np.arange(n) / (n - 1)  # correctly rounded: |t̃ − t| ≤ u t
-    points = f1[None, :] + ts[:, None] * d[None, :]
-    e_in = 0.0
-    if any(Fraction(float(to_fraction(v))) != to_fraction(v) for v in (*p1, *p2)):
-        e_in = 2 * u * max(np.abs(f1).max(), np.abs(f2).max())
-    # |t̃ − t||d| and three roundings (d, the product, the sum), plus the ends' own error
-    radius = (
-        4 * u * np.abs(d).max() + 2 * u * np.abs(points).max(axis=1) + 3 * e_in
-    ) * safe + 2.0**-1000
-    de = p2 - p1
-
-    def exact_rows(rows: np.ndarray) -> np.ndarray:
-        out = np.empty((len(rows), len(p1)), dtype=object)
-        for r, i in enumerate(rows):
-            out[r] = p1 + fmpq(int(i), n - 1) * de
-        return out
-
-    bits = certified_patterns(net, points, radius, exact_rows)
-    return bits[:, net.pattern_columns]
-
-
-def chi_sampled(net: Network, x1: Any, x2: Any, n: int = 11, *, exact: bool = True) -> Fraction:
-    """The sampled estimate of χ used by published code.
-
-    Evaluates the patterns at ``t = 0, 1/(n−1), …, 1`` (``n = 11`` in the
-    published code), drops consecutive repeats and applies :func:`chi`. It
-    misses every region that falls between two samples; compare with
-    ``walk(net, x1, x2).chi``. With ``exact=True`` (default) the sampled
-    patterns are proven, so the comparison measures the estimator and not
-    float noise; ``exact=False`` samples in plain float64.
-
-    On the tent network the exact path from 1/8 to 7/8 is 100, 101, 111, 110
-    (χ = 1/3); three samples see only 100, 101, 110 and report 2/3.
-
-    >>> from polyfold import zoo
-    >>> net = zoo.tent()
-    >>> chi_sampled(net, [0.125], [0.875], n=3), chi_sampled(net, [0.125], [0.875], n=9)
-    (Fraction(2, 3), Fraction(1, 3))
-    """
-    return chi(sampled_patterns(net, x1, x2, n, exact=exact))
-
-
-def d_chi(net: Network, x1: Any, x2: Any, *, exact: bool = True) -> Fraction:
-    """The symmetrised folding ``d_χ(x1, x2) = ½[χ(Γ(x1, x2)) + χ(Γ(x2, x1))]``.
-
-    >>> from polyfold import zoo
-    >>> d_chi(zoo.tent(), [0], [1])
-    Fraction(1, 3)
-    """
-    from .walk import walk
-
-    path = walk(net, x1, x2, exact=exact)
-    return (chi(path.patterns) + chi(path.patterns[::-1])) / 2
+        return getattr(import_module(f"polyfold.{_MOVED[name]}"), name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

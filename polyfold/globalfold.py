@@ -9,7 +9,7 @@ and summarise the folding measures of those paths:
     Φ_N = \operatorname{median}\{ χ(Γ) : χ(Γ) > 0 \}
 
 reported with the fraction of folded paths and every path's ``χ``, ``r1``,
-``r2`` and number of regions (DESIGN.md §2, "Global folding"). ``χ`` values
+``r2`` and number of regions. ``χ`` values
 are exact rationals and so is the median (the mean of the two middle values
 for an even count).
 
@@ -18,7 +18,8 @@ Batches of segments go to a ``concurrent.futures.Executor`` when one is given
 ``distributed.Client.get_executor()`` (or the ``Client`` itself) — and the
 result is the same as the serial one, exactly.
 
-Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025.
+Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
+TMLR 2025, arXiv:2502.09954.
 """
 
 from __future__ import annotations
@@ -35,8 +36,8 @@ from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .errors import InvalidInputError, check_budget, check_flag
 from .network import Network, as_points
-from .phi import FoldingAggregate, _check_variant
-from .walk import walk, walk_many
+from .phi import FoldingAggregate, check_variant, labelled_points
+from .walks import walk, walk_many
 
 __all__ = ["GlobalFolding", "global_folding", "median", "triangle_paths"]
 
@@ -132,20 +133,6 @@ class GlobalFolding:
             }
             for (a, b), c, r1, r2, n in zip(self.pairs, self.chi, self.r1, self.r2, self.regions)
         ]
-
-
-def _validate_data(net: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
-    pts = as_points(x, "X", net.n_inputs, exact=False)
-    if pts.ndim != 2:
-        raise InvalidInputError(f"X: expected a 2-D array (m, {net.n_inputs}), got {pts.shape}")
-    labels = np.asarray(y)
-    if labels.ndim != 1 or labels.shape[0] != pts.shape[0]:
-        raise InvalidInputError(
-            f"y: expected one label per row of X ({pts.shape[0]}), got shape {labels.shape}"
-        )
-    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
-        raise InvalidInputError("y: labels must be finite")
-    return pts, labels
 
 
 def _centroids(
@@ -253,11 +240,11 @@ def global_folding(
     check_progress(progress)
     if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
         raise InvalidInputError(f"chunk: expected a positive integer, got {chunk!r}")
-    x, labels = _validate_data(net, X, y)
+    x, labels = labelled_points(net, X, y)
     if pairs == "between" and len(np.unique(labels)) < 2:
         raise InvalidInputError("y: pairs='between' needs at least two classes")
     centres, centre_labels = _centroids(x, labels, clusters, seed)
-    _check_variant(variant)
+    check_variant(variant)
     if ordered is None:
         ordered = variant == "paper"
     check_flag(ordered, "ordered")

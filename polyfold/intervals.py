@@ -16,7 +16,8 @@ difference sets ``π_i ⊕ ω`` and ``π_j ⊕ ω`` are disjoint, so for each ou
 ``ω ∈ Ω \ S`` one boolean matrix product over the members finds a violating
 pair if there is one.
 
-Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025.
+Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
+TMLR 2025, arXiv:2502.09954.
 """
 
 from __future__ import annotations

@@ -33,6 +33,7 @@ import numpy as np
 from flint import fmpq, fmpq_mat
 
 from .errors import InvalidInputError
+from .network import exact_matrix
 
 __all__ = ["Feasibility", "interior_point", "verify_certificate"]
 
@@ -61,9 +62,7 @@ class Feasibility:
 
 
 def _to_fraction_matrix(a: Any, name: str) -> np.ndarray:
-    from .network import _exact_matrix
-
-    return _exact_matrix(a, name)
+    return exact_matrix(a, name)
 
 
 def verify_certificate(a: Any, b: Any, result: Feasibility) -> bool:
@@ -163,7 +162,7 @@ def _highs() -> Any:
     return solver
 
 
-def _solve_float(
+def solve_float(
     c: np.ndarray,
     a_ub: np.ndarray,
     b_ub: np.ndarray,
@@ -237,7 +236,7 @@ def _float_attempt(a_q: np.ndarray, b_q: np.ndarray, backend: str) -> Feasibilit
     m, d = a.shape
     norms = np.abs(a).sum(axis=1)
     # maximise r s.t. A x + r ‖a_i‖_1 ≤ b, r ≤ 1
-    sol = _solve_float(
+    sol = solve_float(
         np.r_[np.zeros(d), -1.0],
         np.c_[a, norms],
         b,
@@ -252,7 +251,7 @@ def _float_attempt(a_q: np.ndarray, b_q: np.ndarray, backend: str) -> Feasibilit
         if all(s > 0 for s in b_q - a_q.dot(x)):
             return Feasibility(True, x, None, None, backend)
     # Motzkin: minimise b·y s.t. Aᵀ y = 0, Σ y = 1, y ≥ 0
-    y = _solve_float(
+    y = solve_float(
         b,
         np.zeros((0, m)),
         np.zeros(0),

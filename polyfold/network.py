@@ -3,7 +3,7 @@
 Hidden layer ``l`` computes ``z_l = W_l h_{l-1} + b_l`` and ``h_l = σ_l(z_l)``
 with ``h_0 = x``; the last layer is affine only. The activation pattern
 ``π(x) ∈ {0,1}^N`` has one bit per hidden neuron, layer by layer, and the bit
-is 1 iff ``σ(z) > τ`` — a point exactly on a boundary gets 0 (DESIGN.md §1).
+is 1 iff ``σ(z) > τ`` — a point exactly on a boundary gets 0.
 """
 
 from __future__ import annotations
@@ -26,7 +26,7 @@ from .errors import InvalidInputError, check_flag, check_index
 __all__ = ["Network", "as_points"]
 
 
-def _exact_matrix(value: Any, name: str) -> np.ndarray:
+def exact_matrix(value: Any, name: str) -> np.ndarray:
     """Any real array-like to an object array of :class:`Fraction`, exactly."""
     arr = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
     if arr.dtype.kind == "c":
@@ -73,7 +73,7 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
 
     Returns float64 in float mode and an object array of ``fmpq`` in exact mode.
     """
-    if isinstance(x, (list, tuple)) and _has_booleans(x):
+    if isinstance(x, (list, tuple)) and has_booleans(x):
         raise InvalidInputError(f"{name}: expected real numbers, got booleans")
     try:
         arr = x if isinstance(x, np.ndarray) else np.asarray(x, dtype=object)
@@ -97,7 +97,7 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
     if arr.dtype.kind == "c":
         raise InvalidInputError(f"{name}: expected real numbers, got a complex array")
     if exact:
-        return ExactBackend.array(_exact_matrix(arr, name))
+        return ExactBackend.array(exact_matrix(arr, name))
     if arr.dtype.kind not in "fiu":
         raise InvalidInputError(f"{name}: expected an array of real numbers, got dtype {arr.dtype}")
     out = np.asarray(arr, dtype=np.float64)
@@ -111,12 +111,12 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
 _MAX_UNPACKED = 2**31
 
 
-def _has_booleans(x: Any, depth: int = 0) -> bool:
+def has_booleans(x: Any, depth: int = 0) -> bool:
     """Booleans among the entries of nested lists (numpy would quietly make them 0 and 1)."""
     for v in x:
         if isinstance(v, (bool, np.bool_)) or (isinstance(v, np.ndarray) and v.dtype == bool):
             return True
-        if depth < 1 and isinstance(v, (list, tuple)) and _has_booleans(v, depth + 1):
+        if depth < 1 and isinstance(v, (list, tuple)) and has_booleans(v, depth + 1):
             return True
     return False
 
@@ -179,8 +179,8 @@ class Network:
         for i, pair in enumerate(layers):
             if not isinstance(pair, (tuple, list)) or len(pair) != 2:
                 raise InvalidInputError(f"layers[{i}]: expected a (W, b) pair")
-            w = _exact_matrix(pair[0], f"layers[{i}] W")
-            b = _exact_matrix(pair[1], f"layers[{i}] b")
+            w = exact_matrix(pair[0], f"layers[{i}] W")
+            b = exact_matrix(pair[1], f"layers[{i}] b")
             if w.ndim != 2 or w.shape[0] == 0 or w.shape[1] == 0:
                 raise InvalidInputError(
                     f"layers[{i}] W: expected a non-empty 2-D array, got shape {w.shape}"
@@ -339,15 +339,19 @@ class Network:
         self._bd = tuple(b for _, b in pairs)
 
     @cached_property
-    def _operators(self) -> tuple[Any, ...]:
-        """One affine operator per layer (dense layers wrapped), used by the walks."""
+    def operators(self) -> tuple[Any, ...]:
+        """One affine :class:`~polyfold.operators.Operator` per layer (dense layers wrapped).
+
+        Read-only: the walks evaluate layers through these, never through dense
+        matrices, so operator-form networks of any size walk without densifying.
+        """
         if self._ops is not None:
             return self._ops
         from .operators import Dense
 
         return tuple(
             Dense(wf, bf, exact=(w, b))
-            for (wf, bf), w, b in zip(self._float_layers, self._wd or (), self._bd or ())
+            for (wf, bf), w, b in zip(self.float_layers, self._wd or (), self._bd or ())
         )
 
     def with_options(self, **options: Any) -> Network:
@@ -442,7 +446,7 @@ class Network:
     @property
     def weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
         """float64 ``(W, b)`` pairs (rounded where a weight is not a float64)."""
-        return [(w.copy(), b.copy()) for w, b in self._float_layers]
+        return [(w.copy(), b.copy()) for w, b in self.float_layers]
 
     @property
     def exact_weights(self) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -450,7 +454,12 @@ class Network:
         return [(w.copy(), b.copy()) for w, b in zip(self._w, self._b)]
 
     @cached_property
-    def _float_layers(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+    def float_layers(self) -> tuple[tuple[np.ndarray, np.ndarray], ...]:
+        """``(W, b)`` per layer as float64 arrays, shared (not copies: do not modify).
+
+        :attr:`weights` returns copies of these. An operator-form network is
+        densified for them (refused beyond ``MAX_DENSE_ENTRIES``).
+        """
         if self._ops is not None:  # the operators' own float64 weights, densified
             dense = [op.to_dense() for op in self._ops]
             return tuple((_fraction_to_float(w), _fraction_to_float(b)) for w, b in dense)
@@ -459,11 +468,11 @@ class Network:
         )
 
     @cached_property
-    def _floats_finite(self) -> bool:
+    def floats_finite(self) -> bool:
         """Whether every weight is within float64's range (float arithmetic can run on it)."""
         if self._ops is not None:
             return True  # operators hold float64 weights, finite by construction
-        return all(bool(np.all(np.isfinite(a))) for pair in self._float_layers for a in pair)
+        return all(bool(np.all(np.isfinite(a))) for pair in self.float_layers for a in pair)
 
     @cached_property
     def is_float_exact(self) -> bool:
@@ -484,7 +493,7 @@ class Network:
         single = pts.ndim == 1
         h = pts.reshape(1, -1) if single else pts
         zs, hs = [], []
-        for i, op in enumerate(self._operators):
+        for i, op in enumerate(self.operators):
             z = op.exact_apply(h) if exact else op.apply(h)
             zs.append(z)
             if i < self.depth:
@@ -607,7 +616,7 @@ class Network:
     def save(self, path: str | os.PathLike[str]) -> None:
         """Save to ``.npz`` (no pickle): float64 weights, plus exact strings when needed."""
         arrays: dict[str, np.ndarray] = {}
-        for i, ((wf, bf), w, b) in enumerate(zip(self._float_layers, self._w, self._b)):
+        for i, ((wf, bf), w, b) in enumerate(zip(self.float_layers, self._w, self._b)):
             arrays[f"W{i}"], arrays[f"b{i}"] = wf, bf
             for key, exact_arr, float_arr in ((f"W{i}", w, wf), (f"b{i}", b, bf)):
                 if any(
@@ -692,11 +701,11 @@ class Network:
     def __getstate__(self) -> dict[str, Any]:
         # cached float and python-flint forms are rebuilt on demand (flint objects don't pickle)
         cached = (
-            "_float_layers",
+            "float_layers",
             "pattern_columns",
             "is_float_exact",
-            "_floats_finite",
-            "_operators",
+            "floats_finite",
+            "operators",
         )
         return {k: v for k, v in self.__dict__.items() if k not in cached}
 

@@ -6,7 +6,7 @@ per ordered class pair holds everything Φ needs — medians, maxima, quantiles
 — in memory independent of the number of paths, and two histograms merge by
 adding counts, in any order, exactly.
 
-Two variants (DESIGN.md §2):
+Two variants:
 
 - ``"deck"`` (the slide deck's recipe, :func:`polyfold.global_folding`'s
   default): :math:`Φ = \operatorname{median}\{χ(Γ) : χ(Γ) > 0\}` over all paths;
@@ -19,7 +19,7 @@ The median of an even count is the mean of the two middle values. The two
 variants can rank networks differently; a result always says which it is.
 
 Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
-TMLR 2025.
+TMLR 2025, arXiv:2502.09954.
 """
 
 from __future__ import annotations
@@ -30,25 +30,40 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from fractions import Fraction
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from ._parallel import collect, submit_all
 from ._progress import progress_bar
 from .errors import InvalidInputError, check_budget, check_count, check_flag
-
-if TYPE_CHECKING:
-    from .network import Network
+from .network import Network, as_points
+from .walks import walk_many
 
 __all__ = ["VARIANTS", "ChiCounts", "FoldingAggregate", "PhiResult", "fold_paths"]
 
 VARIANTS = ("deck", "paper")
 
 
-def _check_variant(variant: Any) -> None:
+def check_variant(variant: Any) -> None:
+    """Raise :class:`~polyfold.InvalidInputError` unless ``variant`` names a Φ variant."""
     if not isinstance(variant, str) or variant not in VARIANTS:
         raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
+
+
+def labelled_points(net: Network, x: Any, y: Any) -> tuple[np.ndarray, np.ndarray]:
+    """``X`` as float64 points of ``net``'s input size and ``y`` as one finite label per row."""
+    pts = as_points(x, "X", net.n_inputs, exact=False)
+    if pts.ndim != 2:
+        raise InvalidInputError(f"X: expected a 2-D array (m, {net.n_inputs}), got {pts.shape}")
+    labels = np.asarray(y)
+    if labels.ndim != 1 or labels.shape[0] != pts.shape[0]:
+        raise InvalidInputError(
+            f"y: expected one label per row of X ({pts.shape[0]}), got shape {labels.shape}"
+        )
+    if labels.dtype.kind == "f" and not np.all(np.isfinite(labels)):
+        raise InvalidInputError("y: labels must be finite")
+    return pts, labels
 
 
 def _median_of_counts(hist: Counter[Fraction]) -> Fraction | None:
@@ -171,7 +186,7 @@ class FoldingAggregate:
 
     def phi(self, variant: str = "deck") -> Fraction | None:
         """Φ of ``variant`` (None when nothing folds); see the module docstring."""
-        _check_variant(variant)
+        check_variant(variant)
         if variant == "deck":
             return self.pooled().median_nonzero()
         return _median_of_counts(Counter(m for m in self.maxima().values() if m > 0))
@@ -186,7 +201,7 @@ class FoldingAggregate:
         holds the central ``level`` of those Φ (resamples where nothing folds
         have no Φ and are left out). ``(None, None)`` when no resample folds.
         """
-        _check_variant(variant)
+        check_variant(variant)
         resamples = check_count(resamples, "resamples")
         if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
             raise InvalidInputError(f"level: expected a number in (0, 1), got {level!r}")
@@ -258,8 +273,6 @@ def _chunk_aggregate(
     rows: bool,
 ) -> tuple[FoldingAggregate, list[Any] | None]:
     """One chunk of one class pair: its own seeded end points, walked, counted."""
-    from .walk import walk_many
-
     xa, xb = by_class[key[0]], by_class[key[1]]
     # the chunk's end points depend only on (seed, pair, start): any worker draws the same
     rng = np.random.default_rng([seed, start, zlib.crc32(repr(key).encode())])
@@ -319,9 +332,7 @@ def fold_paths(
     >>> res.n_paths, res.variant
     (16, 'paper')
     """
-    from .globalfold import _validate_data
-
-    _check_variant(variant)
+    check_variant(variant)
     if pairs not in ("between", "all"):
         raise InvalidInputError(f"pairs: expected 'between' or 'all', got {pairs!r}")
     paths_per_pair = check_count(paths_per_pair, "paths_per_pair")
@@ -331,7 +342,7 @@ def fold_paths(
     deadline = None
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
-    x, labels = _validate_data(net, X, y)
+    x, labels = labelled_points(net, X, y)
     present = list(np.unique(labels))
     if classes is None:
         chosen = present

@@ -78,13 +78,13 @@ def tessellation(
     polys, colours = [], []
     colormap = plt.get_cmap(cmap)
     for i, (_, data) in enumerate(graph.nodes(data=True)):
-        if "vertices" not in data:
+        if data.get("vertices") is None:
             raise ValueError("graph: expected a planar region graph (nodes with 'vertices')")
         polys.append([[float(x), float(y)] for x, y in data["vertices"]])
         colours.append(colormap((i * 7) % colormap.N))
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="none", alpha=0.55))
     for (_, data), poly in zip(graph.nodes(data=True), polys):
-        for i, units in enumerate(data.get("edge_units", [()] * len(poly))):
+        for i, units in enumerate(data.get("edge_units") or [()] * len(poly)):
             p, q = poly[i], poly[(i + 1) % len(poly)]
             colour, width = "k", 0.4
             if units and net is not None:

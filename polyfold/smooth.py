@@ -47,13 +47,13 @@ from typing import Any
 import numpy as np
 
 from ._arith import as_fmpq, to_fraction
+from ._numeric import TINY as _TINY
+from ._numeric import dot_factor
 from .errors import InvalidInputError, UndecidedError
 from .network import Network, as_points
 
 __all__ = ["Crossing", "SmoothPath", "smooth_walk"]
 
-_U = 2.0**-53
-_TINY = 2.0**-1000
 _FLAT = 2.0**-36
 _INF = np.inf
 
@@ -101,7 +101,7 @@ def _matvec(
         size = size + np.abs(b)[:, None]
     # γ_n bounds the rounding of any summation order; (4n + 16) u also covers weights
     # rounded to float64 and the rounding of this very bound
-    err = (4 * w.shape[1] + 16) * _U * size + _TINY
+    err = dot_factor(w.shape[1]) * size + _TINY
     return _down(centre - spread - err), _up(centre + spread + err)
 
 
@@ -400,7 +400,7 @@ class _Enclosure:
         diff = x2 - x1
         # x2 − x1 rounded: enclose the true difference
         self.d_lo, self.d_hi = _down(diff)[:, None], _up(diff)[:, None]
-        self.layers = [(w, np.abs(w), b) for w, b in net._float_layers]
+        self.layers = [(w, np.abs(w), b) for w, b in net.float_layers]
         tau, tau_f = net.threshold, float(net.threshold)
         exact_tau = Fraction(tau_f) == tau
         self.tau_lo = tau_f if exact_tau else float(_down(tau_f))

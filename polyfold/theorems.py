@@ -7,7 +7,7 @@ first failure is *shrunk* — hidden units are removed and the segment is cut to
 a shorter sub-walk for as long as the property still fails — and returned with
 exact numbers; otherwise the result says how many cases held.
 
-Built-in properties (DESIGN.md §2) — facts that hold for every path:
+Built-in properties — facts that hold for every path (Lewandowski et al., TMLR 2025):
 ``stability``, ``bounds`` (``0 ≤ χ < 1``, ``D ≤ r1 ≤ L``, ``2 r1 ≤ L + D``,
 ``½(1 − D/L) ≤ χ ≤ 1 − D/L``, closed paths ``χ ≥ ½``), ``reversal``
 (``|χ(Γ) − χ(−Γ)| ≤ D/L``), ``flatness`` (``χ(Γ) = 0 ⇔ χ(−Γ) = 0``),
@@ -40,7 +40,7 @@ from . import folding
 from .errors import InvalidInputError
 from .network import Network
 from .path import Path
-from .walk import walk, walk_many
+from .walks import walk, walk_many
 
 __all__ = ["PROPERTIES", "CheckResult", "Counterexample", "Property", "check", "register"]
 

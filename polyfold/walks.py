@@ -46,10 +46,11 @@ from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_budget, check_flag
-from .network import Network, _has_booleans, as_points
+from .folding import chi
+from .network import Network, as_points, has_booleans
 from .path import Path, join_paths, knot_structure
 
-__all__ = ["Paths", "walk", "walk_many", "walk_polyline"]
+__all__ = ["Paths", "d_chi", "walk", "walk_many", "walk_polyline"]
 
 _IDENTITY = Activation("identity")
 # walk_many walks segments in vectorised passes of about this many knot-units
@@ -384,7 +385,7 @@ def _warn_outside_domain(net: Network, *points: np.ndarray) -> None:
 
 def _points(x: Any, name: str, net: Network, exact: bool, method: str) -> np.ndarray:
     """End points: float64 where that is exact and the route starts in floats, else rationals."""
-    if exact and method == "certified" and not (isinstance(x, (list, tuple)) and _has_booleans(x)):
+    if exact and method == "certified" and not (isinstance(x, (list, tuple)) and has_booleans(x)):
         try:
             arr = np.asarray(x) if isinstance(x, (np.ndarray, list, tuple)) else None
         except ValueError:
@@ -407,7 +408,7 @@ def _route(
 ) -> list[Path]:
     """One batch on the chosen route; the certified route falls back to the rational walk."""
     if method == "float":
-        if not net._floats_finite:
+        if not net.floats_finite:
             raise InvalidInputError(
                 "net: has weights beyond float64's range; method='float' cannot walk it "
                 "(use the default certified route, which walks it exactly)"
@@ -463,7 +464,7 @@ def _walk_batch(
     old: list[np.ndarray] = []
     n_layers = net.depth + (1 if net.include_output else 0)
     for i in range(n_layers):
-        op = net._operators[i]
+        op = net.operators[i]
         z = op.exact_apply(h) if exact else op.apply(h)
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
@@ -645,3 +646,14 @@ def _points_out(p: np.ndarray, exact: bool) -> np.ndarray:
     if not exact:
         return np.array(p, dtype=np.float64)
     return np.array([to_fraction(v) for v in p], dtype=object)
+
+
+def d_chi(net: Network, x1: Any, x2: Any, *, exact: bool = True) -> Fraction:
+    """The symmetrised folding ``d_χ(x1, x2) = ½[χ(Γ(x1, x2)) + χ(Γ(x2, x1))]``.
+
+    >>> from polyfold import zoo
+    >>> d_chi(zoo.tent(), [0], [1])
+    Fraction(1, 3)
+    """
+    path = walk(net, x1, x2, exact=exact)
+    return (chi(path.patterns) + chi(path.patterns[::-1])) / 2

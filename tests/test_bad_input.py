@@ -334,7 +334,7 @@ def _interrupt_on(monkeypatch: Any, module: Any, name: str, call: int) -> None:
 def test_ctrl_c_in_a_budgeted_walk_returns_the_finished_parts(monkeypatch):
     import importlib
 
-    walk_module = importlib.import_module("polyfold.walk")
+    walk_module = importlib.import_module("polyfold.walks")
     n = pf.zoo.random_network([2, 8, 8, 1], seed=3)
     ref = pf.walk(n, [-1.0, 0.5], [1.0, -0.5], method="rational")
     _interrupt_on(monkeypatch, walk_module, "_route", 4)

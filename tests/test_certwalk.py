@@ -19,7 +19,7 @@ import polyfold as pf
 from polyfold._certwalk import certified_batch
 from polyfold.network import as_points
 
-walk_module = importlib.import_module("polyfold.walk")
+walk_module = importlib.import_module("polyfold.walks")
 
 
 def fields(path: pf.Path) -> dict[str, Any]:

@@ -223,19 +223,19 @@ def test_time_budget_stops_with_finished_regions_only():
 
 @pytest.mark.parametrize("engine", ["planar", "lp"])
 def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
-    import polyfold._lpengine as lpe
-    import polyfold._planarexact as planarexact
-    import polyfold.planar as planar
+    import polyfold.regions.lpengine as lpe
+    import polyfold.regions.splitting as splitting
 
     net = pf.zoo.random_network([2, 6, 6, 1], seed=0)
     box = pf.Box([-1, -1], [1, 1])
     full = pf.region_graph(net, box, engine=engine)
     # press Ctrl-C part-way: in the planar engine after 5 regions, in the LP engine
     # after 150 splitting steps
+    route = "auto"
     if engine == "planar":
         # the splitting engine (the certified float route is all-or-nothing: see below)
-        monkeypatch.setattr(planarexact, "certified_planar_cells", lambda *a: None)
-        real = planar.planar_cells
+        route = "splitting"
+        real = splitting.planar_cells
 
         def cells(*args, **kwargs):
             for i, cell in enumerate(real(*args, **kwargs)):
@@ -243,7 +243,7 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
                     raise KeyboardInterrupt
                 yield cell
 
-        monkeypatch.setattr(planar, "planar_cells", cells)
+        monkeypatch.setattr(splitting, "planar_cells", cells)
     else:
         real_split, calls = lpe._split, [0]
 
@@ -254,7 +254,7 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
             return real_split(*args, **kwargs)
 
         monkeypatch.setattr(lpe, "_split", split)
-    G = pf.region_graph(net, box, engine=engine)
+    G = pf.region_graph(net, box, engine=engine, route=route)
     assert G.graph["complete"] is False and G.graph["interrupted"] is True
     assert 0 < len(G) < len(full) and set(G.nodes) <= set(full.nodes)
     assert {frozenset(e) for e in G.edges} <= {frozenset(e) for e in full.edges}
@@ -306,7 +306,7 @@ def test_fast_float_planar_engine_agrees_with_exact_on_degenerate_nets(name):
 
 
 def test_fast_float_planar_engine_budgets_and_ctrl_c(monkeypatch):
-    import polyfold._planarfast as fast
+    import polyfold.regions.vectorised as fast
 
     net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
     box = pf.Box([-1, -1], [1, 1])
@@ -335,11 +335,7 @@ def test_fast_float_planar_engine_budgets_and_ctrl_c(monkeypatch):
 
 def _splitting_graph(monkeypatch, net, domain):
     """The exact splitting engine's graph (the certified route switched off)."""
-    import polyfold._planarexact as planarexact
-
-    with monkeypatch.context() as m:
-        m.setattr(planarexact, "certified_planar_cells", lambda *a: None)
-        graph = pf.region_graph(net, domain, engine="planar", exact=True)
+    graph = pf.region_graph(net, domain, engine="planar", exact=True, route="splitting")
     assert graph.graph["method"] == "exact splitting"
     return graph
 
@@ -407,8 +403,8 @@ def test_exact_planar_on_degenerate_nets_whichever_route(name, monkeypatch):
 
 @pytest.mark.parametrize("damage", ["drop a cell", "flip a bit", "move a vertex label"])
 def test_certificate_rejects_a_wrong_float_answer(damage, monkeypatch):
-    import polyfold._planarexact as planarexact
-    from polyfold._planarexact import certified_planar_cells
+    import polyfold.regions.certified as planarexact
+    from polyfold.regions.certified import certified_planar_cells
 
     net = pf.zoo.random_network([2, 8, 8, 1], seed=0)
     box = pf.Box([-1, -1], [1, 1])
@@ -434,7 +430,7 @@ def test_certificate_rejects_a_wrong_float_answer(damage, monkeypatch):
 
 
 def test_exact_planar_certified_route_ctrl_c(monkeypatch):
-    import polyfold._planarexact as planarexact
+    import polyfold.regions.certified as planarexact
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt
@@ -463,13 +459,10 @@ OCTAHEDRON = pf.Polytope(
     ],
 )
 def test_lp_engine_float_vertex_route_matches_lps_and_exact(sizes, domain, monkeypatch):
-    import polyfold._lpengine as lpe
-
     net = pf.zoo.random_network(sizes, seed=len(sizes))
     G = pf.region_graph(net, domain, engine="lp", exact=False)
     exact = pf.region_graph(net, domain, engine="lp", exact=True)
-    monkeypatch.setattr(lpe, "_polytope_vertices", lambda *a: None)  # the LP route
-    H = pf.region_graph(net, domain, engine="lp", exact=False)
+    H = pf.region_graph(net, domain, engine="lp", exact=False, route="lp")
     for other in (H, exact):
         _assert_same_nodes_and_edges(G, other)
     for key, data in G.nodes(data=True):

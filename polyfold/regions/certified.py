@@ -1,6 +1,6 @@
 """Exact 2-D regions at float speed: the float engine's answer, certified exactly.
 
-The float engine (:mod:`polyfold._planarfast`) gives every cell's pattern, its
+The float engine (:mod:`polyfold.regions.vectorised`) gives every cell's pattern, its
 vertices in order, and for every edge the unit whose line carries it (or the
 domain's boundary). This module rebuilds each cell exactly from that
 combinatorial description and proves the result, with no tolerance:
@@ -33,7 +33,7 @@ vanishes, so crossing there flips that bit alone: the edge joins ``π`` and
 ``π ⊕ {u}``, and every shared boundary is covered by such edges.
 
 A check that fails returns ``None``; the caller then runs the exact splitting
-engine (:mod:`polyfold.planar`), so the answer is exact either way and the
+engine (:mod:`polyfold.regions.splitting`), so the answer is exact either way and the
 certificate only decides how fast it came.
 """
 
@@ -44,14 +44,20 @@ from fractions import Fraction
 from math import gcd, lcm
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from flint import fmpz_mat
 
-from ._planarfast import FastCells, fast_planar_cells, incidence
-from .planar import _bit_positions, polygon_area
-from .smooth import _U
+from .._numeric import TINY, U, dot_factor
+from ..domains import Polytope
+from ..geometry import polygon_area
+from ..network import Network
+from ._build import Budget, bit_positions, new_graph, pattern_keys
+from .vectorised import FastCells, fast_planar_cells, incidence
 
-__all__ = ["CertifiedCells", "certified_planar_cells"]
+__all__ = ["METHOD", "CertifiedCells", "certified_graph", "certified_planar_cells"]
+
+METHOD = "float engine, certified exactly"
 
 
 @dataclass
@@ -134,7 +140,7 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
             return None
     # the pattern's closed inequalities, and a strict vertex for every bit-1 unit
     z, rad = _forward_bounds(net, xy, 2.0**-52 * np.abs(xy))
-    keep, _ = _bit_positions(net)
+    keep, _ = bit_positions(net)
     linear = np.zeros(int(offsets[-1]), dtype=bool) if keep is None else ~keep
     own = np.zeros(z.shape, dtype=bool)  # a vertex lies on its two edges' lines
     for edge in (prv, rows):
@@ -377,7 +383,7 @@ def _convex_ccw(X: Any, Y: Any, d: Any, nxt: np.ndarray, prv: np.ndarray, owner:
 def _all_nonnegative(line: Any, X: Any, Y: Any, d: Any, xy: np.ndarray) -> bool:
     a, b, c = (int(v) for v in line)
     approx = a * xy[:, 0] + b * xy[:, 1] + c
-    bound = 8 * _U * (abs(a) * np.abs(xy[:, 0]) + abs(b) * np.abs(xy[:, 1]) + abs(c)) + 2.0**-1000
+    bound = 8 * U * (abs(a) * np.abs(xy[:, 0]) + abs(b) * np.abs(xy[:, 1]) + abs(c)) + TINY
     for r in np.flatnonzero(approx <= bound):
         if a * X[r] + b * Y[r] + c * d[r] < 0:
             return False
@@ -402,11 +408,11 @@ def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.nd
     at = 0
     for layer, (w, b) in enumerate(net.weights[:n_split]):
         w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        c = (4 * w.shape[1] + 16) * _U
+        c = dot_factor(w.shape[1])
         z = h @ w.T + b
         size = np.abs(w).sum(axis=1).max()
         r = size * (rho + c * np.abs(h).max(axis=1)) + c * np.abs(b).max(initial=0.0)
-        r = (r + _U * np.abs(z).max(axis=1) + 2.0**-1000) * (1 + c)
+        r = (r + U * np.abs(z).max(axis=1) + TINY) * (1 + c)
         z_all[:, at : at + len(b)] = z
         r_all[:, layer] = r
         at += len(b)
@@ -415,7 +421,7 @@ def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.nd
             slope = float(act.slope) if act.name == "leaky_relu" else 0.0
             h = np.where(z > 0, z, z * slope)
             h[:, lin] = z[:, lin]
-            rho = r * max(1.0, abs(slope)) * (1 + 4 * _U) + _U * np.abs(h).max(axis=1)
+            rho = r * max(1.0, abs(slope)) * (1 + 4 * U) + U * np.abs(h).max(axis=1)
     return z_all, np.repeat(r_all, sizes, axis=1)
 
 
@@ -450,3 +456,46 @@ def _cell_areas(num: np.ndarray, d: np.ndarray, start: np.ndarray, count: np.nda
         n = sum(a * (total // (ds[i] * ds[(i + 1) % k])) for i, a in enumerate(nums[s : s + k]))
         out.append(Fraction(n, 2 * total))
     return out
+
+
+def certified_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph | None:
+    """Exact mode, fast: the float engine's cells rebuilt and certified exactly (or None).
+
+    The module docstring gives the checks and why they prove the graph.
+    """
+    try:
+        cells = certified_planar_cells(net, poly.vertices_2d())
+    except KeyboardInterrupt:  # nothing is certified before the end: no region to return
+        graph = new_graph(METHOD)
+        graph.graph.update(complete=False, interrupted=True)
+        return graph
+    if cells is None:
+        return None
+    keep, position = bit_positions(net)
+    bits = np.ascontiguousarray(cells.bits if keep is None else cells.bits[:, keep])
+    names = pattern_keys(bits).astype(str).tolist()
+    graph = new_graph(METHOD)
+    vertices = [np.array(v, dtype=object) for v in cells.vertices]
+    units = [() if u < 0 else (int(position[u]),) for u in cells.label.tolist()]
+    for i, (s, k) in enumerate(zip(cells.start.tolist(), cells.count.tolist())):
+        graph.add_node(
+            names[i],
+            pattern=bits[i],
+            witness=np.array(cells.witnesses[i], dtype=object),
+            area=cells.areas[i],
+            vertices=vertices[s : s + k],
+            edge_units=units[s : s + k],
+        )
+    index = {name: i for i, name in enumerate(names)}
+    owner = np.repeat(np.arange(len(names)), cells.count)
+    edges = []
+    for r in np.flatnonzero(cells.label >= 0).tolist():
+        u = int(position[cells.label[r]])
+        mine = names[owner[r]]
+        other = mine[:u] + ("1" if mine[u] == "0" else "0") + mine[u + 1 :]
+        if mine < other and other in index:
+            point = np.array(cells.facet_point(r), dtype=object)
+            edges.append((mine, other, {"flips": (u,), "facet_point": point}))
+    graph.add_edges_from(edges)
+    budget.progress.update(len(names))
+    return graph

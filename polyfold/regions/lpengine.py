@@ -22,17 +22,23 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from fractions import Fraction
 from typing import Any
 
 import networkx as nx
 import numpy as np
 
-from .domains import Polytope
-from .lp import _solve_float, interior_point
-from .network import Network
-from .planar import _bit_positions
+from ..domains import Polytope
+from ..geometry import FLOAT_TOL, bounding_box, clip_polygon, polygon_area, polytope_vertices
+from ..lp import interior_point, solve_float
+from ..network import Network
+from ._build import Budget, bit_positions, interruptible, neighbour, new_graph, pattern_key
+
+__all__ = ["lp_graph"]
+
+METHODS = {True: "certified LPs", False: "float LPs"}
+VERTEX_METHOD = "float vertex tracking"
 
 
 @dataclass
@@ -47,14 +53,16 @@ class _Cell:
     # float mode: the vertices and, per vertex, which rows of A x ≤ b are tight there
     verts: np.ndarray | None = None
     tight: np.ndarray | None = None
+    # row -> the other units whose boundary is that row's hyperplane on this cell
+    ties: dict[int, frozenset[int]] = field(default_factory=dict)
 
     @property
     def witness(self) -> np.ndarray:
         return self.pool[0]
 
 
-def _float_interior(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
-    """A point with ``A x < b`` (margin > 1e-9 in ∞-norm), by one float LP; None if none."""
+def _float_interior(a: np.ndarray, b: np.ndarray, tol: float) -> np.ndarray | None:
+    """A point with ``A x < b`` (margin > ``tol`` in ∞-norm), by one float LP; None if none."""
     m, d = a.shape
     a_ub = np.empty((m, d + 1))
     a_ub[:, :d] = a
@@ -63,36 +71,43 @@ def _float_interior(a: np.ndarray, b: np.ndarray) -> np.ndarray | None:
     cost[d] = -1.0
     upper = np.full(d + 1, np.inf)
     upper[d] = 1.0
-    sol = _solve_float(cost, a_ub, b, None, None, np.full(d + 1, -np.inf), upper, "highs")
-    if sol is None or sol[-1] <= 1e-9:
+    sol = solve_float(cost, a_ub, b, None, None, np.full(d + 1, -np.inf), upper, "highs")
+    if sol is None or sol[-1] <= tol:
         return None
     return sol[:d]
 
 
 def _float_box(a: np.ndarray, b: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
-    """The bounding box of ``{A x ≤ b}`` by 2d float LPs (None if an LP fails)."""
-    d = a.shape[1]
-    free = np.full(d, np.inf)
-    lo, hi = np.empty(d), np.empty(d)
-    for i in range(d):
-        for sign, out in ((1.0, lo), (-1.0, hi)):
-            c = np.zeros(d)
-            c[i] = sign
-            sol = _solve_float(c, a, b, None, None, -free, free, "highs")
-            if sol is None:
-                return None
-            out[i] = sol[i]
+    """The bounding box of ``{A x ≤ b}`` (None unless every side is finite)."""
+    lo, hi = bounding_box(a, b)
+    if not (np.all(np.isfinite(lo)) and np.all(np.isfinite(hi))):
+        return None
     return lo, hi
 
 
-def _interior(a: np.ndarray, b: np.ndarray, exact: bool) -> np.ndarray | None:
+def _interior(a: np.ndarray, b: np.ndarray, exact: bool, tol: float) -> np.ndarray | None:
     if exact:
         res = interior_point(a, b)
         return res.witness if res.feasible else None
-    return _float_interior(a, b)
+    return _float_interior(a, b, tol)
 
 
-def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph:
+def lp_graph(
+    net: Network,
+    poly: Polytope,
+    exact: bool,
+    budget: Budget,
+    *,
+    vertices: bool = True,
+    tol: float = FLOAT_TOL,
+) -> nx.Graph:
+    """The region graph by splitting polyhedra layer by layer (any dimension).
+
+    Exact mode: certified LPs throughout. Float mode: with ``vertices`` the
+    cells track their vertices (no LP; the graph's method says
+    ``"float vertex tracking"``) unless qhull cannot start, else float LPs.
+    ``tol`` is the relative tolerance of every float decision.
+    """
     dtype: Any = object if exact else np.float64
     layers = [
         (np.array(w, dtype=dtype), np.array(b, dtype=dtype))
@@ -100,12 +115,12 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
     ]
     a0 = np.array(poly.A, dtype=dtype)
     b0 = np.array(poly.b, dtype=dtype)
-    start = _interior(a0, b0, exact)
+    start = _interior(a0, b0, exact, tol)
     if start is None:  # pragma: no cover - domains are checked to have interior
         raise AssertionError("domain without interior")
     pool = _initial_pool(poly, a0, b0, start, exact)
     n_split = net.depth + (1 if net.include_output else 0)
-    keep, position = _bit_positions(net)
+    keep, position = bit_positions(net)
 
     def descend(cell: _Cell, layer: int, unit0: int) -> Iterator[_Cell]:
         # depth first, so that a caller who stops early holds only finished regions
@@ -119,9 +134,11 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
                 if linear is not None and linear[j]:
                     pieces = [_with_bit(piece, True) for piece in pieces]
                 else:
-                    pieces = [c for piece in pieces for c in _split_vertices(piece, j, unit0 + j)]
+                    pieces = [
+                        c for piece in pieces for c in _split_vertices(piece, j, unit0 + j, tol)
+                    ]
         else:
-            sides = None if exact else _box_sides(cell)
+            sides = None if exact else _box_sides(cell, tol)
             for j in range(cell.M.shape[0]):
                 if linear is not None and linear[j]:  # a linear unit: no split, on its one piece
                     pieces = [_with_bit(piece, True) for piece in pieces]
@@ -132,38 +149,104 @@ def lp_graph(net: Network, poly: Polytope, exact: bool, budget: Any) -> nx.Graph
                     continue
                 if budget.deadline is not None and time.perf_counter() > budget.deadline:
                     raise _OutOfTime  # an exact split is an LP: stop between them, not after
-                pieces = [c for piece in pieces for c in _split(piece, j, unit0 + j, exact)]
+                pieces = [c for piece in pieces for c in _split(piece, j, unit0 + j, exact, tol)]
         for piece in pieces:
             nxt = _advance(piece, net, layers, layer, exact) if layer < net.depth else piece
             yield from descend(nxt, layer + 1, unit0 + cell.M.shape[0])
 
     root = _Cell(a0, b0, [-1] * len(b0), pool, [], layers[0][0], layers[0][1])
-    if not exact:
-        found = _polytope_vertices(a0, b0, np.asarray(start, dtype=np.float64))
+    method = METHODS[exact]
+    if not exact and vertices:
+        found = polytope_vertices(a0, b0, np.asarray(start, dtype=np.float64), tol)
         if found is not None:
             root.verts, root.tight = found
+            method = VERTEX_METHOD
     cells = {}
-    from .regions import _interruptible
-
-    graph = nx.Graph(complete=True)
+    graph = new_graph(method)
+    planar = None
+    if a0.shape[1] == 2:  # 2-D: each region's polygon too, as the planar engines give it
+        corners = poly.vertices_2d()
+        planar = corners if exact else [(float(x), float(y)) for x, y in corners]
     try:
-        for cell in _interruptible(descend(root, 0, 0), graph):
+        for cell in interruptible(descend(root, 0, 0), graph):
             if budget.exhausted(graph.number_of_nodes()):
                 graph.graph["complete"] = False
                 break
             bits = np.array(cell.bits, dtype=bool)
             if keep is not None:
                 bits = bits[keep]
-            key = "".join("1" if bit else "0" for bit in bits)
-            witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
+            key = pattern_key(bits)
+            if exact:
+                witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
+            else:
+                witness = np.asarray(cell.witness, dtype=np.float64)
             graph.add_node(key, pattern=bits, witness=witness)
+            if planar is not None:
+                graph.nodes[key].update(_polygon(cell, planar, position, exact, tol))
             cells[key] = cell
             budget.progress.update(1)
     except _OutOfTime:
         graph.graph["complete"] = False
     deadline = budget.deadline if not graph.graph["complete"] else None
-    graph.graph["adjacency_complete"] = _add_facets(graph, cells, position, exact, deadline)
+    graph.graph["adjacency_complete"] = _add_facets(graph, cells, position, exact, tol, deadline)
     return graph
+
+
+def _polygon(
+    cell: _Cell, corners: list[Any], position: np.ndarray, exact: bool, tol: float
+) -> dict[str, Any]:
+    """A 2-D region's polygon (the domain clipped by its rows), area and edge units.
+
+    An edge carries the units whose row vanishes at both its ends (exactly, or
+    within ``tol`` of the row's scale in float mode).
+    """
+    if cell.verts is not None and cell.tight is not None:  # float vertex route: no clipping
+        return _vertex_polygon(cell, position)
+    rows = [(r, u) for r, u in enumerate(cell.units) if u >= 0 and any(v != 0 for v in cell.a[r])]
+    verts = list(corners)
+    for r, _ in rows:
+        verts = clip_polygon(verts, cell.a[r][0], cell.a[r][1], -cell.b[r])
+    edge_units = []
+    for i, p in enumerate(verts):
+        q = verts[(i + 1) % len(verts)]
+        on = []
+        for r, u in rows:
+            (a0, a1), c = cell.a[r], cell.b[r]
+            fp, fq = a0 * p[0] + a1 * p[1] - c, a0 * q[0] + a1 * q[1] - c
+            if exact:
+                tight = fp == 0 and fq == 0
+            else:
+                scale = tol * (1 + abs(a0) + abs(a1) + abs(c)) * (1 + max(map(abs, (*p, *q))))
+                tight = abs(fp) <= scale and abs(fq) <= scale
+            if tight:
+                on.append(int(position[u]))
+        edge_units.append(tuple(sorted(on)))
+    return {"vertices": verts, "area": polygon_area(verts), "edge_units": edge_units}
+
+
+def _vertex_polygon(cell: _Cell, position: np.ndarray) -> dict[str, Any]:
+    """:func:`_polygon` from the vertices the float route tracks: sorted by angle about
+    their mean (counter-clockwise); an edge carries the units of rows tight at both ends."""
+    assert cell.verts is not None and cell.tight is not None
+    verts, tight = cell.verts, cell.tight
+    centre = verts.mean(axis=0)
+    order = np.argsort(np.arctan2(verts[:, 1] - centre[1], verts[:, 0] - centre[0]))
+    verts, tight = verts[order], tight[order]
+    nxt = np.roll(np.arange(len(verts)), -1)
+    units = np.array(cell.units)
+    both = tight & tight[nxt] & (units >= 0)[None, :]
+    x, y = verts[:, 0], verts[:, 1]
+    area = float(np.sum(x * y[nxt] - x[nxt] * y) / 2)
+    count, first = both.sum(axis=1).tolist(), both.argmax(axis=1).tolist()
+    edge_units = [
+        (int(position[units[f]]),)
+        if c == 1
+        else tuple(sorted({int(position[u]) for u in units[row]}))
+        if c
+        else ()
+        for c, f, row in zip(count, first, both)
+    ]
+    return {"vertices": verts, "area": area, "edge_units": edge_units}
 
 
 class _OutOfTime(Exception):
@@ -183,39 +266,7 @@ def _initial_pool(
     return np.vstack([np.asarray(start, dtype=pts.dtype)[None, :], pts[inside]])
 
 
-def _tight(a: np.ndarray, b: np.ndarray, verts: np.ndarray) -> np.ndarray:
-    """Which rows of ``A x ≤ b`` hold with equality (to float tolerance) at each vertex."""
-    slack = b[None, :] - verts @ a.T
-    return np.abs(slack) <= 1e-9 * (1 + np.abs(verts) @ np.abs(a).T + np.abs(b)[None, :])
-
-
-def _polytope_vertices(
-    a: np.ndarray, b: np.ndarray, inside: np.ndarray
-) -> tuple[np.ndarray, np.ndarray] | None:
-    """Float mode: the vertices of the bounded ``{A x ≤ b}`` and their tight rows.
-
-    qhull's halfspace intersection from a point inside; None when it fails.
-    """
-    d = a.shape[1]
-    if d == 1:
-        col = a[:, 0]
-        if not (np.any(col > 0) and np.any(col < 0)):
-            return None
-        verts = np.array([[np.max(b[col < 0] / col[col < 0])], [np.min(b[col > 0] / col[col > 0])]])
-    else:
-        from scipy.spatial import HalfspaceIntersection
-
-        try:
-            verts = HalfspaceIntersection(np.c_[a, -b], inside).intersections
-        except Exception:  # qhull's errors: the LP path takes over
-            return None
-        verts = np.unique(np.round(verts, 12), axis=0)  # a non-simple vertex comes once per facet
-    if len(verts) <= d or not np.all(np.isfinite(verts)):
-        return None
-    return verts, _tight(a, b, verts)
-
-
-def _split_vertices(cell: _Cell, j: int, unit: int) -> list[_Cell]:
+def _split_vertices(cell: _Cell, j: int, unit: int, tol: float) -> list[_Cell]:
     """Float mode: :func:`_split` by the cell's vertices, with no LP (double description).
 
     The line ``z_j = 0`` cuts the cell iff vertices lie strictly on both sides; the
@@ -227,12 +278,15 @@ def _split_vertices(cell: _Cell, j: int, unit: int) -> list[_Cell]:
     verts, tight = cell.verts, cell.tight
     assert verts is not None and tight is not None
     vals = verts @ row + c
-    tol = 1e-9 * (1 + np.abs(verts) @ np.abs(row) + abs(c))
-    pos, neg = vals > tol, vals < -tol
-    if not (pos.any() and neg.any()):  # one side (bit 1 only if z > 0 somewhere inside)
-        return [_with_bit(cell, bool(pos.any()))]
-    zero = ~pos & ~neg
+    margin = tol * (1 + np.abs(verts) @ np.abs(row) + abs(c))
+    pos, neg = vals > margin, vals < -margin
+    n_pos, n_neg = np.count_nonzero(pos), np.count_nonzero(neg)
     d = verts.shape[1]
+    if not (n_pos and n_neg):  # one side (bit 1 only if z > 0 somewhere inside)
+        out = _with_bit(cell, bool(n_pos))
+        # the unit's boundary contains a facet only if it vanishes on d vertices
+        return [_tie(out, j, unit, False, tol) if len(vals) - n_pos - n_neg >= d else out]
+    zero = ~pos & ~neg
     p_idx, n_idx = np.flatnonzero(pos), np.flatnonzero(neg)
     common = tight[p_idx][:, None, :] & tight[n_idx][None, :, :]
     size = common.sum(axis=2)
@@ -262,15 +316,16 @@ def _split_vertices(cell: _Cell, j: int, unit: int) -> list[_Cell]:
                 cell.m,
                 child_verts,
                 child_tight,
+                cell.ties,
             )
         )
     return children
 
 
-def _box_sides(cell: _Cell) -> np.ndarray | None:
+def _box_sides(cell: _Cell, tol: float) -> np.ndarray | None:
     """Float mode: +1/−1 for units whose pre-activation keeps one sign on the cell's box.
 
-    The margin ``1e-9·scale`` keeps rounding in the box LPs from deciding a sign.
+    The margin ``tol·scale`` keeps rounding in the box LPs from deciding a sign.
     """
     box = _float_box(cell.a, cell.b)
     if box is None:
@@ -279,7 +334,7 @@ def _box_sides(cell: _Cell) -> np.ndarray | None:
     centre, half = (lo + hi) / 2, (hi - lo) / 2
     mid = cell.M.dot(centre) + cell.m
     spread = np.abs(cell.M).dot(half)
-    margin = 1e-9 * (1 + np.abs(cell.M).dot(np.abs(centre) + half) + np.abs(cell.m))
+    margin = tol * (1 + np.abs(cell.M).dot(np.abs(centre) + half) + np.abs(cell.m))
     sides = np.zeros(len(mid), dtype=np.int8)
     sides[mid - spread > margin] = 1
     sides[mid + spread < -margin] = -1
@@ -297,10 +352,11 @@ def _with_bit(cell: _Cell, bit: bool) -> _Cell:
         cell.m,
         cell.verts,
         cell.tight,
+        cell.ties,
     )
 
 
-def _split(cell: _Cell, j: int, unit: int, exact: bool) -> list[_Cell]:
+def _split(cell: _Cell, j: int, unit: int, exact: bool, tol: float) -> list[_Cell]:
     """The children of ``cell`` by unit ``j``: bit 1 on ``z_j > 0``, bit 0 on ``z_j < 0``.
 
     Known interior points decide a side for free; an LP is asked only when
@@ -318,7 +374,7 @@ def _split(cell: _Cell, j: int, unit: int, exact: bool) -> list[_Cell]:
         if side.any():
             pool = cell.pool[side]
         else:
-            found = _interior(np.vstack([cell.a, new_a]), np.r_[cell.b, new_b], exact)
+            found = _interior(np.vstack([cell.a, new_a]), np.r_[cell.b, new_b], exact, tol)
             if found is None:
                 continue
             pool = np.asarray(found, dtype=cell.pool.dtype)[None, :]
@@ -331,9 +387,47 @@ def _split(cell: _Cell, j: int, unit: int, exact: bool) -> list[_Cell]:
                 [*cell.bits, bit],
                 cell.M,
                 cell.m,
+                ties=cell.ties,
             )
         )
+    if len(children) == 1:  # the unit does not cut the cell: its boundary may be a facet's
+        children[0] = _tie(children[0], j, unit, exact, tol)
     return children
+
+
+def _tie(cell: _Cell, j: int, unit: int, exact: bool, tol: float) -> _Cell:
+    """Note rows of the cell whose hyperplane is also the boundary of unit ``j``.
+
+    Unit ``j`` (pre-activation ``M_j x + m_j`` on the cell) vanishes on the whole
+    hyperplane of row ``r`` (``a_r x < b_r``) when ``(M_j, m_j) = λ (a_r, −b_r)``:
+    crossing that facet may flip it too (coincident units). Float cosines pick the
+    candidates, exact arithmetic confirms them in exact mode.
+    """
+    rows = [r for r, u in enumerate(cell.units) if u >= 0 and u != unit]
+    if not rows:
+        return cell
+    rv = np.c_[np.array(cell.a[rows], dtype=np.float64), -np.array(cell.b[rows], dtype=np.float64)]
+    uv = np.r_[np.array(cell.M[j], dtype=np.float64), float(cell.m[j])]
+    rn, un = np.linalg.norm(rv, axis=1), float(np.linalg.norm(uv))
+    if un == 0 or not (rn > 0).all():
+        return cell
+    cos = np.abs(rv @ uv) / (rn * un)
+    ties = None
+    for i in np.flatnonzero(cos >= 1 - max(tol, 1e-12)).tolist():
+        r = rows[i]
+        if exact and not _proportional(cell.a[r], -cell.b[r], cell.M[j], cell.m[j]):
+            continue
+        ties = dict(cell.ties) if ties is None else ties
+        ties[r] = ties.get(r, frozenset()) | {unit}
+    return cell if ties is None else replace(cell, ties=ties)
+
+
+def _proportional(a: np.ndarray, c: Any, u: np.ndarray, m: Any) -> bool:
+    """Whether ``(u, m) = λ (a, c)`` for some λ ≠ 0, exactly."""
+    ref = [*a, c]
+    k = next(i for i, v in enumerate(ref) if v != 0)
+    lam = [*u, m][k] / ref[k]
+    return lam != 0 and all(x == lam * y for x, y in zip([*u, m], ref))
 
 
 def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bool) -> _Cell:
@@ -359,6 +453,7 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
         w.dot(gain * cell.m) + b,
         cell.verts,
         cell.tight,
+        cell.ties,
     )
 
 
@@ -367,31 +462,46 @@ def _add_facets(
     cells: dict[str, _Cell],
     position: np.ndarray,
     exact: bool,
+    tol: float,
     deadline: float | None = None,
 ) -> bool:
-    """Join ``π`` and ``π ⊕ {k}`` when they share a (d−1)-dimensional facet.
+    """Join ``π`` and ``π ⊕ F`` when their closures share a (d−1)-dimensional facet.
 
     A facet of a final cell lies on one of the rows its splits added; the cell's
-    own rows (in its own arithmetic) give the facet LP. ``position`` maps a
-    unit to its bit in the pattern. Past ``deadline`` (a stopped enumeration
-    only) it stops and returns False: some adjacencies may be missing.
+    own rows (in its own arithmetic) give a point in the facet's relative
+    interior. Crossing flips the row's unit — and, when other units' boundaries
+    coincide with the row's hyperplane on the cell (``cell.ties``), the
+    neighbour is found as the planar engines find it: those units flipped too,
+    or the largest subset of them whose flip is a region. ``position``
+    maps a unit to its bit in the pattern. Past ``deadline`` (a stopped
+    enumeration only) it stops and returns False: some adjacencies may be
+    missing.
     """
     for key, cell in cells.items():
         if deadline is not None and time.perf_counter() > deadline + _FACET_GRACE:
             return False
+        bits = graph.nodes[key]["pattern"]
         for r, full_unit in enumerate(cell.units):
             if full_unit < 0:
                 continue
             unit = int(position[full_unit])
-            other = key[:unit] + ("1" if key[unit] == "0" else "0") + key[unit + 1 :]
-            if other not in cells or other < key:
-                continue
+            single = key[:unit] + ("1" if key[unit] == "0" else "0") + key[unit + 1 :]
+            tied = {int(position[u]) for u in cell.ties.get(r, ())} - {unit}
+            if not tied and (single not in cells or single < key):
+                continue  # no region across, or found from the other side
             if cell.verts is not None and cell.tight is not None:
-                point = _vertex_facet_point(cell.verts[cell.tight[:, r]], cell.a.shape[1])
+                point = _vertex_facet_point(cell.verts[cell.tight[:, r]], cell.a.shape[1], tol)
             else:
-                point = _facet_point(cell.a, cell.b, r, exact)
-            if point is not None:
-                graph.add_edge(key, other, flips=(unit,), facet_point=point)
+                point = _facet_point(cell.a, cell.b, r, exact, tol)
+            if point is None:
+                continue
+            hit: tuple[str, tuple[int, ...]] | None
+            if tied:
+                hit = neighbour(bits, frozenset(tied | {unit}), cells)
+            else:
+                hit = (single, (unit,))
+            if hit is not None and not graph.has_edge(key, hit[0]):
+                graph.add_edge(key, hit[0], flips=hit[1], facet_point=point)
     return True
 
 
@@ -399,17 +509,19 @@ def _add_facets(
 _FACET_GRACE = 0.5
 
 
-def _vertex_facet_point(face: np.ndarray, d: int) -> np.ndarray | None:
+def _vertex_facet_point(face: np.ndarray, d: int, tol: float) -> np.ndarray | None:
     """Float mode: the vertex average of a face if it spans ``d − 1`` dimensions."""
     if len(face) < d:
         return None
     spread = face[1:] - face[0]
-    if d > 1 and np.linalg.matrix_rank(spread, tol=1e-9 * (1 + np.abs(face).max())) != d - 1:
+    if d > 1 and np.linalg.matrix_rank(spread, tol=tol * (1 + np.abs(face).max())) != d - 1:
         return None
     return face.mean(axis=0)
 
 
-def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarray | None:
+def _facet_point(
+    a: np.ndarray, b: np.ndarray, k: int, exact: bool, tol: float
+) -> np.ndarray | None:
     """A point in the relative interior of ``{row k = b_k, other rows strict}``, or None.
 
     Solves ``x_p`` from row ``k`` (``a_kp ≠ 0``) and substitutes it into the other
@@ -423,6 +535,18 @@ def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarra
     # x_p = (rhs - row_free · y) / row_p
     sub_a = a[others][:, free] - np.outer(a[others, p], row[free]) / row[p]
     sub_b = b[others] - a[others, p] * rhs / row[p]
+    # a row on the facet's own hyperplane (a coincident unit's) becomes 0 < 0: the facet
+    # lies on it, it constrains nothing there
+    if exact:
+        own = [all(v == 0 for v in r_) and c_ == 0 for r_, c_ in zip(sub_a, sub_b)]
+    else:
+        scale = tol * (1 + np.abs(a).max() + np.abs(b).max())
+        own = [
+            bool(np.all(np.abs(r_) <= scale) and abs(c_) <= scale) for r_, c_ in zip(sub_a, sub_b)
+        ]
+    if any(own):
+        keep = ~np.array(own, dtype=bool)
+        sub_a, sub_b = sub_a[keep], sub_b[keep]
     y: np.ndarray | None
     if not free:
         ok = all(v > 0 for v in sub_b)
@@ -431,7 +555,7 @@ def _facet_point(a: np.ndarray, b: np.ndarray, k: int, exact: bool) -> np.ndarra
         res = interior_point(sub_a, sub_b)
         ok, y = res.feasible, res.witness
     else:
-        y = _float_interior(sub_a, sub_b)
+        y = _float_interior(sub_a, sub_b, tol)
         ok = y is not None
     if not ok or y is None:
         return None

@@ -16,38 +16,19 @@ from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from flint import fmpq
 
-__all__ = ["Cell", "clip_polygon", "planar_cells", "polygon_area"]
+from .._arith import to_fraction
+from ..domains import Polytope
+from ..geometry import polygon_area
+from ..network import Network
+from ._build import Budget, bit_positions, interruptible, neighbour, new_graph, pattern_key
+
+__all__ = ["Cell", "planar_cells", "splitting_graph"]
 
 Point = tuple[Any, Any]
-
-
-def clip_polygon(poly: list[Point], a0: Any, a1: Any, c: Any) -> list[Point]:
-    """The part of a convex polygon where ``a0 x + a1 y + c ≤ 0``."""
-    out: list[Point] = []
-    n = len(poly)
-    vals = [a0 * x + a1 * y + c for x, y in poly]
-    for i in range(n):
-        p, q = poly[i], poly[(i + 1) % n]
-        fp, fq = vals[i], vals[(i + 1) % n]
-        if fp <= 0:
-            out.append(p)
-        if (fp < 0 < fq) or (fq < 0 < fp):
-            s = fp / (fp - fq)
-            out.append((p[0] + s * (q[0] - p[0]), p[1] + s * (q[1] - p[1])))
-    return out
-
-
-def polygon_area(poly: list[Point]) -> Any:
-    """Signed area (shoelace), positive for counter-clockwise order."""
-    n = len(poly)
-    total: Any = 0
-    for i in range(n):
-        (x0, y0), (x1, y1) = poly[i], poly[(i + 1) % n]
-        total += x0 * y1 - x1 * y0
-    return total / 2
 
 
 @dataclass
@@ -145,7 +126,7 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
         gains.append((conv(Fraction(1)), low))
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
     linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
-    keep, position = _bit_positions(net)
+    keep, position = bit_positions(net)
 
     def descend(cell: Cell, layer: int) -> Iterator[Cell]:
         # depth first, so that a caller who stops early holds only finished regions
@@ -166,18 +147,6 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
             yield from descend(out, layer + 1)
 
     yield from descend(Cell(poly, [frozenset()] * len(poly), [], layers[0][0], layers[0][1]), 0)
-
-
-def _bit_positions(net: Any) -> tuple[np.ndarray | None, np.ndarray]:
-    """Which of the units the engines split by carry a bit, and each one's pattern position.
-
-    The units are every hidden unit, then the output units when
-    ``net.include_output``; ``None`` means all carry a bit (no linear units).
-    """
-    n_split = net.depth + (1 if net.include_output else 0)
-    linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)][:n_split]
-    mask = ~np.concatenate(linear)
-    return (None if mask.all() else mask), np.cumsum(mask) - 1
 
 
 def _split_by_layer(
@@ -216,3 +185,53 @@ def _split_by_layer(
                 new_pieces.append((child, child_bits))
         pieces = new_pieces
     return pieces
+
+
+def splitting_graph(net: Network, poly: Polytope, exact: bool, budget: Budget) -> nx.Graph:
+    """The region graph by splitting polygons one unit at a time (exact or float)."""
+
+    graph = new_graph("exact splitting" if exact else "float splitting")
+    index = {}
+    for cell in interruptible(planar_cells(net, poly.vertices_2d(), exact), graph):
+        if budget.exhausted(graph.number_of_nodes()):
+            graph.graph["complete"] = False
+            break
+        key = pattern_key(cell.bits)
+        index[key] = cell
+        verts = cell.vertices
+        # the vertex average is strictly inside a convex polygon with area
+        cx = sum(v[0] for v in verts[1:]) + verts[0][0]
+        cy = sum(v[1] for v in verts[1:]) + verts[0][1]
+        cx, cy = cx / len(verts), cy / len(verts)
+        graph.add_node(
+            key,
+            pattern=np.array(cell.bits, dtype=bool),
+            witness=_out_point((cx, cy), exact),
+            area=_out_scalar(polygon_area(verts), exact),
+            vertices=[_out_point(v, exact) for v in verts],
+            edge_units=[tuple(sorted(lab)) for lab in cell.labels],
+        )
+        budget.progress.update(1)
+    for key, cell in index.items():
+        bits = np.array(cell.bits, dtype=bool)
+        n = len(cell.vertices)
+        for i, labels in enumerate(cell.labels):
+            if not labels:
+                continue
+            p, q = cell.vertices[i], cell.vertices[(i + 1) % n]
+            other = neighbour(bits, labels, index)
+            if other is None or graph.has_edge(key, other[0]):
+                continue
+            mid = ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
+            graph.add_edge(key, other[0], flips=other[1], facet_point=_out_point(mid, exact))
+    return graph
+
+
+def _out_scalar(v: Any, exact: bool) -> Any:
+    return to_fraction(v) if exact else float(v)
+
+
+def _out_point(p: Any, exact: bool) -> np.ndarray:
+    if exact:
+        return np.array([_out_scalar(v, True) for v in p], dtype=object)
+    return np.array([float(v) for v in p])

@@ -1,6 +1,6 @@
 """The 2-D region engine in float mode, vectorised over cells.
 
-Same construction as :mod:`polyfold.planar` — convex cells split unit by unit,
+Same construction as :mod:`polyfold.regions.splitting` — convex cells split unit by unit,
 every edge labelled with the units whose line carries it — but all cells of a
 batch are split by one unit at a time with array operations, and the cells
 carry the network's values at their vertices instead of per-cell affine
@@ -27,10 +27,18 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
+import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 
-__all__ = ["FastCells", "fast_planar_cells"]
+from ..domains import Polytope
+from ..geometry import polygon_area
+from ..network import Network
+from ._build import Budget, bit_positions, interruptible, neighbour, new_graph, pattern_keys
+
+__all__ = ["METHOD", "FastCells", "fast_planar_cells", "vectorised_graph"]
+
+METHOD = "vectorised float"
 
 
 @dataclass
@@ -307,3 +315,98 @@ def _subset(pool: _Pool, cells: np.ndarray) -> _Pool:
 def _finished(pool: _Pool) -> FastCells:
     pool.compact()
     return FastCells(pool.xy[pool.vid], pool.label, pool.start, pool.count, pool.bits, pool.extra)
+
+
+def vectorised_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph:
+    """Float mode of the planar engine: cells split in vectorised batches."""
+    graph = new_graph(METHOD)
+    keep, position = bit_positions(net)
+    verts = np.array([[float(x), float(y)] for x, y in poly.vertices_2d()])
+    if polygon_area([tuple(v) for v in verts]) < 0:
+        verts = verts[::-1]  # counter-clockwise
+    single = {u: (u,) for u in range(net.n_bits)}
+    done: list[tuple[Any, np.ndarray, np.ndarray, int]] = []  # cells, bits, keys, how many
+    for cells in interruptible(fast_planar_cells(net, verts), graph):
+        bits = cells.bits if keep is None else cells.bits[:, keep]
+        keys = pattern_keys(bits)
+        xy, start, count = cells.xy, cells.start, cells.count
+        nxt = np.arange(len(xy)) + 1
+        nxt[start + count - 1] = start
+        cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+        areas = (np.add.reduceat(cross, start) / 2).tolist()
+        centres = np.add.reduceat(xy, start, axis=0) / count[:, None]
+        labels = np.where(cells.label >= 0, position[np.maximum(cells.label, 0)], -1)
+        cells.label = labels  # from here on: pattern positions
+        all_units: list[tuple[int, ...]] = [single.get(u, ()) for u in labels.tolist()]
+        for v, more in cells.extra.items():  # edges on several units' lines
+            extra = {int(position[u]) for u in more}
+            all_units[v] = tuple(sorted(set(all_units[v]) | extra))
+        n = budget.fit(graph.number_of_nodes(), len(cells)) if budget.limited else len(cells)
+        bounds = np.r_[start, start[-1] + count[-1]].tolist()
+        names = keys[:n].astype(str).tolist()
+        graph.add_nodes_from(
+            (
+                names[i],
+                {
+                    "pattern": bits[i],
+                    "witness": centres[i],
+                    "area": areas[i],
+                    "vertices": xy[bounds[i] : bounds[i + 1]],
+                    "edge_units": all_units[bounds[i] : bounds[i + 1]],
+                },
+            )
+            for i in range(n)
+        )
+        budget.progress.update(n)
+        done.append((cells, bits, keys, n))
+        if n < len(cells):
+            graph.graph["complete"] = False
+            break
+    _vectorised_edges(graph, done, position)
+    return graph
+
+
+def _vectorised_edges(
+    graph: nx.Graph, done: list[tuple[Any, np.ndarray, np.ndarray, int]], position: np.ndarray
+) -> None:
+    """Join regions across labelled edges, vectorised for edges on one unit's line."""
+    if not done:
+        return
+    all_keys = np.concatenate([keys[:n] for _, _, keys, n in done])
+    order = np.sort(all_keys)
+    edges: list[tuple[str, str, np.ndarray, tuple[int, ...]]] = []
+    for cells, bits, keys, n in done:
+        last = int(cells.start[n - 1] + cells.count[n - 1]) if n else 0
+        owner = np.repeat(np.arange(n), cells.count[:n])
+        label = cells.label[:last]
+        xy = cells.xy
+        nxt = np.arange(last) + 1
+        nxt[cells.start[:n] + cells.count[:n] - 1] = cells.start[:n]
+        one = np.flatnonzero(label >= 0)
+        if cells.extra:
+            one = np.array([v for v in one if int(v) not in cells.extra], dtype=np.intp)
+        flipped = bits[owner[one]].copy()
+        flipped[np.arange(len(one)), label[one]] ^= True
+        other = pattern_keys(flipped)
+        mine = keys[owner[one]]
+        found = np.searchsorted(order, other)
+        found = np.minimum(found, len(order) - 1)
+        real = (order[found] == other) & (mine < other)  # each edge once, from its smaller end
+        at = one[real]
+        points = list((xy[at] + xy[nxt[at]]) / 2)
+        flips = [(u,) for u in label[at].tolist()]
+        edges += zip(
+            mine[real].astype(str).tolist(), other[real].astype(str).tolist(), points, flips
+        )
+        for v, units in cells.extra.items():  # edges on several lines: search the subsets
+            if v >= last:
+                continue
+            i = int(owner[v])
+            key = keys[i].decode("ascii")
+            units_v = {int(position[u]) for u in units}
+            if label[v] >= 0:
+                units_v.add(int(label[v]))
+            hit = neighbour(bits[i], frozenset(units_v), graph.nodes)
+            if hit is not None and hit[0] > key:
+                edges.append((key, hit[0], (xy[v] + xy[nxt[v]]) / 2, hit[1]))
+    graph.add_edges_from((a, b, {"flips": f, "facet_point": p}) for a, b, p, f in edges)

@@ -1,0 +1,38 @@
+r"""Linear regions: exact polyhedra, realizability with certificates, enumeration and graphs.
+
+The machinery, file by file:
+
+- :mod:`~polyfold.regions.polyhedron` — the polyhedron ``R_π`` of one pattern
+  (:func:`region`) and whether it has interior in a domain, with a witness or
+  a Farkas certificate (:func:`is_realizable`);
+- :mod:`~polyfold.regions.graph` — :func:`region_graph`, the front door of
+  enumeration: it picks an engine and a route and returns one schema;
+- :mod:`~polyfold.regions._build` — what every engine shares: the schema,
+  budgets, pattern keys, the bit position of each unit;
+- the engines: :mod:`~polyfold.regions.splitting` (2-D polygons split one
+  unit at a time, exact or float), :mod:`~polyfold.regions.vectorised` (2-D,
+  float, all cells of a batch at once), :mod:`~polyfold.regions.certified`
+  (2-D, exact: the vectorised answer proved in integer arithmetic) and
+  :mod:`~polyfold.regions.lpengine` (any dimension: certified LPs, or float
+  vertex tracking).
+
+Geometry shared with the rest of the package (polygon clipping and area,
+vertex enumeration, bounding boxes) is in :mod:`polyfold.geometry`, LPs with
+certificates in :mod:`polyfold.lp`.
+"""
+
+from ._build import pattern_key
+from .graph import ENGINES, ROUTES, enumerate_regions, region_graph
+from .polyhedron import Realizability, Region, is_realizable, region
+
+__all__ = [
+    "ENGINES",
+    "ROUTES",
+    "Realizability",
+    "Region",
+    "enumerate_regions",
+    "is_realizable",
+    "pattern_key",
+    "region",
+    "region_graph",
+]
