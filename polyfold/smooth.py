@@ -36,19 +36,16 @@ certified in Arb.
 
 from __future__ import annotations
 
-import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from fractions import Fraction
-from functools import cache
 from typing import Any
 
 import numpy as np
 
+from . import folding
 from ._arith import as_fmpq, to_fraction
-from ._numeric import TINY as _TINY
-from ._numeric import dot_factor
+from ._enclosures import act_hull
+from ._numeric import down, imul, matvec, sub, up
 from .errors import InvalidInputError, UndecidedError
 from .network import Network, as_points
 
@@ -56,273 +53,6 @@ __all__ = ["Crossing", "SmoothPath", "smooth_walk"]
 
 _FLAT = 2.0**-36
 _INF = np.inf
-
-
-# -- outward-rounded interval helpers ------------------------------------------------
-
-
-def _down(x: Any) -> np.ndarray:
-    return np.nextafter(x, -_INF)
-
-
-def _up(x: Any) -> np.ndarray:
-    return np.nextafter(x, _INF)
-
-
-def _sub(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
-    """Tight bounds of ``a − b``: TwoSum tells whether (and which way) the float rounded."""
-    s = a - b
-    v = s - a
-    err = (a - (s - v)) + (-b - v)  # a − b = s + err exactly
-    return np.where(err < 0, _down(s), s), np.where(err > 0, _up(s), s)
-
-
-def _imul(al: Any, ah: Any, bl: Any, bh: Any) -> tuple[np.ndarray, np.ndarray]:
-    lows, highs = [], []
-    for x, y in ((al, bl), (al, bh), (ah, bl), (ah, bh)):
-        p = x * y
-        exact = (x == 0) | (y == 0)  # a product with 0 does not round
-        lows.append(np.where(exact, 0.0, _down(p)))
-        highs.append(np.where(exact, 0.0, _up(p)))
-    return np.minimum.reduce(lows), np.maximum.reduce(highs)
-
-
-def _matvec(
-    w: np.ndarray, w_abs: np.ndarray, b: np.ndarray | None, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """An enclosure of ``W x + b`` for ``x`` in the box ``[lo, hi]`` (columns: points)."""
-    mid = 0.5 * (lo + hi)
-    rad = _up(np.maximum(mid - lo, hi - mid))
-    centre = w @ mid
-    spread = w_abs @ rad
-    size = w_abs @ np.abs(mid) + spread
-    if b is not None:
-        centre = centre + b[:, None]
-        size = size + np.abs(b)[:, None]
-    # γ_n bounds the rounding of any summation order; (4n + 16) u also covers weights
-    # rounded to float64 and the rounding of this very bound
-    err = dot_factor(w.shape[1]) * size + _TINY
-    return _down(centre - spread - err), _up(centre + spread + err)
-
-
-# -- activations as interval functions -----------------------------------------------
-
-
-@dataclass(frozen=True)
-class _Extremum:
-    """A critical point bracketed in ``[c_lo, c_hi]`` with its value in ``[v_lo, v_hi]``."""
-
-    c_lo: float
-    c_hi: float
-    v_lo: float
-    v_hi: float
-
-
-def _arb_functions() -> dict[str, tuple[Callable[[Any], Any], ...]]:
-    """σ, σ' and σ'' in Arb ball arithmetic (python-flint): rigorous error bounds."""
-    from flint import arb
-
-    def sig(z: Any) -> Any:
-        return 1 / (1 + (-z).exp())
-
-    def dsig(z: Any) -> Any:
-        return sig(z) * sig(-z)
-
-    def cdf(z: Any) -> Any:
-        return (-z / arb(2).sqrt()).erfc() / 2  # no cancellation for z ≪ 0
-
-    def pdf(z: Any) -> Any:
-        return (-z * z / 2).exp() / (2 * arb.pi()).sqrt()
-
-    return {
-        "tanh": (
-            lambda z: z.tanh(),
-            lambda z: 1 / z.cosh() ** 2,
-            lambda z: -2 * z.tanh() / z.cosh() ** 2,
-        ),
-        "sigmoid": (sig, dsig, lambda z: dsig(z) * (1 - 2 * sig(z))),
-        "gelu": (
-            lambda z: z * cdf(z),
-            lambda z: cdf(z) + z * pdf(z),
-            lambda z: pdf(z) * (2 - z * z),
-        ),
-        "silu": (
-            lambda z: z * sig(z),
-            lambda z: sig(z) * (1 + z * sig(-z)),
-            lambda z: dsig(z) * (2 - z * (z / 2).tanh()),
-        ),
-    }
-
-
-def _ball_bounds(v: Any) -> tuple[float, float]:
-    """Float bounds of an Arb ball, rounded outwards."""
-    mid, rad = float(v.mid()), math.nextafter(float(v.rad()), math.inf)
-    low = math.nextafter(math.nextafter(mid, -math.inf) - rad, -math.inf)
-    high = math.nextafter(math.nextafter(mid, math.inf) + rad, math.inf)
-    return low, high
-
-
-def _np_functions() -> dict[str, tuple[Callable[[Any], Any], Callable[[Any], Any]]]:
-    from scipy.special import erfc, expit
-
-    def cdf(z: Any) -> Any:
-        return 0.5 * erfc(-z / np.sqrt(2.0))  # no cancellation for z ≪ 0
-
-    def pdf(z: Any) -> Any:
-        return np.exp(-0.5 * z * z) / np.sqrt(2.0 * np.pi)
-
-    def dtanh(z: Any) -> Any:
-        with np.errstate(over="ignore"):
-            return 1.0 / np.cosh(z) ** 2
-
-    return {
-        "tanh": (np.tanh, dtanh),
-        "sigmoid": (expit, lambda z: expit(z) * expit(-z)),
-        "gelu": (lambda z: z * cdf(z), lambda z: cdf(z) + z * pdf(z)),
-        "silu": (lambda z: z * expit(z), lambda z: expit(z) * (1.0 + z * expit(-z))),
-    }
-
-
-@contextmanager
-def _precision(bits: int) -> Iterator[None]:
-    """Arb's working precision, restored afterwards."""
-    from flint import ctx
-
-    old = ctx.prec
-    ctx.prec = bits
-    try:
-        yield
-    finally:
-        ctx.prec = old
-
-
-@cache
-def _extrema() -> dict[tuple[str, bool], tuple[_Extremum, ...]]:
-    """Every critical point of each smooth σ and σ', bracketed and checked in Arb.
-
-    Between consecutive critical points a function is monotone, so its range on
-    an interval is the hull of its values at the ends and at the critical points
-    inside. Each critical point is located by bisection on the sign of the next
-    derivative, bracketed where Arb certifies opposite signs, and its value is
-    enclosed by evaluating on the whole bracket.
-    """
-    fns = _arb_functions()
-    with _precision(128):
-        return _bracket_all(fns)
-
-
-def _bracket_all(fns: dict[str, tuple[Callable[[Any], Any], ...]]) -> dict:
-    from flint import arb
-
-    # (name, of the derivative?) -> a bracket around each critical point
-    starts: dict[tuple[str, bool], list[tuple[float, float]]] = {
-        ("tanh", False): [],
-        ("sigmoid", False): [],
-        ("gelu", False): [(-1.0, -0.5)],
-        ("silu", False): [(-1.5, -1.0)],
-        ("tanh", True): [(-0.5, 0.5)],
-        ("sigmoid", True): [(-0.5, 0.5)],
-        ("gelu", True): [(-1.6, -1.2), (1.2, 1.6)],
-        ("silu", True): [(-2.6, -2.2), (2.2, 2.6)],
-    }
-    found: dict[tuple[str, bool], tuple[_Extremum, ...]] = {}
-    for (name, deriv), brackets in starts.items():
-        value, slope = fns[name][1:] if deriv else fns[name][:2]
-        out = []
-        for lo, hi in brackets:
-            s_lo = slope(arb(lo)) > 0
-            for _ in range(60):  # bisect to a bracket of about 1e-15
-                mid = 0.5 * (lo + hi)
-                if (slope(arb(mid)) > 0) == s_lo:
-                    lo = mid
-                else:
-                    hi = mid
-            lo, hi = lo - 1e-12, hi + 1e-12
-            a_lo, a_hi = slope(arb(lo)), slope(arb(hi))
-            if not ((a_lo > 0 and a_hi < 0) or (a_lo < 0 and a_hi > 0)):
-                raise AssertionError(f"critical point of {name} not bracketed")  # pragma: no cover
-            ball = value(arb(0.5 * (lo + hi), 0.5 * (hi - lo) + 2.0**-60))
-            out.append(_Extremum(lo, hi, *_ball_bounds(ball)))
-        found[(name, deriv)] = tuple(out)
-    return found
-
-
-def _smooth_bounds(
-    name: str, deriv: bool, x: np.ndarray, elementary: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """Certified lower and upper bounds of ``σ(x)`` (or ``σ'(x)``) at points ``x``."""
-    # GELU' = Φ + zφ and SiLU' = s(1 + z(1 − s)) add terms of size up to 1 that cancel
-    # near their roots: there the float error is absolute, not relative to the result
-    cancels = deriv and name in ("gelu", "silu")
-    if elementary == "float":
-        f = _np_functions()[name][1 if deriv else 0]
-        with np.errstate(over="ignore", under="ignore"):
-            v = np.asarray(f(x), dtype=np.float64)
-        slack = np.abs(v) * 2.0**-40 + (2.0**-40 if cancels else _TINY)
-        return _down(v - slack), _up(v + slack)
-    return _arb_ball(name, deriv, x, x)
-
-
-def _arb_ball(
-    name: str, deriv: bool, lo: np.ndarray, hi: np.ndarray
-) -> tuple[np.ndarray, np.ndarray]:
-    """Bounds of ``σ`` (or ``σ'``) over each ``[lo, hi]``: Arb on a ball that covers it."""
-    from flint import arb
-
-    f = _arb_functions()[name][1 if deriv else 0]
-    mid = 0.5 * (lo + hi)
-    rad = _up(np.maximum(mid - lo, hi - mid))
-    with _precision(80):
-        bounds = [
-            _ball_bounds(f(arb(m, r))) for m, r in zip(mid.ravel().tolist(), rad.ravel().tolist())
-        ]
-    out_lo = np.array([b[0] for b in bounds]).reshape(lo.shape)
-    out_hi = np.array([b[1] for b in bounds]).reshape(lo.shape)
-    return out_lo, out_hi
-
-
-def _act_hull(
-    act: Any, deriv: bool, lo: np.ndarray, hi: np.ndarray, elementary: str
-) -> tuple[np.ndarray, np.ndarray]:
-    """An enclosure of ``σ([lo, hi])`` (``deriv``: of ``σ'``, generalised at kinks)."""
-    name = act.name
-    if name in ("tanh", "sigmoid", "gelu", "silu"):
-        if elementary == "arb" and np.all(hi - lo <= 2.0**-20 * (1 + np.abs(lo))):
-            return _arb_ball(name, deriv, lo, hi)  # narrow: one ball evaluation each
-        llo, lhi = _smooth_bounds(name, deriv, lo, elementary)
-        hlo, hhi = _smooth_bounds(name, deriv, hi, elementary)
-        out_lo, out_hi = np.minimum(llo, hlo), np.maximum(lhi, hhi)
-        for e in _extrema()[(name, deriv)]:
-            inside = (lo <= e.c_hi) & (hi >= e.c_lo)
-            out_lo = np.where(inside, np.minimum(out_lo, e.v_lo), out_lo)
-            out_hi = np.where(inside, np.maximum(out_hi, e.v_hi), out_hi)
-        return out_lo, out_hi
-    one, zero = np.ones_like(lo), np.zeros_like(lo)
-    if name == "identity":
-        return (one, one) if deriv else (lo, hi)
-    if name == "relu":
-        if deriv:
-            return np.where(lo > 0, one, zero), np.where(hi < 0, zero, one)
-        return np.maximum(lo, 0.0), np.maximum(hi, 0.0)
-    if name == "leaky_relu":
-        s = float(act.slope)
-        if deriv:
-            a, b = np.where(lo > 0, 1.0, s), np.where(hi < 0, s, 1.0)
-            return _down(np.minimum(a, b)), _up(np.maximum(a, b))
-        return _down(np.where(lo > 0, lo, lo * s)), _up(np.where(hi > 0, hi, hi * s))
-    if name == "hardtanh":
-        if deriv:
-            inner = (lo > -1) & (hi < 1)
-            touches = (hi >= -1) & (lo <= 1)
-            return np.where(inner, one, zero), np.where(touches, one, zero)
-        return np.clip(lo, -1.0, 1.0), np.clip(hi, -1.0, 1.0)
-    if name == "abs":
-        if deriv:
-            return np.where(lo > 0, one, -one), np.where(hi < 0, -one, one)
-        straddle = (lo <= 0) & (hi >= 0)
-        small = np.minimum(np.abs(lo), np.abs(hi))
-        return np.where(straddle, 0.0, small), np.maximum(np.abs(lo), np.abs(hi))
-    raise InvalidInputError(f"net: activation {name} is not supported by smooth_walk")
 
 
 # -- the walk --------------------------------------------------------------------------
@@ -346,16 +76,25 @@ class Crossing:
 class SmoothPath:
     """The certified crossings of a segment through a network with smooth activations.
 
+    A :class:`~polyfold.Path` in everything but what only it has: a smooth
+    crossing is irrational in general, so each is an interval ``[lo, hi]`` of
+    ``t`` certified to hold exactly one change of one bit (``crossings``;
+    ``bounds`` gives them as two arrays, like a certified ``Path``'s), not an
+    exact breakpoint.
+
     ``patterns[k]`` is the pattern between crossing ``k − 1`` and crossing ``k``
-    (the crossings in ``crossings``, ordered; their intervals are disjoint);
-    it is empty unless the path is certified.
-    ``unresolved`` lists ``(lo, hi, bits)`` boxes of ``t`` where the listed bits
-    could not be decided down to ``min_width``; ``ambiguous`` lists boxes
-    holding certified crossings of several bits whose order was not separated.
-    Only when both are empty is the path certified and ``chi`` available.
-    ``starts_on``/``ends_on`` are the bits whose boundary holds ``x1``/``x2``
-    exactly (their change at ``t = 0``/``1`` is not a crossing of the open
-    pieces, as for :func:`~polyfold.walk`).
+    (the crossings ordered, their intervals disjoint); it is empty unless the
+    path is certified. ``unresolved`` lists ``(lo, hi, bits)`` boxes of ``t``
+    where the listed bits could not be decided down to ``min_width``;
+    ``ambiguous`` lists boxes holding certified crossings of several bits whose
+    order was not separated; ``undecided`` is both, as ``(lo, hi)`` boxes in
+    order. Only when nothing is undecided is the path certified: then ``chi``,
+    ``r1``, ``r2``, ``D``, ``L`` and ``interaction`` answer exactly; before, they
+    raise :class:`~polyfold.UndecidedError` (there is no pattern sequence to
+    measure — a ``Path`` always has one). ``starts_on``/``ends_on`` are the bits
+    whose boundary holds ``x1``/``x2`` exactly (their change at ``t = 0``/``1``
+    is not a crossing of the open pieces, as for :func:`~polyfold.walk`);
+    ``starts_on_boundary``/``ends_on_boundary`` say whether there are any.
     """
 
     x1: np.ndarray
@@ -370,25 +109,102 @@ class SmoothPath:
     ends_on: tuple[int, ...]
     net: Network = field(repr=False)
 
+    method = "smooth"
+    exact = False  # the crossings are intervals, not exact breakpoints
+
     @property
     def certified(self) -> bool:
         return not self.unresolved and not self.ambiguous
 
     @property
-    def chi(self) -> Fraction:
-        """The space folding measure of the certified pattern sequence."""
+    def undecided(self) -> tuple[tuple[Fraction, Fraction], ...]:
+        """Every box left undecided (unresolved or ambiguous), ``(lo, hi)``, in order."""
+        boxes = [(lo, hi) for lo, hi, _ in (*self.unresolved, *self.ambiguous)]
+        return tuple(sorted(boxes))
+
+    @property
+    def bounds(self) -> tuple[np.ndarray, np.ndarray]:
+        """``(lo, hi)``: the ends ``0`` and ``1``, and between them each crossing's interval."""
+        lo = [Fraction(0), *(c.lo for c in self.crossings), Fraction(1)]
+        hi = [Fraction(0), *(c.hi for c in self.crossings), Fraction(1)]
+        return np.array(lo, dtype=object), np.array(hi, dtype=object)
+
+    @property
+    def starts_on_boundary(self) -> bool:
+        return bool(self.starts_on)
+
+    @property
+    def ends_on_boundary(self) -> bool:
+        return bool(self.ends_on)
+
+    def _measured(self, name: str) -> np.ndarray:
         if not self.certified:
             raise UndecidedError(
-                f"chi: {len(self.unresolved)} unresolved and {len(self.ambiguous)} ambiguous "
+                f"{name}: {len(self.unresolved)} unresolved and {len(self.ambiguous)} ambiguous "
                 "boxes; see .unresolved and .ambiguous (a smaller min_width may resolve them)"
             )
-        from .folding import chi
+        return self.patterns
 
-        return Fraction(chi(self.patterns))
+    @property
+    def chi(self) -> Fraction:
+        """The space folding measure of the certified pattern sequence."""
+        return Fraction(folding.chi(self._measured("chi")))
+
+    @property
+    def r1(self) -> int:
+        return folding.r1(self._measured("r1"))
+
+    @property
+    def r2(self) -> int:
+        return folding.r2(self._measured("r2"))
+
+    @property
+    def L(self) -> int:
+        return self.r2
+
+    @property
+    def D(self) -> int:
+        return folding.D(self._measured("D"))
+
+    @property
+    def interaction(self) -> list[Fraction]:
+        return folding.interaction(self._measured("interaction"))
 
     @property
     def n_regions(self) -> int:
         return len(self.patterns)
+
+    @property
+    def n_pieces(self) -> int:
+        return len(self.patterns)
+
+    @property
+    def n_bits(self) -> int:
+        return int(self.net.n_bits)
+
+    def bitstrings(self) -> list[str]:
+        """The patterns as strings of 0/1."""
+        return ["".join("1" if b else "0" for b in row) for row in self.patterns]
+
+    def reversed(self) -> SmoothPath:
+        """The same path walked from ``x2`` to ``x1`` (``t ↦ 1 − t``)."""
+
+        def flip(boxes: list[tuple[Fraction, Fraction, tuple[int, ...]]]) -> list:
+            return [(1 - hi, 1 - lo, bits) for lo, hi, bits in reversed(boxes)]
+
+        return SmoothPath(
+            self.x2,
+            self.x1,
+            [Crossing(1 - c.hi, 1 - c.lo, c.bit, not c.rising) for c in reversed(self.crossings)],
+            self.patterns[::-1].copy(),
+            flip(self.unresolved),
+            flip(self.ambiguous),
+            self.boxes,
+            self.elementary,
+            self.ends_on,
+            self.starts_on,
+            self.net,
+        )
 
 
 class _Enclosure:
@@ -399,12 +215,12 @@ class _Enclosure:
         self.x1 = x1[:, None]
         diff = x2 - x1
         # x2 − x1 rounded: enclose the true difference
-        self.d_lo, self.d_hi = _down(diff)[:, None], _up(diff)[:, None]
+        self.d_lo, self.d_hi = down(diff)[:, None], up(diff)[:, None]
         self.layers = [(w, np.abs(w), b) for w, b in net.float_layers]
         tau, tau_f = net.threshold, float(net.threshold)
         exact_tau = Fraction(tau_f) == tau
-        self.tau_lo = tau_f if exact_tau else float(_down(tau_f))
-        self.tau_hi = tau_f if exact_tau else float(_up(tau_f))
+        self.tau_lo = tau_f if exact_tau else float(down(tau_f))
+        self.tau_hi = tau_f if exact_tau else float(up(tau_f))
         self.cols = net.pattern_columns
         self.x2 = x2
         self._points: dict[float, tuple[np.ndarray, np.ndarray]] = {}
@@ -416,31 +232,31 @@ class _Enclosure:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray | None, np.ndarray | None]:
         net = self.net
         t_lo, t_hi = np.array([[a]]), np.array([[b]])
-        p_lo, p_hi = _imul(t_lo, t_hi, self.d_lo, self.d_hi)
-        x_lo, x_hi = _down(self.x1 + p_lo), _up(self.x1 + p_hi)
+        p_lo, p_hi = imul(t_lo, t_hi, self.d_lo, self.d_hi)
+        x_lo, x_hi = down(self.x1 + p_lo), up(self.x1 + p_hi)
         dx_lo, dx_hi = self.d_lo, self.d_hi
         g_lo, g_hi, gd_lo, gd_hi = [], [], [], []
         dz_all: list[tuple[np.ndarray, np.ndarray]] = []
         n_layers = net.depth + (1 if net.include_output else 0)
         for i in range(n_layers):
             w, w_abs, bias = self.layers[i]
-            z_lo, z_hi = _matvec(w, w_abs, bias, x_lo, x_hi)
+            z_lo, z_hi = matvec(w, w_abs, bias, x_lo, x_hi)
             if derivative:
-                dz_lo, dz_hi = _matvec(w, w_abs, None, dx_lo, dx_hi)
+                dz_lo, dz_hi = matvec(w, w_abs, None, dx_lo, dx_hi)
             if i < net.depth:
                 act, lin = net.activations[i], net.linear_units[i][:, None]
-                h_lo, h_hi = _act_hull(act, False, z_lo, z_hi, self.elementary)
+                h_lo, h_hi = act_hull(act, False, z_lo, z_hi, self.elementary)
                 h_lo, h_hi = np.where(lin, z_lo, h_lo), np.where(lin, z_hi, h_hi)
                 if derivative:
-                    s_lo, s_hi = _act_hull(act, True, z_lo, z_hi, self.elementary)
-                    dh_lo, dh_hi = _imul(s_lo, s_hi, dz_lo, dz_hi)
+                    s_lo, s_hi = act_hull(act, True, z_lo, z_hi, self.elementary)
+                    dh_lo, dh_hi = imul(s_lo, s_hi, dz_lo, dz_hi)
                     dh_lo, dh_hi = np.where(lin, dz_lo, dh_lo), np.where(lin, dz_hi, dh_hi)
             else:
                 h_lo, h_hi = z_lo, z_hi
                 if derivative:
                     dh_lo, dh_hi = dz_lo, dz_hi
-            g_lo.append(_sub(h_lo, self.tau_hi)[0])
-            g_hi.append(_sub(h_hi, self.tau_lo)[1])
+            g_lo.append(sub(h_lo, self.tau_hi)[0])
+            g_hi.append(sub(h_hi, self.tau_lo)[1])
             if derivative:
                 gd_lo.append(dh_lo)
                 gd_hi.append(dh_hi)
@@ -518,9 +334,9 @@ class _Enclosure:
         m = 0.5 * (a + b)
         m_lo, m_hi = self.point(m)
         # mean-value form: g(m) + g'([a, b]) · ([a, b] − m)
-        s_lo, s_hi = _imul(d_lo, d_hi, _down(a - m), _up(b - m))
-        lo = np.maximum(lo, _down(m_lo + s_lo))
-        hi = np.minimum(hi, _up(m_hi + s_hi))
+        s_lo, s_hi = imul(d_lo, d_hi, down(a - m), up(b - m))
+        lo = np.maximum(lo, down(m_lo + s_lo))
+        hi = np.minimum(hi, up(m_hi + s_hi))
         return lo, hi, d_lo, d_hi
 
 
@@ -568,10 +384,10 @@ def _exact_act(act: Any, z: Any, elementary: str) -> Any:
         if z == 0:
             return _SIGMA_AT_ZERO[act.name]
         zl = zh = np.array([float(z)])
-        zl, zh = _down(zl), _up(zh)
+        zl, zh = down(zl), up(zh)
     else:
-        zl, zh = _down(np.array([float(z[0])])), _up(np.array([float(z[1])]))
-    lo, hi = _act_hull(act, False, zl, zh, elementary)
+        zl, zh = down(np.array([float(z[0])])), up(np.array([float(z[1])]))
+    lo, hi = act_hull(act, False, zl, zh, elementary)
     return (Fraction(float(lo[0])), Fraction(float(hi[0])))
 
 

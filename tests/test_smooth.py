@@ -150,6 +150,39 @@ def test_a_tangency_is_reported_not_guessed():
     assert all(units == (0,) for _, _, units in path.unresolved)
     with pytest.raises(pf.UndecidedError, match="unresolved"):
         _ = path.chi
+    assert path.undecided == tuple((lo, hi) for lo, hi, _ in path.unresolved)
+    for name in ("r1", "r2", "D", "interaction"):
+        with pytest.raises(pf.UndecidedError, match=name):
+            getattr(path, name)
+
+
+@pytest.mark.parametrize("act", ["tanh", "gelu"])
+def test_a_smooth_path_is_a_path_in_names_measures_and_reversal(act):
+    net = pf.zoo.random_network([2, 6, 6, 1], seed=1, activation=act)
+    path = pf.smooth_walk(net, [-1, -1], [1, 1])
+    assert path.certified and path.undecided == ()
+    p = path.patterns
+    assert (path.chi, path.r1, path.r2, path.D) == (
+        pf.chi(p),
+        pf.r1(p),
+        pf.r2(p),
+        pf.D(p),
+    )
+    assert path.L == path.r2 and path.n_pieces == len(p) and path.interaction == pf.interaction(p)
+    assert path.bitstrings() == ["".join("1" if b else "0" for b in row) for row in p]
+    lo, hi = path.bounds
+    assert lo[0] == hi[0] == 0 and lo[-1] == hi[-1] == 1 and all(lo <= hi)
+    back = pf.smooth_walk(net, [1, 1], [-1, -1])  # walking backwards: the reversed path
+    rev = path.reversed()
+    assert np.array_equal(rev.patterns, back.patterns)
+    assert [(c.bit, c.rising) for c in rev.crossings] == [(c.bit, c.rising) for c in back.crossings]
+    assert all(c.lo <= d.hi and d.lo <= c.hi for c, d in zip(rev.crossings, back.crossings))
+    assert rev.reversed().crossings == path.crossings
+    assert (rev.starts_on_boundary, rev.ends_on_boundary) == (False, False)
+    # the same names as Path mean the same there
+    walked = pf.walk(pf.zoo.tent(), [0], [1])
+    for name in ("certified", "undecided", "starts_on_boundary", "n_pieces", "chi", "r1", "D"):
+        assert hasattr(walked, name) and hasattr(path, name)
 
 
 def test_linear_units_and_imported_residual_tanh_model():
