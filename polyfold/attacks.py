@@ -27,7 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import folding
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_count
 from .network import Network, as_points, exact_matrix
 from .path import Path
 from .walks import walk, walk_polyline
@@ -112,8 +112,7 @@ def pgd(
     """
     e = _positive(eps, "eps")
     a = _positive(step if step is not None else e / 4, "step")
-    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
-        raise InvalidInputError(f"steps: expected a positive integer, got {steps!r}")
+    steps = check_count(steps, "steps")
     x0 = _exact_point(x, net, "x")
     low, high = x0 - e, x0 + e
     if lo is not None:

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_count
 from .network import Network
 
 __all__ = ["boundary", "cantor_a", "cantornet", "lattice_form", "verify_output"]
@@ -218,8 +218,7 @@ def cantornet(k: int, representation: str = "A") -> Network:
     >>> net.hidden_sizes, net.forward([F(1, 2), F(3, 4)], exact=True)[0]
     ((3, 2), Fraction(1, 4))
     """
-    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or k < 1:
-        raise InvalidInputError(f"k: expected an integer >= 1, got {k!r}")
+    k = check_count(k, "k")
     if representation not in REPRESENTATIONS:
         raise InvalidInputError(
             f"representation: expected one of {', '.join(REPRESENTATIONS)}, got {representation!r}"

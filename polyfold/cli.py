@@ -514,17 +514,7 @@ def cmd_estimator(args: argparse.Namespace) -> int:
         net, ns=sorted(set(args.samples)), data=(x, y), segments=args.segments, seed=args.seed
     )
     seconds = time.perf_counter() - start
-    rows = [
-        {
-            "n": r.n,
-            "mae": str(r.mae),
-            "missed": None if r.missed is None else str(r.missed),
-            "unseen": str(r.unseen),
-            "over": str(r.over),
-            "under": str(r.under),
-        }
-        for r in rep.rows
-    ]
+    rows = rep.table(str)
     if args.png:
         import matplotlib
 
@@ -657,6 +647,16 @@ def _fraction_arg(text: str) -> float:
     return _level(text)
 
 
+def _progress_and_json(cmd: argparse.ArgumentParser) -> None:
+    cmd.add_argument(
+        "--progress",
+        action=argparse.BooleanOptionalAction,
+        default=None,
+        help="progress on stderr (default: when stderr is a terminal and the run is long)",
+    )
+    cmd.add_argument("--json", action="store_true", help="print one JSON document (only)")
+
+
 def _data_options(cmd: argparse.ArgumentParser) -> None:
     cmd.add_argument("--data", default="digits", help="digits, moons, circles, spirals or a path")
     cmd.add_argument(
@@ -726,15 +726,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     reg.add_argument("--max-regions", type=_positive, default=None, help="stop after this many")
     reg.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
-    reg.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress on stderr (default: when stderr is a terminal and the run is long)",
-    )
     reg.add_argument("--graphml", help="write the region graph to this GraphML file")
     reg.add_argument("--png", help="draw the tessellation (2-D) or the graph to this PNG")
-    reg.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    _progress_and_json(reg)
     reg.set_defaults(func=cmd_regions)
     st = sub.add_parser(
         "study", help="train a grid of small MLPs and measure global folding", formatter_class=fmt
@@ -748,13 +742,7 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
     st.add_argument("--restart", action="store_true", help="ignore rows already in --out")
     st.add_argument("--png", help="draw Phi and the folded fraction against depth")
-    st.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress on stderr (default: when stderr is a terminal)",
-    )
-    st.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    _progress_and_json(st)
     st.set_defaults(func=cmd_study)
     ph = sub.add_parser(
         "phi",
@@ -774,13 +762,7 @@ def build_parser() -> argparse.ArgumentParser:
     ph.add_argument("--workers", type=_positive, default=1, help="local worker processes")
     ph.add_argument("--time-budget", type=_seconds, default=None, help="stop after these seconds")
     ph.add_argument("--per-pair", action="store_true", help="print a table per class pair")
-    ph.add_argument(
-        "--progress",
-        action=argparse.BooleanOptionalAction,
-        default=None,
-        help="progress on stderr (default: when stderr is a terminal and the run is long)",
-    )
-    ph.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    _progress_and_json(ph)
     ph.set_defaults(func=cmd_phi)
     es = sub.add_parser(
         "estimator",

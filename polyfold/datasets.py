@@ -11,7 +11,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_between, check_count
 
 __all__ = ["Split", "circles", "digits", "load_arrays", "moons", "spirals", "split"]
 
@@ -64,8 +64,7 @@ def spirals(
     >>> X.shape, np.bincount(y).tolist()
     ((9, 2), [3, 3, 3])
     """
-    if isinstance(arms, bool) or not isinstance(arms, int) or arms < 2:
-        raise InvalidInputError(f"arms: expected an integer >= 2, got {arms!r}")
+    arms = check_count(arms, "arms", minimum=2)
     rng = np.random.default_rng(seed)
     labels = np.arange(_count(n)) % arms
     r = rng.random(len(labels))
@@ -103,8 +102,7 @@ def split(X: Any, y: Any, *, test: float = 0.2, seed: int = 0) -> Split:
         raise InvalidInputError(
             f"X, y: expected a 2-D X and one label per row, got {x.shape} and {labels.shape}"
         )
-    if isinstance(test, bool) or not isinstance(test, (int, float)) or not 0 < test < 1:
-        raise InvalidInputError(f"test: expected a fraction in (0, 1), got {test!r}")
+    test = check_between(test, "test", 0, 1)
     rng = np.random.default_rng(seed)
     in_test = np.zeros(len(labels), dtype=bool)
     for c in np.unique(labels):
@@ -152,9 +150,7 @@ def load_arrays(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _count(n: int) -> int:
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 1:
-        raise InvalidInputError(f"n: expected a positive number of points, got {n!r}")
-    return int(n)
+    return check_count(n, "n")
 
 
 def _noise(noise: float) -> float:

@@ -90,6 +90,30 @@ def check_count(value: object, name: str, minimum: int = 1) -> int:
     return int(value)  # type: ignore[call-overload]
 
 
+def check_between(
+    value: object,
+    name: str,
+    low: float,
+    high: float,
+    *,
+    low_closed: bool = False,
+    high_closed: bool = False,
+) -> float:
+    """A real number in the interval from ``low`` to ``high`` (open ends unless closed).
+
+    >>> check_between(0.5, "level", 0, 1)
+    0.5
+    """
+    ok = type(value).__name__ not in ("bool", "bool_") and isinstance(value, (int, float))
+    if ok:
+        v = float(value)  # type: ignore[arg-type]
+        ok = (v >= low if low_closed else v > low) and (v <= high if high_closed else v < high)
+    if not ok:
+        interval = f"{'[' if low_closed else '('}{low:g}, {high:g}{']' if high_closed else ')'}"
+        raise InvalidInputError(f"{name}: expected a number in {interval}, got {value!r}")
+    return float(value)  # type: ignore[arg-type]
+
+
 def check_budget(value: object, name: str) -> float:
     """A finite number of seconds ``>= 0``."""
     ok = type(value).__name__ not in ("bool", "bool_") and isinstance(value, (int, float))

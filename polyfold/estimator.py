@@ -16,6 +16,7 @@ of every segment, and reports per ``n``:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import TYPE_CHECKING, Any
@@ -53,16 +54,17 @@ class EstimatorReport:
     sampled: dict[int, list[Fraction]]
     ends: np.ndarray | None = None  # with data=(X, y): the rows (i, j) of X each segment joins
 
-    def table(self) -> list[dict[str, Any]]:
-        """The rows as dicts of floats (for printing or a CSV)."""
+    def table(self, number: Callable[[Fraction], Any] = float) -> list[dict[str, Any]]:
+        """The rows as dicts, each fraction through ``number`` (``float`` for printing or
+        a CSV, ``str`` for an exact JSON document); ``missed`` is None when nothing folds."""
         return [
             {
                 "n": r.n,
-                "mae": float(r.mae),
-                "missed": None if r.missed is None else float(r.missed),
-                "unseen": float(r.unseen),
-                "over": float(r.over),
-                "under": float(r.under),
+                "mae": number(r.mae),
+                "missed": None if r.missed is None else number(r.missed),
+                "unseen": number(r.unseen),
+                "over": number(r.over),
+                "under": number(r.under),
             }
             for r in self.rows
         ]
@@ -95,10 +97,34 @@ def estimator_report(
 ) -> EstimatorReport:
     """The sampling estimator at each ``n`` in ``ns`` against the exact χ of ``x1[i] → x2[i]``.
 
-    Instead of ``x1, x2``, ``data=(X, y)`` draws ``segments`` segments between
-    points of different labels (seeded by ``seed``: the first end uniform over
-    the rows, the second uniform over the rows of other labels); the report's
-    ``ends`` holds the rows each segment joins.
+    Parameters
+    ----------
+    net
+        A piecewise-linear network.
+    x1, x2
+        Arrays ``(m, net.n_inputs)``: the segments (or give ``data``).
+    ns
+        The sample counts ``n ≥ 2`` to report on.
+    data
+        ``(X, y)`` instead of ``x1, x2``: ``segments`` segments between points
+        of different labels, seeded by ``seed`` (the first end uniform over the
+        rows, the second uniform over the rows of other labels).
+    segments, seed
+        With ``data``: how many segments, and their seed.
+
+    Returns
+    -------
+    EstimatorReport
+        ``rows`` (one :class:`EstimatorRow` per ``n``: ``mae``, ``missed``,
+        ``unseen``, ``over``, ``under``, exact fractions), the exact ``chi`` of
+        every segment, ``sampled[n]`` per segment, and with ``data`` the rows
+        ``ends`` each segment joins.
+
+    Raises
+    ------
+    InvalidInputError
+        For smooth activations, mismatched arrays, ``n < 2``, both or neither of
+        ``x1, x2`` and ``data``, or data with a single class.
 
     >>> from polyfold import zoo
     >>> rep = estimator_report(zoo.tent(), [[0.125]], [[0.875]], ns=(3, 9))

@@ -34,7 +34,7 @@ import numpy as np
 
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
-from .errors import InvalidInputError, check_budget, check_flag
+from .errors import InvalidInputError, check_budget, check_count, check_flag
 from .network import Network, as_points
 from .phi import FoldingAggregate, check_variant, labelled_points
 from .walks import walk, walk_many
@@ -238,8 +238,7 @@ def global_folding(
         raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
     check_flag(exact, "exact")
     check_progress(progress)
-    if isinstance(chunk, bool) or not isinstance(chunk, (int, np.integer)) or chunk < 1:
-        raise InvalidInputError(f"chunk: expected a positive integer, got {chunk!r}")
+    chunk = check_count(chunk, "chunk")
     x, labels = labelled_points(net, X, y)
     if pairs == "between" and len(np.unique(labels)) < 2:
         raise InvalidInputError("y: pairs='between' needs at least two classes")
@@ -336,8 +335,7 @@ def triangle_paths(
     >>> [p.n_pieces for p in out["edges"]], [p.n_pieces for p in out["fan"]]
     ([2, 1, 1], [2, 2, 2])
     """
-    if isinstance(fan, bool) or not isinstance(fan, (int, np.integer)) or fan < 0:
-        raise InvalidInputError(f"fan: expected a non-negative integer, got {fan!r}")
+    fan = check_count(fan, "fan", minimum=0)
     pa, pb, pc = (
         as_points(p, name, net.n_inputs, exact) for p, name in ((a, "a"), (b, "b"), (c, "c"))
     )

@@ -36,7 +36,7 @@ import numpy as np
 
 from ._parallel import collect, submit_all
 from ._progress import progress_bar
-from .errors import InvalidInputError, check_budget, check_count, check_flag
+from .errors import InvalidInputError, check_between, check_budget, check_count, check_flag
 from .network import Network, as_points
 from .walks import walk_many
 
@@ -203,8 +203,7 @@ class FoldingAggregate:
         """
         check_variant(variant)
         resamples = check_count(resamples, "resamples")
-        if isinstance(level, bool) or not isinstance(level, (int, float)) or not 0 < level < 1:
-            raise InvalidInputError(f"level: expected a number in (0, 1), got {level!r}")
+        level = check_between(level, "level", 0, 1)
         rng = np.random.default_rng(seed)
         keys = list(self.pairs)
         tables = []
@@ -307,25 +306,66 @@ def fold_paths(
 ) -> PhiResult:
     """Φ over ``paths_per_pair`` paths between data points of every ordered class pair.
 
-    As the TMLR paper: for each ordered pair of classes ``(a, b)`` (``pairs``:
-    ``"between"``, ``a ≠ b``; ``"all"``, also ``a = b``), ``paths_per_pair``
-    segments from a point of class ``a`` to a point of class ``b``, both drawn
-    uniformly (seeded, with replacement); ``ordered=False`` takes each
-    unordered pair once (``a < b``, or ``a ≤ b`` with ``"all"``). Every χ is proven (certified
-    walks) and counted exactly (:class:`FoldingAggregate`), so memory does not
-    grow with the number of paths; ``rows=True`` also keeps ``(a, b, i, j, χ)``
-    per path (``i``, ``j`` index the points of the two classes).
+    As the TMLR paper: for each ordered pair of classes ``(a, b)``,
+    ``paths_per_pair`` segments from a point of class ``a`` to a point of class
+    ``b``, both drawn uniformly (seeded, with replacement). Every χ is proven
+    (certified walks) and counted exactly (:class:`FoldingAggregate`), so
+    memory does not grow with the number of paths.
 
-    ``X, y`` is the split the end points come from (the papers use the test
-    set; :func:`polyfold.datasets.split` cuts one). ``classes`` names the
-    classes to pair (default: every label in ``y``); a named class with no
-    point in ``y`` is an error rather than a pair left out in silence.
+    Parameters
+    ----------
+    net
+        A piecewise-linear network.
+    X, y
+        The split the end points come from (the papers use the test set;
+        :func:`polyfold.datasets.split` cuts one) and one label per row.
+    paths_per_pair
+        Paths per ordered class pair.
+    pairs
+        ``"between"`` (``a ≠ b``, default) or ``"all"`` (also ``a = b``).
+    ordered
+        ``False`` takes each unordered pair once (``a < b``, or ``a ≤ b`` with
+        ``"all"``).
+    variant
+        ``"paper"`` (default) or ``"deck"`` (module docstring); the other is
+        one call away on the result's ``aggregate``.
+    classes
+        The classes to pair (default: every label in ``y``); a named class with
+        no point in ``y`` is an error rather than a pair left out in silence.
+    seed
+        Seeds the end points (chunk by chunk, so any executor draws the same).
+    exact
+        Passed to the walks (χ is proven either way).
+    chunk
+        Paths per task, at most; each chunk of one pair has its own seed.
+    executor
+        A ``concurrent.futures.Executor`` or a ``distributed.Client``; the
+        network and the data reach each worker once, and the result is
+        exactly the serial one.
+    rows
+        Also keep ``(a, b, i, j, χ)`` per path (``i``, ``j`` index the points of
+        the two classes).
+    time_budget, progress
+        Seconds after which (or Ctrl-C when) the chunks finished are returned
+        with ``complete=False``; a progress bar on stderr.
 
-    Work is split into chunks of at most ``chunk`` paths of one pair, each with
-    its own seed, so ``executor`` (a ``concurrent.futures.Executor`` or a
-    ``distributed.Client``, to which the network and the data are sent once)
-    gives exactly the serial result. ``time_budget`` and Ctrl-C return the
-    chunks finished, ``complete=False``.
+    Returns
+    -------
+    PhiResult
+        ``phi`` of ``variant`` (``None`` when nothing folds), the exact
+        ``aggregate``, ``complete``/``interrupted``, ``rows`` on request;
+        ``bootstrap()`` gives seeded intervals.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown variant or pairing, ``paths_per_pair < 1``, a class with
+        no points, fewer than two classes for ``"between"``, or bad data.
+
+    References
+    ----------
+    M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
+    arXiv:2502.09954.
 
     >>> from polyfold import zoo
     >>> res = fold_paths(zoo.tent(), [[0.0], [0.1], [0.9], [1.0]], [0, 0, 1, 1], paths_per_pair=8)

@@ -21,7 +21,7 @@ from flint import fmpq
 from ._arith import to_fraction
 from ._certwalk import certified_patterns
 from ._numeric import SAFE, TINY, U
-from .errors import InvalidInputError, check_flag
+from .errors import InvalidInputError, check_count, check_flag
 from .folding import chi, dedupe
 from .network import Network, as_points
 
@@ -36,14 +36,33 @@ def sampled_patterns(
 ) -> np.ndarray:
     """Patterns at ``n`` equally spaced parameters ``t = i/(n−1)``, repeats dropped.
 
-    ``exact=True`` (default): the patterns at the exact points
-    ``x1 + (i/(n−1))(x2 − x1)``, every bit proven (float64 with rigorous
-    error bounds, exact arithmetic where they cannot decide). ``exact=False``:
-    plain float64 samples, nothing proven.
+    Parameters
+    ----------
+    net
+        The network (piecewise linear when ``exact``).
+    x1, x2
+        The segment's end points.
+    n
+        Samples, ``2 ≤ n ≤ MAX_SAMPLES`` (published code uses 11).
+    exact
+        ``True`` (default): the patterns at the exact points
+        ``x1 + (i/(n−1))(x2 − x1)``, every bit proven (float64 with rigorous
+        error bounds, exact arithmetic where they cannot decide). ``False``:
+        plain float64 samples, nothing proven.
+
+    Returns
+    -------
+    numpy.ndarray
+        Bool ``(k, n_bits)``: the distinct consecutive patterns seen, ``k ≤ n``.
+
+    Raises
+    ------
+    InvalidInputError
+        For ``n`` out of range, points of the wrong size, or ``exact=True`` on a
+        network with smooth activations (their samples are irrational).
     """
     check_flag(exact, "exact")
-    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or n < 2:
-        raise InvalidInputError(f"n: expected an integer number of samples >= 2, got {n!r}")
+    n = check_count(n, "n", minimum=2)
     if n > MAX_SAMPLES:
         raise InvalidInputError(f"n: at most {MAX_SAMPLES:,} samples per call, got {n:,}")
     p1 = as_points(x1, "x1", net.n_inputs, exact)
@@ -90,11 +109,26 @@ def chi_sampled(net: Network, x1: Any, x2: Any, n: int = 11, *, exact: bool = Tr
     """The sampled estimate of χ used by published code.
 
     Evaluates the patterns at ``t = 0, 1/(n−1), …, 1`` (``n = 11`` in the
-    published code), drops consecutive repeats and applies :func:`chi`. It
-    misses every region that falls between two samples; compare with
-    ``walk(net, x1, x2).chi``. With ``exact=True`` (default) the sampled
-    patterns are proven, so the comparison measures the estimator and not
-    float noise; ``exact=False`` samples in plain float64.
+    published code), drops consecutive repeats and applies
+    :func:`~polyfold.chi`. It misses every region that falls between two
+    samples; compare with ``walk(net, x1, x2).chi``.
+
+    Parameters
+    ----------
+    net, x1, x2, n, exact
+        As for :func:`sampled_patterns`; with ``exact=True`` (default) the
+        sampled patterns are proven, so a comparison with the exact χ measures
+        the estimator and not float noise.
+
+    Returns
+    -------
+    Fraction
+        ``χ`` of the sampled pattern sequence, exactly.
+
+    References
+    ----------
+    M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
+    arXiv:2502.09954 (the estimator of its reproducibility code).
 
     On the tent network the exact path from 1/8 to 7/8 is 100, 101, 111, 110
     (χ = 1/3); three samples see only 100, 101, 110 and report 2/3.

@@ -46,7 +46,7 @@ from . import folding
 from ._arith import as_fmpq, to_fraction
 from ._enclosures import act_hull
 from ._numeric import down, imul, matvec, sub, up
-from .errors import InvalidInputError, UndecidedError
+from .errors import InvalidInputError, UndecidedError, check_between, check_count
 from .network import Network, as_points
 
 __all__ = ["Crossing", "SmoothPath", "smooth_walk"]
@@ -408,13 +408,45 @@ def smooth_walk(
 ) -> SmoothPath:
     """Certified enclosures of every threshold crossing along ``[x1, x2]``.
 
-    Each crossing's enclosure is narrowed to ``width`` in ``t`` (where the bit
-    at the bisection points can be certified); boxes still undecided at
-    ``min_width``, or beyond ``max_boxes`` boxes, are reported as unresolved.
-    ``elementary`` chooses how tanh/exp/erf are bounded (module docstring).
     Works for every activation polyfold knows — tanh, sigmoid, GELU, SiLU and
     the piecewise-linear ones (for which :func:`~polyfold.walk` is exact and
-    faster). See the module docstring for the method and its guarantees.
+    faster). The module docstring gives the method and its guarantees.
+
+    Parameters
+    ----------
+    net
+        The network.
+    x1, x2
+        The segment's end points.
+    width
+        Each crossing's enclosure is narrowed to this width in ``t`` (where
+        the bit at the bisection points can be certified).
+    min_width
+        Boxes still undecided this narrow are reported, not guessed.
+    max_boxes
+        A budget of boxes; what is left when it runs out is reported unresolved.
+    elementary
+        ``"arb"`` (default: Arb balls, rigorous) or ``"float"`` (numpy/scipy
+        widened by ``2**-40``: faster, certified under an accuracy assumption).
+
+    Returns
+    -------
+    SmoothPath
+        The crossings, the patterns between them, and what was left
+        ``unresolved`` or ``ambiguous``; ``certified`` when nothing was.
+
+    Raises
+    ------
+    InvalidInputError
+        For bad widths or budgets, points of the wrong size, or an unknown
+        ``elementary``.
+
+    References
+    ----------
+    F. Johansson, *Arb: efficient arbitrary-precision midpoint-radius interval
+    arithmetic*, IEEE Trans. Computers 66(8), 2017, doi:10.1109/TC.2017.2690633;
+    M. Lewandowski et al., *The Space Between: On Folding, Symmetries and
+    Sampling*, arXiv:2503.08502 (the measure beyond ReLU).
 
     >>> import polyfold as pf
     >>> net = pf.Network.from_layers(
@@ -432,16 +464,9 @@ def smooth_walk(
         raise InvalidInputError(f"net: expected a polyfold Network, got {type(net).__name__}")
     if elementary not in ("arb", "float"):
         raise InvalidInputError(f"elementary: expected 'arb' or 'float', got {elementary!r}")
-    if (
-        isinstance(min_width, bool)
-        or not isinstance(min_width, (int, float))
-        or not 0 < min_width < 1
-    ):
-        raise InvalidInputError(f"min_width: expected a number in (0, 1), got {min_width!r}")
-    if isinstance(width, bool) or not isinstance(width, (int, float)) or not 0 < width <= 1:
-        raise InvalidInputError(f"width: expected a number in (0, 1], got {width!r}")
-    if isinstance(max_boxes, bool) or not isinstance(max_boxes, int) or max_boxes < 1:
-        raise InvalidInputError(f"max_boxes: expected a positive integer, got {max_boxes!r}")
+    min_width = check_between(min_width, "min_width", 0, 1)
+    width = check_between(width, "width", 0, 1, high_closed=True)
+    max_boxes = check_count(max_boxes, "max_boxes")
     p1 = as_points(x1, "x1", net.n_inputs, False)
     p2 = as_points(x2, "x2", net.n_inputs, False)
     if p1.ndim != 1 or p2.ndim != 1:

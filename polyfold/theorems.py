@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from . import folding
-from .errors import InvalidInputError
+from .errors import InvalidInputError, check_count
 from .network import Network
 from .path import Path
 from .walks import walk, walk_many
@@ -301,8 +301,7 @@ def check(
         raise InvalidInputError(
             f"name: expected one of {', '.join(sorted(PROPERTIES))}, got {name!r}"
         )
-    if isinstance(cases, bool) or not isinstance(cases, int) or cases < 1:
-        raise InvalidInputError(f"cases: expected a positive integer, got {cases!r}")
+    cases = check_count(cases, "cases")
     prop = PROPERTIES[name]
     sizes = {"max_inputs": max_inputs, "max_depth": max_depth, "max_width": max_width}
     rng = np.random.default_rng(seed)

@@ -45,7 +45,7 @@ from ._arith import ExactBackend, FloatBackend, to_fraction
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
-from .errors import InvalidInputError, check_budget, check_flag
+from .errors import InvalidInputError, check_between, check_budget, check_flag
 from .folding import chi
 from .network import Network, as_points, has_booleans
 from .path import Path, join_paths, knot_structure
@@ -224,13 +224,34 @@ def walk_many(
 ) -> Paths:
     """Walk many segments ``x1[i] → x2[i]`` at once (one vectorised pass per layer).
 
-    ``x1`` and ``x2`` have shape ``(m, net.n_inputs)``; the result is a list of
-    ``m`` paths, each equal to ``walk(net, x1[i], x2[i], exact=exact, method=method)``. With
-    ``executor`` (a ``concurrent.futures.Executor`` or a ``distributed.Client``)
-    the vectorised batches run there; the paths are the same. ``time_budget``
-    (seconds) and Ctrl-C stop between batches and return the paths finished so
-    far, with ``complete=False``; ``progress`` reports the segments walked on
-    stderr.
+    Parameters
+    ----------
+    net
+        The network.
+    x1, x2
+        Arrays of shape ``(m, net.n_inputs)``: the segments' start and end points.
+    exact, method, tol
+        As for :func:`walk`: every path equals ``walk(net, x1[i], x2[i], ...)``.
+    executor
+        A ``concurrent.futures.Executor`` or a ``distributed.Client``: the
+        vectorised batches run there (the network reaches each worker once);
+        the paths are the same.
+    time_budget
+        Seconds; when they run out, or on Ctrl-C, the batches finished so far
+        are returned.
+    progress
+        Report the segments walked on stderr (default: in a terminal, on long runs).
+
+    Returns
+    -------
+    Paths
+        A list of ``m`` :class:`~polyfold.Path`; ``complete`` is False when a
+        budget or Ctrl-C stopped it (``interrupted`` for Ctrl-C).
+
+    Raises
+    ------
+    InvalidInputError
+        For arrays of another shape or of non-finite values, and for bad options.
 
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
@@ -294,13 +315,33 @@ def walk_polyline(
     time_budget: float | None = None,
     progress: bool | None = None,
 ) -> Path:
-    """Walk the polygonal path through ``points`` (shape ``(k, d)``, ``k ≥ 2``).
+    """Walk the polygonal path through ``points``.
 
-    Segment ``i`` covers the parameters ``[i, i+1]``. Pieces are joined across
-    the vertices: a pattern that continues through a vertex is not doubled.
-    With ``time_budget`` (seconds) the segments are walked one after the
-    other, and when it runs out (or on Ctrl-C) the path of the segments
-    finished so far is returned with ``complete=False``.
+    Parameters
+    ----------
+    net
+        The network.
+    points
+        Shape ``(k, net.n_inputs)``, ``k ≥ 2``: the vertices in order.
+    exact, method, tol
+        As for :func:`walk`.
+    time_budget
+        Seconds: the segments are then walked one after the other, and when the
+        budget runs out (or on Ctrl-C) the path of those finished is returned.
+    progress
+        Report progress on stderr.
+
+    Returns
+    -------
+    Path
+        Segment ``i`` covers the parameters ``[i, i+1]``; pieces are joined
+        across the vertices (a pattern that continues through a vertex is not
+        doubled). ``complete=False`` when stopped early.
+
+    Raises
+    ------
+    InvalidInputError
+        For fewer than two points, points of the wrong size, or bad options.
 
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> path = walk_polyline(net, [[-1], [1], [-1]])
@@ -361,8 +402,7 @@ def _check_options(net: Any, exact: Any, method: Any, tol: Any) -> None:
         raise InvalidInputError(
             "method: 'rational' gives exact breakpoints; use it with exact=True"
         )
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 <= tol < 1:
-        raise InvalidInputError(f"tol: expected a number in [0, 1), got {tol!r}")
+    tol = check_between(tol, "tol", 0, 1, low_closed=True)
 
 
 def _warn_outside_domain(net: Network, *points: np.ndarray) -> None:
@@ -650,6 +690,26 @@ def _points_out(p: np.ndarray, exact: bool) -> np.ndarray:
 
 def d_chi(net: Network, x1: Any, x2: Any, *, exact: bool = True) -> Fraction:
     """The symmetrised folding ``d_χ(x1, x2) = ½[χ(Γ(x1, x2)) + χ(Γ(x2, x1))]``.
+
+    Parameters
+    ----------
+    net
+        The network.
+    x1, x2
+        The segment's end points.
+    exact
+        As for :func:`walk`.
+
+    Returns
+    -------
+    Fraction
+        Exactly; one walk serves both directions (reversing a path reverses its
+        pattern sequence).
+
+    References
+    ----------
+    M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
+    arXiv:2502.09954.
 
     >>> from polyfold import zoo
     >>> d_chi(zoo.tent(), [0], [1])

@@ -272,7 +272,7 @@ class _Maps:
         self.gains = []
         for layer in range(net.depth):
             act = net.activations[layer]
-            slope = act.slope if act.name == "leaky_relu" else Fraction(0)
+            slope = act.slope  # 0 for ReLU
             self.gains.append((slope.numerator, slope.denominator, net.linear_units[layer]))
         wn, dw, bn, db = self.ints[0]
         first = np.empty((1, len(bn), 3), dtype=object)
@@ -418,7 +418,7 @@ def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.nd
         at += len(b)
         if layer < net.depth:
             act, lin = net.activations[layer], net.linear_units[layer]
-            slope = float(act.slope) if act.name == "leaky_relu" else 0.0
+            slope = float(act.slope)  # 0 for ReLU
             h = np.where(z > 0, z, z * slope)
             h[:, lin] = z[:, lin]
             rho = r * max(1.0, abs(slope)) * (1 + 4 * U) + U * np.abs(h).max(axis=1)

@@ -10,7 +10,7 @@ import networkx as nx
 
 from .._progress import check_progress, progress_bar
 from ..domains import as_domain
-from ..errors import InvalidInputError, check_budget, check_count, check_flag
+from ..errors import InvalidInputError, check_between, check_budget, check_count, check_flag
 from ..geometry import FLOAT_TOL
 from ..network import Network
 from ._build import Budget, as_numbers, finish
@@ -129,8 +129,7 @@ def region_graph(
         )
     check_flag(exact, "exact")
     check_progress(progress)
-    if isinstance(tol, bool) or not isinstance(tol, (int, float)) or not 0 < tol < 1:
-        raise InvalidInputError(f"tol: expected a number in (0, 1), got {tol!r}")
+    tol = check_between(tol, "tol", 0, 1)
     work, poly, sl = as_domain(net, domain)
     check_polyhedral(work)
     if engine == "auto":

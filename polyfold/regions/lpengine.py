@@ -435,7 +435,7 @@ def _advance(cell: _Cell, net: Network, layers: list[Any], layer: int, exact: bo
     n_units = cell.M.shape[0]
     bits = cell.bits[-n_units:]
     act = net.activations[layer]
-    low = act.slope if act.name == "leaky_relu" else Fraction(0)
+    low = act.slope  # 0 for ReLU
     gain = np.array(
         [Fraction(1) if bit else low for bit in bits]
         if exact

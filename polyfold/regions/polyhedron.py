@@ -94,6 +94,28 @@ class Region:
 def region(net: Network, pattern: Any, domain: Any = None) -> Region:
     """The exact polyhedron and affine maps of ``pattern``, intersected with ``domain``.
 
+    Parameters
+    ----------
+    net
+        A ReLU or leaky-ReLU network at threshold 0, every hidden layer in its
+        pattern.
+    pattern
+        A 0/1 string or bool array of ``net.n_bits`` bits.
+    domain
+        A polytope, box or slice (``None``: all of input space).
+
+    Returns
+    -------
+    Region
+        ``A x < b`` on strict rows (bit 1), ``A x ≤ b`` on the others (bit 0:
+        a point on a unit's boundary has bit 0), then the domain's rows, and
+        the exact affine map of every layer on the region. All Fractions.
+
+    Raises
+    ------
+    InvalidInputError
+        For a network whose regions are not polyhedra or a pattern of the wrong size.
+
     >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
     >>> r = region(net, [1, 0])                     # -x < 0 and y <= 0
     >>> [[str(v) for v in row] for row in r.A], [str(v) for v in r.b], r.strict.tolist()
@@ -176,6 +198,25 @@ def is_realizable(
     net: Network, pattern: Any, domain: Any, *, backend: str = "highs"
 ) -> Realizability:
     """Whether ``R_π ∩ D`` has non-empty interior, with a witness or a Farkas certificate.
+
+    Parameters
+    ----------
+    net, pattern, domain
+        As for :func:`region`.
+    backend
+        The LP solver that proposes the answer: ``"highs"`` (default),
+        ``"cvxpy"`` or ``"exact"`` (a rational simplex). Whichever it is, the
+        answer is verified in exact arithmetic before it is returned.
+
+    Returns
+    -------
+    Realizability
+        ``realizable``; when true, ``witness`` (strictly inside, exact, whose
+        exact pattern is ``pattern``) and ``margin`` (a cube of that radius
+        around it lies inside); when false, ``farkas``: ``y ≥ 0``, ``y ≠ 0``,
+        ``yᵀA = 0``, ``y·b ≤ 0`` over the region's rows (Motzkin's
+        transposition theorem), which :func:`polyfold.lp.verify_certificate`
+        checks.
 
     >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
     >>> from polyfold.domains import Box

@@ -122,7 +122,7 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
     gains = []
     for layer in range(net.depth):
         act = net.activations[layer]
-        low = conv(act.slope) if act.name == "leaky_relu" else conv(Fraction(0))
+        low = conv(act.slope)  # 0 for ReLU
         gains.append((conv(Fraction(1)), low))
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
     linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
