@@ -370,10 +370,17 @@ def cmd_study(args: argparse.Namespace) -> int:
         widths=args.widths,
         seeds=args.seeds,
         clusters=args.clusters,
+        pairs=args.pairs,
         max_pairs=args.max_pairs,
+        variant=args.variant,
+        exact=not args.float,
+        test_fraction=args.test_fraction,
         out=args.out,
         resume=not args.restart,
         progress=args.progress,
+        max_iter=args.epochs,
+        backend=args.backend,
+        threads=args.threads,
     )
     if args.png:
         import matplotlib
@@ -739,6 +746,19 @@ def build_parser() -> argparse.ArgumentParser:
     st.add_argument("--seeds", type=int, nargs="+", default=[0], help="training seeds")
     st.add_argument("--clusters", type=_positive, default=5, help="k-means centroids per class")
     st.add_argument("--max-pairs", type=_positive, default=500, help="segments walked per network")
+    st.add_argument(
+        "--pairs", choices=["between", "within", "all"], default="between", help="centroid pairs"
+    )
+    st.add_argument("--variant", choices=["deck", "paper"], default="deck", help="Phi variant")
+    st.add_argument("--float", action="store_true", help="float breakpoints (chi is proven anyway)")
+    st.add_argument(
+        "--backend", choices=["auto", "sklearn", "torch"], default="auto", help="trainer"
+    )
+    st.add_argument("--epochs", type=_positive, default=300, help="training epochs (max_iter)")
+    st.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+    st.add_argument(
+        "--test-fraction", type=_fraction_arg, default=0.2, help="share held out for accuracy"
+    )
     st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
     st.add_argument("--restart", action="store_true", help="ignore rows already in --out")
     st.add_argument("--png", help="draw Phi and the folded fraction against depth")

@@ -149,15 +149,22 @@ def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None
 
 
 def study_figure(rows: list[dict[str, Any]], axes: Any = None) -> Any:
-    """Φ and the fraction of folded paths against depth, one line per width (mean over seeds)."""
+    """Φ, the fraction of folded paths and the test accuracy against depth, per width.
+
+    Points are means over the seeds with error bars of one standard deviation
+    (none with one seed). Where no path of any seed folds, Φ is undefined: it
+    is drawn as a hollow marker on the axis and labelled, not left out.
+    """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if axes is None:
-        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+        _, axes = plt.subplots(1, 3, figsize=(14, 3.6))
     depths = sorted({int(r["depth"]) for r in rows})
-    for width in sorted({int(r["width"]) for r in rows}):
-        for ax, key in zip(axes, ("phi_float", "fraction_folded")):
-            means = []
+    undefined_drawn = False
+    for k, width in enumerate(sorted({int(r["width"]) for r in rows})):
+        colour = f"C{k}"
+        for ax, key in zip(axes, ("phi_float", "fraction_folded", "test_accuracy")):
+            means, spreads = [], []
             for d in depths:
                 vals = [
                     float(_as_float(r[key]))
@@ -166,9 +173,22 @@ def study_figure(rows: list[dict[str, Any]], axes: Any = None) -> Any:
                 ]
                 vals = [v for v in vals if np.isfinite(v)]
                 means.append(np.mean(vals) if vals else np.nan)
-            ax.plot(depths, means, "o-", label=f"width {width}")
+                spreads.append(np.std(vals) if len(vals) > 1 else 0.0)
+            ax.errorbar(
+                depths, means, yerr=spreads, fmt="o-", color=colour, capsize=3,
+                label=f"width {width}",
+            )  # fmt: skip
+            if key == "phi_float":
+                gaps = [d for d, m in zip(depths, means) if not np.isfinite(m)]
+                if gaps:
+                    ax.plot(
+                        gaps, [0.0] * len(gaps), "o", mfc="none", color=colour,
+                        label=None if undefined_drawn else "Φ undefined (nothing folds)",
+                    )  # fmt: skip
+                    undefined_drawn = True
     axes[0].set_ylabel("Φ (median χ > 0)")
     axes[1].set_ylabel("fraction of folded paths")
+    axes[2].set_ylabel("test accuracy")
     for ax in axes:
         ax.set_xlabel("depth")
         ax.set_xticks(depths)

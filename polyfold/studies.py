@@ -1,35 +1,67 @@
 """Studies over many small networks: train a grid, measure global folding, keep a table.
 
-Each configuration (depth × width × seed) trains a scikit-learn
-``MLPClassifier`` with ReLU units on a seeded train/test split, imports it
-exactly and measures Φ on the training data. Rows are appended to a CSV file
-as soon as they are finished, so an interrupted study keeps what it did and
-``resume=True`` (the default) skips the configurations already in the file.
+Each configuration (depth × width × seed) trains a ReLU MLP (scikit-learn's
+``MLPClassifier`` or a torch ``nn.Sequential``) on a seeded train/test split,
+imports it exactly and measures Φ on the training data. Rows are appended to a
+CSV file as soon as they are finished, so an interrupted study keeps what it
+finished, and every trained network is saved beside the table (``.npz``, no
+pickle; :func:`load_network` reloads it by row).
+
+Every row records its whole configuration — the data set and a fingerprint of
+its values, the split, the training recipe, the folding parameters and the
+library version — and ``config_id``, a digest of all of it. Resuming
+(``resume=True``, the default) reuses a row only when its ``config_id`` is the
+one the call would compute; rows made otherwise stay in the file, are not
+reused, and a warning says how many. Rows are typed the same whether computed
+or read back. Ctrl-C stops the study between configurations or inside
+training (also scikit-learn's, which would otherwise swallow it) and never
+saves a half-trained row.
 """
 
 from __future__ import annotations
 
 import csv
+import hashlib
+import json
 import os
+import signal
 import sys
+import threading
 import time
 import warnings
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
 from ._progress import check_progress
-from .errors import InvalidInputError, check_budget
+from .errors import InvalidInputError, check_budget, check_count
 
-__all__ = ["FIELDS", "load_data", "phi_value", "study"]
+__all__ = ["CONFIG_FIELDS", "FIELDS", "load_data", "load_network", "phi_value", "study", "to_frame"]
 
+# what a row is measured under: a row is reused only when all of these agree
+CONFIG_FIELDS = [
+    "data",
+    "data_fingerprint",
+    "test_fraction",
+    "backend",
+    "max_iter",
+    "threads",
+    "clusters",
+    "pairs",
+    "max_pairs",
+    "variant",
+    "exact",
+    "version",
+]
 FIELDS = [
     "depth",
     "width",
     "seed",
-    "backend",
+    *CONFIG_FIELDS,
+    "config_id",
     "train_accuracy",
     "test_accuracy",
     "phi",
@@ -38,7 +70,19 @@ FIELDS = [
     "mean_regions",
     "paths",
     "seconds",
+    "model",
 ]
+_INT = {"depth", "width", "seed", "max_iter", "threads", "paths"}
+_FLOAT = {
+    "test_fraction",
+    "train_accuracy",
+    "test_accuracy",
+    "phi_float",
+    "mean_regions",
+    "seconds",
+}
+_OPTIONAL_INT = {"clusters", "max_pairs"}  # empty in the CSV for None
+_TEST_FRACTION = 0.2
 DATASETS = ("digits", "moons", "circles", "spirals")
 
 
@@ -63,6 +107,74 @@ def load_data(data: Any) -> tuple[np.ndarray, np.ndarray]:
     )
 
 
+def _fingerprint(x: np.ndarray, y: np.ndarray) -> str:
+    """A digest of the data's values (shape, dtype and bytes of X and y)."""
+    h = hashlib.sha256()
+    for a in (np.ascontiguousarray(x, dtype=np.float64), np.ascontiguousarray(y)):
+        h.update(repr((a.shape, str(a.dtype))).encode())
+        h.update(a.tobytes())
+    return h.hexdigest()[:16]
+
+
+def _config_id(config: dict[str, Any], depth: int, width: int, seed: int) -> str:
+    key = json.dumps({**config, "depth": depth, "width": width, "seed": seed}, sort_keys=True)
+    return hashlib.sha256(key.encode()).hexdigest()[:16]
+
+
+def _typed(row: dict[str, Any]) -> dict[str, Any]:
+    """A row read from the CSV with the types a freshly computed row has."""
+    out: dict[str, Any] = {}
+    for key in FIELDS:
+        value = row.get(key, "")
+        if key in _INT:
+            out[key] = int(value)
+        elif key in _FLOAT:
+            out[key] = float(value)
+        elif key in _OPTIONAL_INT:
+            out[key] = None if value in ("", "None") else int(value)
+        elif key == "exact":
+            out[key] = value in (True, "True")
+        else:
+            out[key] = "" if value is None else str(value)
+    return out
+
+
+def to_frame(rows: list[dict[str, Any]]) -> Any:
+    """The rows as a pandas ``DataFrame`` (pandas must be installed)."""
+    from .errors import require
+
+    pd: Any = require("pandas", "to_frame")
+    return pd.DataFrame(rows, columns=FIELDS)
+
+
+def load_network(row: dict[str, Any], out: str | os.PathLike[str]) -> Any:
+    """The network a study row was measured on, from the ``.npz`` saved beside ``out``."""
+    from .network import Network
+
+    if not row.get("model"):
+        raise InvalidInputError("row: it has no saved model (the study ran without out=)")
+    return Network.load(os.path.join(os.path.dirname(os.path.abspath(out)), row["model"]))
+
+
+@contextmanager
+def _ctrl_c_guard() -> Iterator[list[bool]]:
+    """Note a Ctrl-C even where a trainer catches it (scikit-learn's fit does)."""
+    pressed = [False]
+    if threading.current_thread() is not threading.main_thread():
+        yield pressed
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        pressed[0] = True
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGINT, handler)
+    try:
+        yield pressed
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
 def _positive_ints(values: Iterable[int], name: str) -> list[int]:
     out = [int(v) for v in values]
     if not out or any(v < 0 for v in out):
@@ -79,36 +191,96 @@ def study(
     clusters: int | None = 5,
     pairs: str = "between",
     max_pairs: int | None = 500,
+    variant: str = "deck",
+    exact: bool = True,
+    test_fraction: float = _TEST_FRACTION,
     out: str | os.PathLike[str] | None = None,
     resume: bool = True,
     progress: bool | None = None,
     max_iter: int = 300,
     executor: Any = None,
     backend: str = "auto",
+    threads: int = 1,
     time_budget: float | None = None,
 ) -> list[dict[str, Any]]:
     """Train a grid of ReLU MLPs and measure Φ on each; returns one dict per configuration.
 
-    Columns: ``FIELDS`` (``phi`` is the exact rational as a string, empty when
-    no path folds). With ``out`` every finished row is appended to that CSV
-    file at once; with ``resume`` configurations already there are skipped
-    and their rows returned as read. A ``.parquet`` copy is written next to
-    it when pandas and pyarrow are installed. ``backend`` is ``"sklearn"``
-    (``MLPClassifier``), ``"torch"`` (an ``nn.Sequential`` trained with Adam,
-    seeded) or ``"auto"``: torch when it is installed, scikit-learn otherwise.
-    ``time_budget`` (seconds): no new configuration is started once it has
-    run out (the first always is); the rows finished are returned (and saved), and a warning says
-    how many are missing (run again with the same ``out`` to resume).
-    """
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.model_selection import train_test_split
-    from sklearn.neural_network import MLPClassifier
+    Parameters
+    ----------
+    data
+        ``"digits"``, ``"moons"``, ``"circles"``, ``"spirals"``, a ``.npz``/``.csv``
+        path or an ``(X, y)`` pair.
+    depths, widths, seeds
+        The grid: hidden layers, units per layer, training seeds (each seed also
+        seeds the split and the folding measurement).
+    clusters, pairs, max_pairs, variant, exact
+        Passed to :func:`~polyfold.global_folding` on the training part.
+    test_fraction
+        The share held out for ``test_accuracy``.
+    out
+        A CSV file: every finished row is appended at once, and each trained
+        network saved as ``.npz`` in the folder ``<out>_models`` beside it (the
+        row's ``model``). A ``.parquet`` copy is written too when pandas and
+        pyarrow are installed.
+    resume
+        Reuse the rows of ``out`` whose configuration (``config_id``) is this
+        call's; others are kept in the file but not reused (a warning says so).
+    progress
+        One line per configuration on stderr (default: in a terminal).
+    max_iter
+        Training epochs (scikit-learn's ``max_iter``, torch's full-batch steps).
+    executor
+        Passed to :func:`~polyfold.global_folding`.
+    backend
+        ``"sklearn"`` (``MLPClassifier``), ``"torch"`` (an ``nn.Sequential``
+        trained with Adam, seeded) or ``"auto"``: torch when it is installed.
+    threads
+        Torch's CPU threads while training (1 by default: on small networks
+        more threads are slower).
+    time_budget
+        Seconds: no new configuration is started once it has run out (the
+        first always is); the rows finished are returned and saved, and a
+        warning says how many are missing.
 
+    Returns
+    -------
+    list of dict
+        One row per configuration, columns ``FIELDS``, typed alike whether
+        computed or resumed (``phi`` is the exact rational as a string, empty
+        when no path folds; :func:`phi_value` gives the ``Fraction``;
+        :func:`to_frame` a ``DataFrame``).
+
+    Raises
+    ------
+    InvalidInputError
+        For bad data or options, or an ``out`` written by an older polyfold
+        with other columns.
+    KeyboardInterrupt
+        On Ctrl-C, after the rows finished are saved; a row being trained is
+        never saved.
+    """
+    from sklearn.model_selection import train_test_split
+
+    from . import __version__
     from .globalfold import global_folding
-    from .interop.sklearn import from_sklearn
+    from .phi import check_variant
+    from .zoo import train_mlp
 
     if backend not in ("auto", "sklearn", "torch"):
         raise InvalidInputError(f"backend: expected 'auto', 'sklearn' or 'torch', got {backend!r}")
+    check_variant(variant)
+    threads = check_count(threads, "threads")
+    max_iter = check_count(max_iter, "max_iter")
+    if isinstance(exact, bool) is False:
+        raise InvalidInputError(f"exact: expected True or False, got {exact!r}")
+    if isinstance(test_fraction, bool) or not isinstance(test_fraction, (int, float)):
+        raise InvalidInputError(
+            f"test_fraction: expected a number in (0, 1), got {test_fraction!r}"
+        )
+    if not 0 < test_fraction < 1:
+        raise InvalidInputError(
+            f"test_fraction: expected a number in (0, 1), got {test_fraction!r}"
+        )
     deadline = None
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
@@ -127,25 +299,62 @@ def study(
     ]
     if any(d < 1 or w < 1 for d, w, _ in grid):
         raise InvalidInputError("depths, widths: every network needs at least one unit per layer")
-    done: dict[tuple[int, int, int], dict[str, Any]] = {}
+    config: dict[str, Any] = {
+        "data": data
+        if isinstance(data, str)
+        else os.fspath(data)
+        if isinstance(data, os.PathLike)
+        else "arrays",
+        "data_fingerprint": _fingerprint(x, y),
+        "test_fraction": float(test_fraction),
+        "backend": backend,
+        "max_iter": max_iter,
+        "threads": threads if backend == "torch" else 1,
+        "clusters": clusters,
+        "pairs": pairs,
+        "max_pairs": max_pairs,
+        "variant": variant,
+        "exact": exact,
+        "version": __version__,
+    }
+    done: dict[str, dict[str, Any]] = {}
+    other = 0
     if out is not None and resume and os.path.exists(out):
         with open(out, newline="") as existing:
-            for row in csv.DictReader(existing):
-                done[(int(row["depth"]), int(row["width"]), int(row["seed"]))] = row
+            reader = csv.DictReader(existing)
+            if reader.fieldnames is not None and list(reader.fieldnames) != FIELDS:
+                raise InvalidInputError(
+                    f"out: {os.fspath(out)!r} has other columns (written by another polyfold "
+                    "version); pass another out= or resume=False to start it afresh"
+                )
+            for row in reader:
+                done[row["config_id"]] = _typed(row)
+        ids = {_config_id(config, d, w, s) for d, w, s in grid}
+        other = sum(1 for key in done if key not in ids)
+        if other:
+            warnings.warn(
+                f"study: {other} rows in {os.fspath(out)!r} were measured under another "
+                "configuration (data, split, training or folding parameters, or version); "
+                "they stay in the file and are not reused",
+                stacklevel=2,
+            )
     rows: list[dict[str, Any]] = []
     writer = None
     handle: Any = None
+    models = None
     if out is not None:
         fresh = not (resume and os.path.exists(out))
         handle = open(out, "w" if fresh else "a", newline="")
         writer = csv.DictWriter(handle, fieldnames=FIELDS)
         if fresh:
             writer.writeheader()
+        models = os.path.splitext(os.fspath(out))[0] + "_models"
     trained = 0  # configurations trained in this call (the first is never cut by the budget)
     try:
         for n, (depth, width, seed) in enumerate(grid, start=1):
-            if (depth, width, seed) in done:
-                rows.append(done[(depth, width, seed)])
+            cid = _config_id(config, depth, width, seed)
+            if cid in done:
+                rows.append(done[cid])
                 continue
             if trained and deadline is not None and time.perf_counter() > deadline:
                 warnings.warn(
@@ -156,35 +365,47 @@ def study(
                 break
             start = time.perf_counter()
             trained += 1
-            x_tr, x_te, y_tr, y_te = train_test_split(x, y, test_size=0.2, random_state=seed)
-            if backend == "torch":
-                net, train_acc, test_acc = _train_torch(
-                    x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter
-                )
-            else:
-                clf = MLPClassifier(
-                    hidden_layer_sizes=(width,) * depth, random_state=seed, max_iter=max_iter
-                )
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", ConvergenceWarning)
-                    clf.fit(x_tr, y_tr)
-                net = from_sklearn(clf)
-                train_acc, test_acc = float(clf.score(x_tr, y_tr)), float(clf.score(x_te, y_te))
+            x_tr, x_te, y_tr, y_te = train_test_split(
+                x, y, test_size=test_fraction, random_state=seed
+            )
+            with _ctrl_c_guard() as pressed:
+                if backend == "torch":
+                    net, train_acc, test_acc = _train_torch(
+                        x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads
+                    )
+                else:
+                    clf, net = train_mlp(x_tr, y_tr, (width,) * depth, seed=seed, max_iter=max_iter)
+                    train_acc = float(clf.score(x_tr, y_tr))
+                    test_acc = float(clf.score(x_te, y_te))
+            if pressed[0]:  # the trainer caught Ctrl-C and returned half-trained
+                raise KeyboardInterrupt
             res = global_folding(
                 net,
                 x_tr,
                 y_tr,
                 clusters=clusters,
                 pairs=pairs,
+                variant=variant,
+                exact=exact,
                 seed=seed,
                 max_pairs=max_pairs,
                 executor=executor,
             )
+            if not res.complete:  # Ctrl-C inside the measurement: not a finished row
+                raise KeyboardInterrupt
+            model = ""
+            if models is not None:
+                os.makedirs(models, exist_ok=True)
+                model = os.path.join(
+                    os.path.basename(models), f"depth{depth}_width{width}_seed{seed}_{cid}.npz"
+                )
+                net.save(os.path.join(os.path.dirname(os.path.abspath(out or "")), model))
             row = {
                 "depth": depth,
                 "width": width,
                 "seed": seed,
-                "backend": backend,
+                **config,
+                "config_id": cid,
                 "train_accuracy": train_acc,
                 "test_accuracy": test_acc,
                 "phi": "" if res.phi is None else str(res.phi),
@@ -193,6 +414,7 @@ def study(
                 "mean_regions": float(np.mean(res.regions)),
                 "paths": res.n_paths,
                 "seconds": time.perf_counter() - start,
+                "model": model,
             }
             rows.append(row)
             if writer is not None and handle is not None:
@@ -225,6 +447,7 @@ def _train_torch(
     width: int,
     seed: int,
     epochs: int,
+    threads: int = 1,
 ) -> tuple[Any, float, float]:
     """A ReLU MLP trained full-batch with Adam on the CPU (seeded), imported exactly."""
     import torch
@@ -232,6 +455,27 @@ def _train_torch(
 
     from .interop.torch import from_torch
 
+    before = torch.get_num_threads()
+    torch.set_num_threads(threads)
+    try:
+        return _torch_fit(x_tr, y_tr, x_te, y_te, depth, width, seed, epochs, torch, nn, from_torch)
+    finally:
+        torch.set_num_threads(before)
+
+
+def _torch_fit(
+    x_tr: np.ndarray,
+    y_tr: np.ndarray,
+    x_te: np.ndarray,
+    y_te: np.ndarray,
+    depth: int,
+    width: int,
+    seed: int,
+    epochs: int,
+    torch: Any,
+    nn: Any,
+    from_torch: Any,
+) -> tuple[Any, float, float]:
     torch.manual_seed(seed)
     classes = np.unique(y_tr)
     index = {c: i for i, c in enumerate(classes)}
@@ -265,5 +509,9 @@ def _parquet_copy(out: str | os.PathLike[str]) -> None:
 
 
 def phi_value(row: dict[str, Any]) -> Fraction | None:
-    """The exact Φ of a study row (``None`` when no path folded)."""
+    """The exact Φ of a study row (``None`` when no path folded).
+
+    >>> phi_value({"phi": "3/10"}), phi_value({"phi": ""})
+    (Fraction(3, 10), None)
+    """
     return Fraction(row["phi"]) if row["phi"] not in ("", None) else None

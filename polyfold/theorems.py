@@ -41,6 +41,7 @@ from .errors import InvalidInputError, check_count
 from .network import Network
 from .path import Path
 from .walks import walk, walk_many
+from .zoo import he_layer
 
 __all__ = ["PROPERTIES", "CheckResult", "Counterexample", "Property", "check", "register"]
 
@@ -270,8 +271,7 @@ def _random_net(
             )
             w = np.vectorize(Fraction, otypes=[object])(w)
         else:
-            w = rng.normal(0, np.sqrt(2 / n_in), size=(n_out, n_in))
-            b = rng.normal(0, 0.5, size=n_out)
+            w, b = he_layer(rng, n_in, n_out, bias_std=0.5)
         layers.append((w, b))
     return Network.from_layers(layers)
 

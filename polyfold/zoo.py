@@ -11,7 +11,7 @@ from .cantor import cantornet
 from .errors import InvalidInputError
 from .network import Network
 
-__all__ = ["cantornet", "digits_mlp", "random_network", "tent"]
+__all__ = ["cantornet", "digits_mlp", "he_layer", "random_network", "tent", "train_mlp"]
 
 
 def tent() -> Network:
@@ -48,12 +48,37 @@ def random_network(
             f"sizes: expected (n_in, hidden…, n_out) with at least one hidden layer, got {sizes}"
         )
     rng = np.random.default_rng(seed)
-    layers = []
-    for n_in, n_out in zip(sizes[:-1], sizes[1:]):
-        w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
-        b = rng.normal(0.0, bias_std, size=n_out)
-        layers.append((w, b))
+    layers = [he_layer(rng, n_in, n_out, bias_std) for n_in, n_out in zip(sizes[:-1], sizes[1:])]
     return Network.from_layers(layers, **options)
+
+
+def he_layer(
+    rng: np.random.Generator, n_in: int, n_out: int, bias_std: float = 0.1
+) -> tuple[np.ndarray, np.ndarray]:
+    """One He-initialised layer: ``W ~ N(0, 2/n_in)``, shape ``(n_out, n_in)``, and
+    ``b ~ N(0, bias_std²)``, drawn in that order from ``rng``."""
+    w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
+    return w, rng.normal(0.0, bias_std, size=n_out)
+
+
+def train_mlp(
+    x: np.ndarray, y: np.ndarray, hidden: Sequence[int], *, seed: int = 0, max_iter: int = 300
+) -> tuple[Any, Network]:
+    """A scikit-learn ReLU ``MLPClassifier`` trained on ``(x, y)`` (seeded), and its network."""
+    import warnings
+
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier
+
+    from .interop.sklearn import from_sklearn
+
+    clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), random_state=seed, max_iter=max_iter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        # scikit-learn catches Ctrl-C and warns; studies notice the key press themselves
+        warnings.filterwarnings("ignore", message="Training interrupted by user")
+        clf.fit(x, y)
+    return clf, from_sklearn(clf)
 
 
 def digits_mlp(hidden: Sequence[int] = (32, 16), *, seed: int = 0, max_iter: int = 300) -> Network:
@@ -62,17 +87,7 @@ def digits_mlp(hidden: Sequence[int] = (32, 16), *, seed: int = 0, max_iter: int
     Inputs are the 64 pixel intensities scaled to ``[0, 1]``. Training takes a
     few seconds on a laptop CPU and is deterministic for a given ``seed``.
     """
-    import warnings
-
-    from sklearn.exceptions import ConvergenceWarning
-    from sklearn.neural_network import MLPClassifier
-
     from .datasets import digits
-    from .interop.sklearn import from_sklearn
 
     x, y = digits()
-    clf = MLPClassifier(hidden_layer_sizes=tuple(hidden), random_state=seed, max_iter=max_iter)
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        clf.fit(x, y)
-    return from_sklearn(clf)
+    return train_mlp(x, y, hidden, seed=seed, max_iter=max_iter)[1]

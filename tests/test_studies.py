@@ -1,0 +1,148 @@
+"""Studies: configuration-safe resume, typed rows, saved models, and a Ctrl-C that saves
+nothing half-done."""
+
+from __future__ import annotations
+
+import os
+import signal
+import threading
+
+import numpy as np
+import pytest
+
+import polyfold as pf
+from polyfold.studies import CONFIG_FIELDS, FIELDS, load_network, study
+
+GRID = {"depths": (1, 2), "widths": (4,), "seeds": (0,), "clusters": 2, "max_pairs": 6}
+FAST = {"backend": "sklearn", "max_iter": 30}
+
+
+def _same(a, b):
+    keep = [k for k in FIELDS if k != "seconds"]  # repr: nan equals nan, floats to the bit
+    return [{k: repr(r[k]) for k in keep} for r in a] == [{k: repr(r[k]) for k in keep} for r in b]
+
+
+def test_resume_with_the_same_configuration_reproduces_the_rows_typed(tmp_path):
+    out = tmp_path / "s.csv"
+    with _no_warning():
+        rows = study("moons", out=out, **GRID, **FAST)
+    resumed = study("moons", out=out, **GRID, **FAST)
+    assert _same(rows, resumed)
+    for fresh, back in zip(rows, resumed):  # typed alike, not strings when read back
+        assert {k: type(v) for k, v in fresh.items()} == {k: type(v) for k, v in back.items()}
+    assert len(out.read_text().splitlines()) == 3  # nothing recomputed, nothing appended
+    assert all(rows[0][k] is not None for k in ("data_fingerprint", "config_id", "version"))
+    assert rows[0]["data"] == "moons" and rows[0]["test_fraction"] == 0.2
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"data": "circles"},
+        {"clusters": 3},
+        {"max_pairs": 5},
+        {"max_iter": 31},
+        {"variant": "paper"},
+        {"test_fraction": 0.25},
+    ],
+    ids=lambda c: next(iter(c)),
+)
+def test_resume_after_a_change_of_configuration_reuses_nothing(tmp_path, change):
+    out = tmp_path / "s.csv"
+    options = {"data": "moons", **GRID, **FAST}
+    first = study(out=out, **options)
+    changed = {**options, **change}
+    with pytest.warns(UserWarning, match="another configuration"):
+        second = study(out=out, **changed)
+    assert {r["config_id"] for r in second}.isdisjoint({r["config_id"] for r in first})
+    assert len(out.read_text().splitlines()) == 1 + 4  # the old rows stay in the file
+    key = next(iter(change))
+    assert all(r[key if key in CONFIG_FIELDS else "data"] != first[0][key] for r in second) or (
+        key == "data" and second[0]["data_fingerprint"] != first[0]["data_fingerprint"]
+    )
+
+
+def test_the_same_name_with_other_values_is_another_data_set(tmp_path):
+    out = tmp_path / "s.csv"
+    x, y = pf.datasets.moons(60)
+    study((x, y), out=out, **GRID, **FAST)
+    with pytest.warns(UserWarning, match="another configuration"):
+        study((x + 0.5, y), out=out, **GRID, **FAST)
+
+
+def test_models_are_saved_beside_the_table_and_reload_by_row(tmp_path):
+    out = tmp_path / "s.csv"
+    rows = study("moons", out=out, **GRID, **FAST)
+    for row in rows:
+        assert row["model"] and os.path.exists(tmp_path / row["model"])
+        net = load_network(row, out)
+        x, y = pf.datasets.moons()
+        from sklearn.model_selection import train_test_split
+
+        x_tr, _, y_tr, _ = train_test_split(x, y, test_size=0.2, random_state=row["seed"])
+        res = pf.global_folding(net, x_tr, y_tr, clusters=2, max_pairs=6, seed=row["seed"])
+        assert ("" if res.phi is None else str(res.phi)) == row["phi"]
+    with pytest.raises(pf.InvalidInputError, match="no saved model"):
+        load_network(study("moons", **GRID, **FAST)[0], out)
+
+
+def test_a_file_with_other_columns_is_refused(tmp_path):
+    out = tmp_path / "old.csv"
+    out.write_text("depth,width,seed,phi\n1,4,0,\n")
+    with pytest.raises(pf.InvalidInputError, match="other columns"):
+        study("moons", out=out, **GRID, **FAST)
+
+
+@pytest.mark.parametrize("backend", ["sklearn", "torch"])
+def test_ctrl_c_in_training_stops_and_saves_no_half_trained_row(tmp_path, backend):
+    if backend == "torch":
+        pytest.importorskip("torch")
+    out = tmp_path / "s.csv"
+    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer.start()
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            study(
+                "digits",
+                depths=(3,),
+                widths=(64,),
+                seeds=(0, 1, 2, 3),
+                out=out,
+                backend=backend,
+                max_iter=100_000,  # far longer than the timer: interrupted in training
+            )
+    finally:
+        timer.cancel()
+    assert out.read_text().splitlines() == [",".join(FIELDS)]  # the header, no row
+
+
+def test_study_bad_options():
+    for kwargs, match in [
+        ({"threads": 0}, "threads"),
+        ({"max_iter": 0}, "max_iter"),
+        ({"variant": "max"}, "variant"),
+        ({"test_fraction": 1}, "test_fraction"),
+        ({"exact": "yes"}, "exact"),
+    ]:
+        with pytest.raises(pf.InvalidInputError, match=match):
+            study("moons", **GRID, **{**FAST, **kwargs})
+
+
+def test_to_frame_when_pandas_is_there():
+    pd = pytest.importorskip("pandas")
+    frame = pf.studies.to_frame(study("moons", **GRID, **FAST))
+    assert isinstance(frame, pd.DataFrame) and list(frame.columns) == FIELDS
+    assert np.issubdtype(frame["depth"].dtype, np.integer)
+
+
+class _no_warning:
+    def __enter__(self):
+        import warnings
+
+        self._catch = warnings.catch_warnings()
+        self._catch.__enter__()
+        warnings.simplefilter("error")
+
+    def __exit__(self, *exc):
+        self._catch.__exit__(*exc)
+        return False
