@@ -449,7 +449,8 @@ def _train_torch(
     epochs: int,
     threads: int = 1,
 ) -> tuple[Any, float, float]:
-    """A ReLU MLP trained full-batch with Adam on the CPU (seeded), imported exactly."""
+    """A ReLU MLP trained full-batch with Adam on the CPU (seeded, with ``threads`` torch
+    threads, restored afterwards), imported exactly."""
     import torch
     from torch import nn
 
@@ -458,44 +459,28 @@ def _train_torch(
     before = torch.get_num_threads()
     torch.set_num_threads(threads)
     try:
-        return _torch_fit(x_tr, y_tr, x_te, y_te, depth, width, seed, epochs, torch, nn, from_torch)
+        torch.manual_seed(seed)
+        classes = np.unique(y_tr)
+        index = {c: i for i, c in enumerate(classes)}
+        dims = [x_tr.shape[1], *[width] * depth]
+        parts: list[Any] = []
+        for a, b in zip(dims[:-1], dims[1:]):
+            parts += [nn.Linear(a, b), nn.ReLU()]
+        model = nn.Sequential(*parts, nn.Linear(dims[-1], len(classes)))
+        xt = torch.tensor(x_tr, dtype=torch.float32)
+        yt = torch.tensor([index[c] for c in y_tr])
+        opt = torch.optim.Adam(model.parameters(), lr=1e-2)
+        for _ in range(epochs):
+            opt.zero_grad()
+            loss = nn.functional.cross_entropy(model(xt), yt)
+            loss.backward()
+            opt.step()
+        model.eval()
+        with torch.no_grad():
+            pred_tr = classes[model(xt).argmax(1).numpy()]
+            pred_te = classes[model(torch.tensor(x_te, dtype=torch.float32)).argmax(1).numpy()]
     finally:
         torch.set_num_threads(before)
-
-
-def _torch_fit(
-    x_tr: np.ndarray,
-    y_tr: np.ndarray,
-    x_te: np.ndarray,
-    y_te: np.ndarray,
-    depth: int,
-    width: int,
-    seed: int,
-    epochs: int,
-    torch: Any,
-    nn: Any,
-    from_torch: Any,
-) -> tuple[Any, float, float]:
-    torch.manual_seed(seed)
-    classes = np.unique(y_tr)
-    index = {c: i for i, c in enumerate(classes)}
-    dims = [x_tr.shape[1], *[width] * depth]
-    parts: list[Any] = []
-    for a, b in zip(dims[:-1], dims[1:]):
-        parts += [nn.Linear(a, b), nn.ReLU()]
-    model = nn.Sequential(*parts, nn.Linear(dims[-1], len(classes)))
-    xt = torch.tensor(x_tr, dtype=torch.float32)
-    yt = torch.tensor([index[c] for c in y_tr])
-    opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-    for _ in range(epochs):
-        opt.zero_grad()
-        loss = nn.functional.cross_entropy(model(xt), yt)
-        loss.backward()
-        opt.step()
-    model.eval()
-    with torch.no_grad():
-        pred_tr = classes[model(xt).argmax(1).numpy()]
-        pred_te = classes[model(torch.tensor(x_te, dtype=torch.float32)).argmax(1).numpy()]
     return from_torch(model), float(np.mean(pred_tr == y_tr)), float(np.mean(pred_te == y_te))
 
 

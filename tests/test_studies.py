@@ -97,8 +97,10 @@ def test_a_file_with_other_columns_is_refused(tmp_path):
 def test_ctrl_c_in_training_stops_and_saves_no_half_trained_row(tmp_path, backend):
     if backend == "torch":
         pytest.importorskip("torch")
+    # a small run first, so that the key press lands in training, not in an import
+    study("digits", depths=(1,), widths=(2,), max_pairs=2, clusters=1, backend=backend, max_iter=2)
     out = tmp_path / "s.csv"
-    timer = threading.Timer(1.0, os.kill, (os.getpid(), signal.SIGINT))
+    timer = threading.Timer(1.5, os.kill, (os.getpid(), signal.SIGINT))
     timer.start()
     try:
         with pytest.raises(KeyboardInterrupt):
