@@ -19,6 +19,7 @@ from . import (
     geometry,
     interop,
     intervals,
+    layers,
     lp,
     operators,
     regions,
@@ -57,6 +58,7 @@ from .folding import (
 from .globalfold import GlobalFolding, global_folding, triangle_paths
 from .interop import from_onnx, from_sklearn, from_torch, load_nnet, load_state_dict
 from .intervals import HammingConvexity, in_hamming_interval, is_hamming_convex
+from .layers import LayerFolding, chi_by_layers, layer_folding
 from .lp import Feasibility
 from .network import Network
 from .path import Path
@@ -92,6 +94,7 @@ __all__ = [
     "GlobalFolding",
     "HammingConvexity",
     "InvalidInputError",
+    "LayerFolding",
     "Lemma1Counterexample",
     "Lemma1Report",
     "MissingDependencyError",
@@ -114,6 +117,7 @@ __all__ = [
     "cantor",
     "check_lemma1",
     "chi",
+    "chi_by_layers",
     "chi_sampled",
     "convexity",
     "d_chi",
@@ -136,6 +140,8 @@ __all__ = [
     "is_hamming_convex",
     "is_realizable",
     "is_union_convex",
+    "layer_folding",
+    "layers",
     "load_nnet",
     "load_state_dict",
     "lp",

@@ -13,6 +13,7 @@ __all__ = [
     "chi_distribution",
     "estimator_figure",
     "hamming_profile",
+    "layer_figure",
     "region_graph_drawing",
     "study_figure",
     "tessellation",
@@ -252,4 +253,31 @@ def estimator_figure(report: Any, axes: Any = None) -> Any:
         ax.set_xscale("log")
         ax.set_xlabel("samples per segment n")
     axes[0].set_title(f"{len(report.chi)} segments, exact χ as ground truth", fontsize="medium")
+    return axes
+
+
+def layer_figure(result: Any, axes: Any = None) -> Any:
+    """Φ and the folded fraction per subset of layers (a :class:`~polyfold.LayerFolding`).
+
+    An undefined Φ (no path folds under that subset) is drawn as a hollow
+    marker on the axis and labelled, not left out.
+    """
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.6))
+    labels = [result.label(i) for i in range(len(result.subsets))]
+    xs = np.arange(len(labels))
+    phi = np.array([np.nan if p is None else float(p) for p in result.phi])
+    axes[0].plot(xs[np.isfinite(phi)], phi[np.isfinite(phi)], "o", color="C0", label="Φ")
+    if not np.all(np.isfinite(phi)):
+        gaps = xs[~np.isfinite(phi)]
+        axes[0].plot(gaps, np.zeros(len(gaps)), "o", mfc="none", color="C0", label="Φ undefined")
+    axes[1].bar(xs, [float(f) for f in result.fraction_folded], color="C1")
+    axes[0].set_ylabel(f"Φ ({result.variant})")
+    axes[1].set_ylabel("fraction of folded paths")
+    for ax in axes:
+        ax.set_xticks(xs)
+        ax.set_xticklabels(labels, rotation=30, ha="right")
+    axes[0].legend(fontsize="small", frameon=False)
     return axes

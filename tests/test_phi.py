@@ -275,3 +275,32 @@ def test_estimator_report_on_a_data_set():
     ]:
         with pytest.raises(pf.InvalidInputError, match=match):
             pf.estimator_report(net, **kwargs)
+
+
+def test_layer_folding_worked_out_by_hand():
+    # _HAND_NET along 1/16 -> 15/16: layer 1 (a, b) reads 10 10 10 11 11 11 -> 10, 11: χ = 0;
+    # layer 2 (o1, o2) reads 00 01 11 11 01 00 -> 00 01 11 01 00: r1 2, r2 4, χ = 1/2;
+    # both layers: 1000 1001 1011 1111 1101 1100, χ = 2/5
+    net = pf.Network.from_layers(_HAND_NET)
+    path = pf.walk(net, [F(1, 16)], [F(15, 16)])
+    assert pf.chi_by_layers(path, net) == {(0,): 0, (1,): F(1, 2), (0, 1): F(2, 5)}
+    # each layer's χ equals the walk of the network whose pattern is that layer alone
+    for layer in (0, 1):
+        alone = pf.walk(net.with_options(pattern_layers=[layer]), [F(1, 16)], [F(15, 16)])
+        assert alone.chi == pf.chi_by_layers(path, net, [(layer,)])[(layer,)]
+    res = pf.layer_folding(net, _HAND_X, _HAND_Y, clusters=None)
+    assert [res.label(i) for i in range(3)] == ["layer 1", "layer 2", "layers 1-2"]
+    deck = pf.global_folding(net, _HAND_X, _HAND_Y, clusters=None)
+    assert res.phi[2] == deck.phi and res.chi[2] == deck.chi  # all layers: the network's own
+    assert res.phi[0] is None and res.fraction_folded[0] == 0  # one layer alone never folds
+    # layer 2 alone, by hand over the 8 segments of _HAND_X (unordered, between labels)
+    points = [p[0] for p in _HAND_X]
+    layer2 = [
+        pf.chi_by_layers(pf.walk(net, [points[a]], [points[b]]), net, [(1,)])[(1,)]
+        for a, b in res.pairs
+    ]
+    assert res.chi[1] == layer2
+    with pytest.raises(pf.InvalidInputError, match="subsets"):
+        pf.layer_folding(net, _HAND_X, _HAND_Y, clusters=None, subsets=[(2,)])
+    with pytest.raises(pf.InvalidInputError, match="variant"):
+        pf.layer_folding(net, _HAND_X, _HAND_Y, variant="max")

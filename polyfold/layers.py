@@ -1,0 +1,174 @@
+r"""Folding layer by layer: χ and Φ with the bits of one layer, or of the first ``k`` layers.
+
+The slide deck: "consider a subset of layers – different underlying
+tessellation". Restricting a pattern to a subset ``S`` of the hidden layers
+gives a coarser tessellation (the regions of ``S``'s units only); a path's
+pattern sequence under ``S`` is its full sequence with the other bits dropped
+and consecutive repeats merged, so one exact walk per segment serves every
+subset. :func:`layer_folding` reports, for each single layer and each prefix
+``{1, …, k}``, Φ and the fraction of folded paths over the same segments as
+:func:`~polyfold.global_folding` (its centroids, pairs and variants).
+
+Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
+TMLR 2025, arXiv:2502.09954.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from fractions import Fraction
+from typing import Any
+
+import numpy as np
+
+from .errors import InvalidInputError, check_count, check_flag
+from .folding import chi, dedupe
+from .globalfold import PAIRS, _centroids, _pairs
+from .network import Network
+from .phi import FoldingAggregate, check_variant, labelled_points
+from .walks import walk_many
+
+__all__ = ["LayerFolding", "chi_by_layers", "layer_folding", "layer_subsets"]
+
+
+def layer_subsets(net: Network) -> list[tuple[int, ...]]:
+    """Each hidden layer alone, then each prefix of two or more layers (0-based).
+
+    >>> layer_subsets(Network.from_layers([([[1]], [0]), ([[1]], [0]), ([[1]], [0]), ([[1]], [0])]))
+    [(0,), (1,), (2,), (0, 1), (0, 1, 2)]
+    """
+    depth = net.depth
+    return [(i,) for i in range(depth)] + [tuple(range(k)) for k in range(2, depth + 1)]
+
+
+def _columns(net: Network, subset: tuple[int, ...]) -> np.ndarray:
+    layer_of = np.array([net.neuron(k)[0] for k in range(net.n_bits)], dtype=np.int64)
+    return np.flatnonzero(np.isin(layer_of, subset))
+
+
+def chi_by_layers(path: Any, net: Network, subsets: Any = None) -> dict[tuple[int, ...], Fraction]:
+    """χ of one walked path with the bits of each subset of layers (default: :func:`layer_subsets`).
+
+    >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
+    >>> from polyfold import walk
+    >>> chi_by_layers(walk(net, [0.125], [0.875]), net)
+    {(0,): Fraction(0, 1), (1,): Fraction(1, 2), (0, 1): Fraction(1, 3)}
+    """
+    chosen = layer_subsets(net) if subsets is None else [tuple(s) for s in subsets]
+    return {s: chi(dedupe(path.patterns[:, _columns(net, s)])) for s in chosen}
+
+
+@dataclass(frozen=True, eq=False)
+class LayerFolding:
+    """Φ and the folded fraction per subset of layers, over one set of segments.
+
+    ``subsets[i]`` (0-based hidden layers) has ``phi[i]`` (``None`` when no
+    path folds under it), ``fraction_folded[i]`` and ``chi[i]`` (one χ per
+    segment, in the order of ``pairs``, rows of ``centroids``). ``full`` is the
+    index of the subset of all layers (the network's own Φ).
+    """
+
+    subsets: list[tuple[int, ...]]
+    phi: list[Fraction | None]
+    fraction_folded: list[Fraction]
+    chi: list[list[Fraction]]
+    pairs: np.ndarray
+    centroids: np.ndarray
+    centroid_labels: np.ndarray
+    variant: str
+
+    def label(self, i: int) -> str:
+        """``"layer 2"`` or ``"layers 1-3"`` (1-based, as a reader counts)."""
+        s = self.subsets[i]
+        return f"layer {s[0] + 1}" if len(s) == 1 else f"layers 1-{s[-1] + 1}"
+
+    def table(self) -> list[dict[str, Any]]:
+        """One row per subset: label, Φ (exact, as a string), its float, the folded fraction."""
+        rows = []
+        for i, phi in enumerate(self.phi):
+            rows.append(
+                {
+                    "layers": self.label(i),
+                    "phi": "" if phi is None else str(phi),
+                    "phi_float": float("nan") if phi is None else float(phi),
+                    "fraction_folded": float(self.fraction_folded[i]),
+                }
+            )
+        return rows
+
+
+def layer_folding(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    clusters: int | None = 10,
+    pairs: str = "between",
+    variant: str = "deck",
+    ordered: bool | None = None,
+    seed: int = 0,
+    max_pairs: int | None = None,
+    subsets: Any = None,
+    exact: bool = True,
+) -> LayerFolding:
+    """Φ with each layer's bits alone and with each prefix of layers, on the same segments.
+
+    Parameters
+    ----------
+    net
+        A network with at least one hidden layer in its pattern.
+    X, y, clusters, pairs, variant, ordered, seed, max_pairs, exact
+        As for :func:`~polyfold.global_folding`: the same centroids and pairs,
+        walked once each.
+    subsets
+        Which subsets of hidden layers (0-based tuples); default
+        :func:`layer_subsets` (each layer, then each prefix of two or more).
+
+    Returns
+    -------
+    LayerFolding
+        Φ, the folded fraction and every segment's χ per subset.
+
+    Raises
+    ------
+    InvalidInputError
+        For a subset naming a layer the network does not have or that is not in
+        its pattern, and for anything :func:`~polyfold.global_folding` refuses.
+
+    >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
+    >>> res = layer_folding(net, [[0.125], [0.875]], [0, 1], clusters=None)
+    >>> [(res.label(i), res.phi[i]) for i in range(len(res.subsets))]
+    [('layer 1', None), ('layer 2', Fraction(1, 2)), ('layers 1-2', Fraction(1, 3))]
+    """
+    check_variant(variant)
+    check_flag(exact, "exact")
+    if pairs not in PAIRS:
+        raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
+    chosen = layer_subsets(net) if subsets is None else [tuple(int(i) for i in s) for s in subsets]
+    for s in chosen:
+        if not s or any(i not in net.pattern_layers for i in s):
+            raise InvalidInputError(
+                f"subsets: {s} names a layer outside the pattern's layers {net.pattern_layers}"
+            )
+    x, labels = labelled_points(net, X, y)
+    centres, centre_labels = _centroids(x, labels, clusters, seed)
+    todo = _pairs(centre_labels, pairs)
+    if ordered is None:
+        ordered = variant == "paper"
+    check_flag(ordered, "ordered")
+    if ordered:
+        todo = np.concatenate([todo, todo[:, ::-1]])
+    if len(todo) == 0:
+        raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
+    if max_pairs is not None and len(todo) > check_count(max_pairs, "max_pairs"):
+        keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
+        todo = todo[np.sort(keep)]
+    paths = walk_many(net, centres[todo[:, 0]], centres[todo[:, 1]], exact=exact)
+    chis = [[chi(dedupe(p.patterns[:, _columns(net, s)])) for p in paths] for s in chosen]
+    keys = [(centre_labels[a].item(), centre_labels[b].item()) for a, b in todo]
+    phis, folded = [], []
+    for values in chis:
+        agg = FoldingAggregate().add_many((a, b, c) for (a, b), c in zip(keys, values))
+        phis.append(agg.phi(variant))
+        folded.append(agg.fraction_folded)
+    return LayerFolding(chosen, phis, folded, chis, todo, centres, centre_labels, variant)
