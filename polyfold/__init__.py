@@ -27,6 +27,7 @@ from . import (
     smooth,
     studies,
     theorems,
+    tracking,
     walks,
     zoo,
 )
@@ -74,6 +75,7 @@ from .regions import (
 from .sampling import chi_sampled, sampled_patterns
 from .smooth import Crossing, SmoothPath, smooth_walk
 from .theorems import CheckResult, Counterexample
+from .tracking import FoldingTracker
 from .walks import Paths, d_chi, walk, walk_many, walk_polyline
 
 __version__ = "0.1.0"
@@ -91,6 +93,7 @@ __all__ = [
     "EstimatorRow",
     "Feasibility",
     "FoldingAggregate",
+    "FoldingTracker",
     "GlobalFolding",
     "HammingConvexity",
     "InvalidInputError",
@@ -157,6 +160,7 @@ __all__ = [
     "smooth_walk",
     "studies",
     "theorems",
+    "tracking",
     "triangle_paths",
     "walk",
     "walk_many",
