@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 
 from . import folding
+from ._arith import to_fraction
 from .errors import InvalidInputError, check_count
 from .network import Network, as_points, exact_matrix
 from .path import Path
@@ -34,9 +35,11 @@ from .walks import walk, walk_polyline
 
 __all__ = [
     "AttackReport",
+    "InteractionStudy",
     "class_changes",
     "fgsm",
     "interaction_report",
+    "interaction_study",
     "margin_gradient",
     "pgd",
     "prefix_before_change",
@@ -72,14 +75,29 @@ def _output_map(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 
 
 def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndarray, int]:
-    """The margin ``ℓ(x) = max_{j≠y} z_j − z_y``, its exact gradient, and the runner-up class."""
+    """The margin ``ℓ(x) = max_{j≠y} z_j − z_y``, its exact gradient, and the runner-up class.
+
+    On the linear piece of ``x`` (units exactly at 0 count as inactive, as their
+    bit does) the gradient is ``(e_j − e_y)ᵀ W_L D_{L−1} W_{L−1} ⋯ D_1 W_1``, one
+    exact vector–matrix product per layer, backwards.
+    """
     label = _check_label(net, label)
     xq = _exact_point(x, net, "x")
-    big_m, small_m = _output_map(net, xq)
-    z = big_m.dot(xq) + small_m
+    zs = net.preactivations(xq, exact=True)
+    z = [to_fraction(v) for v in zs[-1]]
     others = [j for j in range(net.n_outputs) if j != label]
     runner = max(others, key=lambda j: (z[j], -j))
-    return z[runner] - z[label], big_m[runner] - big_m[label], runner
+    weights = net.exact_weights
+    v = np.zeros(net.n_outputs, dtype=object)
+    v[:] = Fraction(0)
+    v[runner], v[label] = Fraction(1), Fraction(-1)
+    for layer in range(len(weights) - 1, -1, -1):
+        v = v.dot(weights[layer][0])
+        if layer > 0:  # the mask of the hidden layer below
+            act = net.activations[layer - 1]
+            on = np.array([bool(t > 0) for t in zs[layer - 1]]) | net.linear_units[layer - 1]
+            v = v * np.array([Fraction(1) if a else act.slope for a in on], dtype=object)
+    return z[runner] - z[label], v, runner
 
 
 def _sign(v: np.ndarray) -> np.ndarray:
@@ -229,3 +247,134 @@ def interaction_report(net: Network, X: Any, y: Any, eps: Any) -> AttackReport:
         out = net.forward(b, exact=True)
         classes.append(max(range(len(out)), key=lambda j: (out[j], -j)))
     return AttackReport(labels, np.array(classes), chis, inter, changes)
+
+
+@dataclass(frozen=True, eq=False)
+class InteractionStudy:
+    """Interaction along paths between two classes, clean against attacked end points.
+
+    ``rows`` has one dict per pair of points ``(i, j)`` (rows of ``X`` of the
+    two classes): ``chi``, ``inter`` (``Ī_nz``), ``I`` (the list ``I(k)``) and
+    ``changes`` (the exact class changes) of the clean path and of the path
+    between the attacked end points (keys ending in ``_attacked``).
+    """
+
+    rows: list[dict[str, Any]]
+    classes: tuple[Any, Any]
+    attack: str
+    eps: Fraction
+
+    @property
+    def mean_interaction(self) -> tuple[Fraction, Fraction]:
+        """Mean ``Ī_nz`` over the pairs: clean, attacked (exact)."""
+        n = len(self.rows)
+        clean = sum((r["inter"] for r in self.rows), Fraction(0)) / n
+        attacked = sum((r["inter_attacked"] for r in self.rows), Fraction(0)) / n
+        return clean, attacked
+
+    @property
+    def clean_higher(self) -> Fraction:
+        """The fraction of pairs whose clean ``Ī_nz`` exceeds the attacked one."""
+        return Fraction(sum(r["inter"] > r["inter_attacked"] for r in self.rows), len(self.rows))
+
+    def table(self) -> list[dict[str, Any]]:
+        """The rows with floats for printing (I(k) lists left out)."""
+        keys = ("i", "j", "chi", "chi_attacked", "inter", "inter_attacked")
+        out = []
+        for r in self.rows:
+            row = {k: (float(r[k]) if isinstance(r[k], Fraction) else r[k]) for k in keys}
+            row["changes"], row["changes_attacked"] = len(r["changes"]), len(r["changes_attacked"])
+            out.append(row)
+        return out
+
+
+def interaction_study(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    classes: tuple[Any, Any] = (5, 7),
+    pairs: int = 20,
+    attack: str = "fgsm",
+    eps: Any = "1/10",
+    step: Any = None,
+    steps: int = 10,
+    seed: int = 0,
+) -> InteractionStudy:
+    """The deck's experiment: interaction along paths between two classes, clean and attacked.
+
+    For ``pairs`` seeded pairs of points ``a`` (class ``classes[0]``) and ``b``
+    (class ``classes[1]``), the exact walk ``a → b`` and the walk between the
+    attacked end points ``a' → b'`` (each pushed away from its own class by
+    FGSM, or by the end of a PGD run, within ``ε`` in the max norm); for both
+    the interaction coefficients ``I(k)``, ``Ī_nz``, χ and the exact class changes.
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear classifier with at least two outputs; the labels are
+        output indices.
+    X, y
+        Points and labels.
+    classes
+        The two classes (the deck: digits 5 and 7).
+    pairs
+        How many pairs of points, drawn uniformly with replacement (seeded).
+    attack
+        ``"fgsm"`` or ``"pgd"``.
+    eps, step, steps
+        The attack's radius (exact), and PGD's step (default ``ε/4``) and steps.
+    seed
+        Seeds the pairs.
+
+    Returns
+    -------
+    InteractionStudy
+        The rows, ``mean_interaction`` (clean, attacked) and ``clean_higher``.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown attack, a class with no points, or bad options.
+
+    References
+    ----------
+    M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
+    arXiv:2502.09954 (the interaction coefficient and the slide deck's experiment).
+    """
+    from .phi import labelled_points
+
+    if attack not in ("fgsm", "pgd"):
+        raise InvalidInputError(f"attack: expected 'fgsm' or 'pgd', got {attack!r}")
+    pairs = check_count(pairs, "pairs")
+    e = _positive(eps, "eps")
+    x, labels = labelled_points(net, X, y)
+    if not isinstance(classes, (tuple, list)) or len(classes) != 2:
+        raise InvalidInputError(f"classes: expected two class labels, got {classes!r}")
+    members = []
+    for c in classes:
+        _check_label(net, c)  # the labels are output indices
+        rows = np.flatnonzero(labels == c)
+        if len(rows) == 0:
+            raise InvalidInputError(f"classes: class {c!r} has no points in y")
+        members.append(rows)
+    rng = np.random.default_rng(seed)
+    picks = zip(rng.choice(members[0], pairs), rng.choice(members[1], pairs))
+
+    def attacked(point: np.ndarray, label: int) -> np.ndarray:
+        if attack == "fgsm":
+            return fgsm(net, point, label, e)[1]
+        return pgd(net, point, label, e, step=step, steps=steps)[-1]
+
+    out = []
+    for i, j in picks:
+        a, b = x[i], x[j]
+        ends = (attacked(a, int(classes[0])), attacked(b, int(classes[1])))
+        row: dict[str, Any] = {"i": int(i), "j": int(j)}
+        for suffix, path in (("", walk(net, a, b)), ("_attacked", walk(net, *ends))):
+            row["chi" + suffix] = path.chi
+            row["I" + suffix] = folding.interaction(path.patterns)
+            row["inter" + suffix] = folding.interaction_mean_nonzero(path.patterns)
+            row["changes" + suffix] = class_changes(net, path)
+        out.append(row)
+    return InteractionStudy(out, (classes[0], classes[1]), attack, e)

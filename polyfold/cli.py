@@ -369,6 +369,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         depths=args.depths,
         widths=args.widths,
         seeds=args.seeds,
+        normalization=args.normalization,
         clusters=args.clusters,
         pairs=args.pairs,
         max_pairs=args.max_pairs,
@@ -756,6 +757,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     st.add_argument("--epochs", type=_positive, default=300, help="training epochs (max_iter)")
     st.add_argument("--threads", type=_positive, default=1, help="torch CPU threads")
+    st.add_argument(
+        "--normalization",
+        nargs="+",
+        choices=["none", "batchnorm", "dropout", "batchnorm+dropout"],
+        default=["none"],
+        help="a grid axis (torch): the same networks with batch-norm and/or dropout",
+    )
     st.add_argument(
         "--test-fraction", type=_fraction_arg, default=0.2, help="share held out for accuracy"
     )

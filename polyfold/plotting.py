@@ -13,6 +13,7 @@ __all__ = [
     "chi_distribution",
     "estimator_figure",
     "hamming_profile",
+    "interaction_figure",
     "layer_figure",
     "region_graph_drawing",
     "study_figure",
@@ -280,4 +281,35 @@ def layer_figure(result: Any, axes: Any = None) -> Any:
         ax.set_xticks(xs)
         ax.set_xticklabels(labels, rotation=30, ha="right")
     axes[0].legend(fontsize="small", frameon=False)
+    return axes
+
+
+def interaction_figure(study: Any, axes: Any = None) -> Any:
+    """``Ī_nz`` clean against attacked per pair, and the mean ``I(k)`` profiles
+    (an :class:`~polyfold.attacks.InteractionStudy`); ``k`` rescaled to ``[0, 1]``."""
+    plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
+
+    if axes is None:
+        _, axes = plt.subplots(1, 2, figsize=(10, 3.8))
+    clean = [float(r["inter"]) for r in study.rows]
+    attacked = [float(r["inter_attacked"]) for r in study.rows]
+    top = max([*clean, *attacked, 1e-9])
+    axes[0].plot([0, top], [0, top], color="0.6", linewidth=0.8)
+    axes[0].plot(clean, attacked, "o", alpha=0.6)
+    axes[0].set_xlabel("Ī_nz, clean end points")
+    axes[0].set_ylabel(f"Ī_nz, {study.attack.upper()} end points")
+    grid = np.linspace(0, 1, 50)
+    for key, label in (("I", "clean"), ("I_attacked", study.attack.upper())):
+        profiles = []
+        for r in study.rows:
+            values = np.array([float(v) for v in r[key]])
+            if len(values) > 1:
+                profiles.append(np.interp(grid, np.linspace(0, 1, len(values)), values))
+        if profiles:
+            axes[1].plot(grid, np.mean(profiles, axis=0), label=label)
+    axes[1].set_xlabel("k / n along the path")
+    axes[1].set_ylabel("mean I(k)")
+    axes[1].legend(fontsize="small", frameon=False)
+    a, b = study.classes
+    axes[0].set_title(f"{len(study.rows)} paths {a} → {b}, ε = {study.eps}", fontsize="medium")
     return axes

@@ -60,6 +60,7 @@ FIELDS = [
     "depth",
     "width",
     "seed",
+    "normalization",
     *CONFIG_FIELDS,
     "config_id",
     "train_accuracy",
@@ -83,6 +84,7 @@ _FLOAT = {
 }
 _OPTIONAL_INT = {"clusters", "max_pairs"}  # empty in the CSV for None
 _TEST_FRACTION = 0.2
+NORMALIZATIONS = ("none", "batchnorm", "dropout", "batchnorm+dropout")
 DATASETS = ("digits", "moons", "circles", "spirals")
 
 
@@ -116,8 +118,9 @@ def _fingerprint(x: np.ndarray, y: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
-def _config_id(config: dict[str, Any], depth: int, width: int, seed: int) -> str:
-    key = json.dumps({**config, "depth": depth, "width": width, "seed": seed}, sort_keys=True)
+def _config_id(config: dict[str, Any], depth: int, width: int, seed: int, norm: str) -> str:
+    cell = {"depth": depth, "width": width, "seed": seed, "normalization": norm}
+    key = json.dumps({**config, **cell}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
 
@@ -188,6 +191,7 @@ def study(
     depths: Iterable[int] = (1, 2, 3),
     widths: Iterable[int] = (16,),
     seeds: Iterable[int] = (0,),
+    normalization: Iterable[str] = ("none",),
     clusters: int | None = 5,
     pairs: str = "between",
     max_pairs: int | None = 500,
@@ -213,6 +217,13 @@ def study(
     depths, widths, seeds
         The grid: hidden layers, units per layer, training seeds (each seed also
         seeds the split and the folding measurement).
+    normalization
+        A grid axis too (torch only): ``"none"``, ``"batchnorm"`` (``BatchNorm1d``
+        before each ReLU), ``"dropout"`` (``Dropout(0.2)`` after each ReLU) or
+        ``"batchnorm+dropout"`` — the deck's "low sensitivity to batch-norm,
+        dropout" compares Φ of the same grid with and without them. Batch-norm
+        is folded into the exact affine maps at inference; dropout is the
+        identity there.
     clusters, pairs, max_pairs, variant, exact
         Passed to :func:`~polyfold.global_folding` on the training part.
     test_fraction
@@ -291,13 +302,21 @@ def study(
 
         backend = "torch" if importlib.util.find_spec("torch") is not None else "sklearn"
     x, y = load_data(data)
+    norms = [normalization] if isinstance(normalization, str) else list(normalization)
+    if not norms or any(n not in NORMALIZATIONS for n in norms):
+        raise InvalidInputError(
+            f"normalization: expected some of {', '.join(NORMALIZATIONS)}, got {normalization!r}"
+        )
+    if backend != "torch" and any(n != "none" for n in norms):
+        raise InvalidInputError("normalization: batch-norm and dropout need backend='torch'")
     grid = [
-        (d, w, s)
+        (d, w, s, nm)
         for d in _positive_ints(depths, "depths")
         for w in _positive_ints(widths, "widths")
         for s in _positive_ints(seeds, "seeds")
+        for nm in norms
     ]
-    if any(d < 1 or w < 1 for d, w, _ in grid):
+    if any(d < 1 or w < 1 for d, w, _, _ in grid):
         raise InvalidInputError("depths, widths: every network needs at least one unit per layer")
     config: dict[str, Any] = {
         "data": data
@@ -329,7 +348,7 @@ def study(
                 )
             for row in reader:
                 done[row["config_id"]] = _typed(row)
-        ids = {_config_id(config, d, w, s) for d, w, s in grid}
+        ids = {_config_id(config, *cell) for cell in grid}
         other = sum(1 for key in done if key not in ids)
         if other:
             warnings.warn(
@@ -351,8 +370,8 @@ def study(
         models = os.path.splitext(os.fspath(out))[0] + "_models"
     trained = 0  # configurations trained in this call (the first is never cut by the budget)
     try:
-        for n, (depth, width, seed) in enumerate(grid, start=1):
-            cid = _config_id(config, depth, width, seed)
+        for n, (depth, width, seed, norm) in enumerate(grid, start=1):
+            cid = _config_id(config, depth, width, seed, norm)
             if cid in done:
                 rows.append(done[cid])
                 continue
@@ -371,7 +390,7 @@ def study(
             with _ctrl_c_guard() as pressed:
                 if backend == "torch":
                     net, train_acc, test_acc = _train_torch(
-                        x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads
+                        x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads, norm
                     )
                 else:
                     clf, net = train_mlp(x_tr, y_tr, (width,) * depth, seed=seed, max_iter=max_iter)
@@ -396,14 +415,14 @@ def study(
             model = ""
             if models is not None:
                 os.makedirs(models, exist_ok=True)
-                model = os.path.join(
-                    os.path.basename(models), f"depth{depth}_width{width}_seed{seed}_{cid}.npz"
-                )
+                name = f"depth{depth}_width{width}_seed{seed}_{norm}_{cid}.npz"
+                model = os.path.join(os.path.basename(models), name.replace("+", "-"))
                 net.save(os.path.join(os.path.dirname(os.path.abspath(out or "")), model))
             row = {
                 "depth": depth,
                 "width": width,
                 "seed": seed,
+                "normalization": norm,
                 **config,
                 "config_id": cid,
                 "train_accuracy": train_acc,
@@ -422,7 +441,7 @@ def study(
                 handle.flush()
             if show:
                 print(
-                    f"\r[{n}/{len(grid)}] depth {depth} width {width} seed {seed}: "
+                    f"\r[{n}/{len(grid)}] depth {depth} width {width} seed {seed} {norm}: "
                     f"phi {row['phi'] or '-'}",
                     end="",
                     file=sys.stderr,
@@ -448,6 +467,7 @@ def _train_torch(
     seed: int,
     epochs: int,
     threads: int = 1,
+    norm: str = "none",
 ) -> tuple[Any, float, float]:
     """A ReLU MLP trained full-batch with Adam on the CPU (seeded, with ``threads`` torch
     threads, restored afterwards), imported exactly."""
@@ -465,7 +485,12 @@ def _train_torch(
         dims = [x_tr.shape[1], *[width] * depth]
         parts: list[Any] = []
         for a, b in zip(dims[:-1], dims[1:]):
-            parts += [nn.Linear(a, b), nn.ReLU()]
+            parts.append(nn.Linear(a, b))
+            if "batchnorm" in norm:
+                parts.append(nn.BatchNorm1d(b))
+            parts.append(nn.ReLU())
+            if "dropout" in norm:
+                parts.append(nn.Dropout(0.2))
         model = nn.Sequential(*parts, nn.Linear(dims[-1], len(classes)))
         xt = torch.tensor(x_tr, dtype=torch.float32)
         yt = torch.tensor([index[c] for c in y_tr])

@@ -110,3 +110,42 @@ def test_interaction_report_on_digits_pairs():
 def test_bad_input(call, match):
     with pytest.raises(pf.InvalidInputError, match=match):
         call(pf.zoo.random_network([2, 3, 2], seed=0))
+
+
+def test_interaction_study_worked_out_by_hand():
+    from fractions import Fraction as F
+
+    # a = x, b = x − 1/2; o1 = a − 2b − 1/4, o2 = a − 2b − 1/8 and a linear unit p = a;
+    # logits (1/2 − p, p − 1/2): class 1 iff x > 1/2. On (0, 1] the patterns (a, b, o1, o2)
+    # are 1000 1001 1011 1111 1101 1100, breaking at 1/8, 1/4, 1/2, 3/4, 7/8.
+    net = pf.Network.from_layers(
+        [
+            ([[1], [1]], [0, "-1/2"]),
+            ([[1, -2], [1, -2], [1, 0]], ["-1/4", "-1/8", 0]),
+            ([[0, 0, -1], [0, 0, 1]], ["1/2", "-1/2"]),
+        ],
+        linear_units=[[], [2]],
+    )
+    X, y = [[F(1, 16)], [F(15, 16)]], [0, 1]
+    for attack in ("fgsm", "pgd"):
+        res = pf.attacks.interaction_study(
+            net, X, y, classes=(0, 1), pairs=1, attack=attack, eps="1/8"
+        )
+        (row,) = res.rows
+        # clean 1/16 -> 15/16, all six patterns: χ = 2/5, I(k) by the definition
+        assert row["chi"] == F(2, 5)
+        assert row["I"] == [0, F(-1, 10), F(2, 5), F(2, 5), F(3, 20), 0]
+        assert row["inter"] == F(19, 80)  # k0 = 2: (2/5 + 2/5 + 3/20 + 0) / 4
+        # each end pushed away from its class by ε = 1/8: 3/16 -> 13/16, four patterns
+        assert row["chi_attacked"] == F(1, 3)
+        assert row["I_attacked"] == [0, F(1, 3), F(1, 3), 0]
+        assert row["inter_attacked"] == F(1, 6)
+        # the class changes once, at x = 1/2, the middle of both segments
+        assert row["changes"] == [(F(1, 2), 0, 1)] and row["changes_attacked"] == [(F(1, 2), 0, 1)]
+        assert res.mean_interaction == (F(19, 80), F(1, 6)) and res.clean_higher == 1
+    with pytest.raises(pf.InvalidInputError, match="attack"):
+        pf.attacks.interaction_study(net, X, y, classes=(0, 1), attack="cw")
+    with pytest.raises(pf.InvalidInputError, match="label"):
+        pf.attacks.interaction_study(net, X, y, classes=(0, 3))  # the net has two outputs
+    with pytest.raises(pf.InvalidInputError, match="class 1 has no points"):
+        pf.attacks.interaction_study(net, X, [0, 0], classes=(0, 1))

@@ -148,3 +148,26 @@ class _no_warning:
     def __exit__(self, *exc):
         self._catch.__exit__(*exc)
         return False
+
+
+def test_the_same_grid_with_and_without_batch_norm_and_dropout(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "s.csv"
+    norms = ("none", "batchnorm", "dropout", "batchnorm+dropout")
+    rows = study(
+        "moons", out=out, depths=(2,), widths=(6,), clusters=2, max_pairs=6,
+        backend="torch", max_iter=40, normalization=norms,
+    )  # fmt: skip
+    assert [r["normalization"] for r in rows] == list(norms)
+    assert len({r["config_id"] for r in rows}) == 4
+    bn = load_network(rows[1], out)  # batch-norm folded into exact affine maps: no extra bits
+    assert bn.hidden_sizes == load_network(rows[0], out).hidden_sizes == (6, 6)
+    again = study(
+        "moons", out=out, depths=(2,), widths=(6,), clusters=2, max_pairs=6,
+        backend="torch", max_iter=40, normalization=norms,
+    )  # fmt: skip
+    assert _same(rows, again)
+    with pytest.raises(pf.InvalidInputError, match="torch"):
+        study("moons", **GRID, **FAST, normalization=("batchnorm",))
+    with pytest.raises(pf.InvalidInputError, match="normalization"):
+        study("moons", **GRID, **FAST, normalization=("layernorm",))
