@@ -73,7 +73,7 @@ from .regions import (
     region_graph,
 )
 from .sampling import chi_sampled, sampled_patterns
-from .smooth import Crossing, SmoothPath, smooth_walk
+from .smooth import Crossing, SmoothPath, smooth_walk, smooth_walk_many
 from .theorems import CheckResult, Counterexample
 from .tracking import FoldingTracker
 from .walks import Paths, d_chi, walk, walk_many, walk_polyline
@@ -158,6 +158,7 @@ __all__ = [
     "sampling",
     "smooth",
     "smooth_walk",
+    "smooth_walk_many",
     "studies",
     "theorems",
     "tracking",

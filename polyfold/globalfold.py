@@ -34,7 +34,7 @@ import numpy as np
 
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
-from .errors import InvalidInputError, check_budget, check_count, check_flag
+from .errors import InvalidInputError, UndecidedError, check_budget, check_count, check_flag
 from .network import Network, as_points
 from .phi import FoldingAggregate, check_variant, labelled_points
 from .walks import walk, walk_many
@@ -68,6 +68,11 @@ class GlobalFolding:
     maxima (:mod:`polyfold.phi`). ``chi``, ``r1``, ``r2`` and ``regions`` have
     one entry per walked pair ``pairs[i] = (a, b)`` of rows of ``centroids``
     (labels in ``centroid_labels``), walked from ``a`` to ``b``.
+
+    Networks with smooth activations (tanh, sigmoid, GELU, SiLU) are walked with
+    certified crossings (:func:`~polyfold.smooth_walk`); a pair whose walk
+    leaves a box undecided has no χ: it is listed in ``undecided``, left out of
+    ``pairs``, ``chi`` and Φ, and ``complete`` is False.
     """
 
     phi: Fraction | None
@@ -80,9 +85,11 @@ class GlobalFolding:
     centroids: np.ndarray
     centroid_labels: np.ndarray
     exact: bool
-    complete: bool = True  # False: time_budget or Ctrl-C stopped it; the first pairs only
+    complete: bool = True  # False: time_budget or Ctrl-C stopped it, or paths were undecided
     interrupted: bool = False
     variant: str = "deck"
+    # smooth activations: the pairs whose certified walk left boxes undecided (no χ, not counted)
+    undecided: np.ndarray | None = None
 
     @property
     def n_paths(self) -> int:
@@ -170,8 +177,21 @@ def _pairs(labels: np.ndarray, mode: str) -> np.ndarray:
     return np.stack([i[keep], j[keep]], axis=1)
 
 
-def _fold_chunk(net: Network, a: np.ndarray, b: np.ndarray, exact: bool) -> list[tuple[Any, ...]]:
-    """Walk a batch of segments; the unit of work sent to an executor."""
+def _fold_chunk(
+    net: Network, a: np.ndarray, b: np.ndarray, exact: bool
+) -> list[tuple[Any, ...] | None]:
+    """Walk a batch of segments; the unit of work sent to an executor.
+
+    Smooth activations take certified crossings (:func:`~polyfold.smooth_walk`);
+    a path left undecided there has no χ and gives ``None``.
+    """
+    if any(act.smooth for act in net.activations):
+        from .smooth import smooth_walk_many
+
+        return [
+            (p.chi, p.r1, p.r2, p.n_pieces) if p.certified else None
+            for p in smooth_walk_many(net, a, b)
+        ]
     return [(p.chi, p.r1, p.r2, p.n_pieces) for p in walk_many(net, a, b, exact=exact)]
 
 
@@ -293,7 +313,15 @@ def global_folding(
     finally:
         bar.close()
     todo = todo[: sum(len(r) for r in results)]
-    flat = [r for batch in results for r in batch]
+    every = [r for batch in results for r in batch]
+    undecided = todo[[r is None for r in every]] if every else todo[:0]
+    todo = todo[[r is not None for r in every]] if every else todo
+    flat = [r for r in every if r is not None]
+    if not flat:
+        raise UndecidedError(
+            f"global_folding: none of the {len(every)} smooth walks was certified; "
+            "see smooth_walk's unresolved boxes"
+        )
     chis = [Fraction(r[0]) for r in flat]
     positive = [c for c in chis if c > 0]
     labels = centre_labels
@@ -313,9 +341,10 @@ def global_folding(
         centroids=centres,
         centroid_labels=centre_labels,
         exact=exact,
-        complete=complete,
+        complete=complete and len(undecided) == 0,
         interrupted=interrupted,
         variant=variant,
+        undecided=undecided,
     )
 
 

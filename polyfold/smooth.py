@@ -49,7 +49,7 @@ from ._numeric import down, imul, matvec, sub, up
 from .errors import InvalidInputError, UndecidedError, check_between, check_count
 from .network import Network, as_points
 
-__all__ = ["Crossing", "SmoothPath", "smooth_walk"]
+__all__ = ["Crossing", "SmoothPath", "smooth_walk", "smooth_walk_many"]
 
 _FLAT = 2.0**-36
 _INF = np.inf
@@ -222,6 +222,8 @@ class _Enclosure:
         self.tau_lo = tau_f if exact_tau else float(down(tau_f))
         self.tau_hi = tau_f if exact_tau else float(up(tau_f))
         self.cols = net.pattern_columns
+        # units whose bit is decided by the sign of z itself (module docstring)
+        self.by_sign = [_sign_rule(act, tau) for act in net.activations]
         self.x2 = x2
         self._points: dict[float, tuple[np.ndarray, np.ndarray]] = {}
         self._bits: dict[float, np.ndarray] = {}
@@ -255,11 +257,22 @@ class _Enclosure:
                 h_lo, h_hi = z_lo, z_hi
                 if derivative:
                     dh_lo, dh_hi = dz_lo, dz_hi
-            g_lo.append(sub(h_lo, self.tau_hi)[0])
-            g_hi.append(sub(h_hi, self.tau_lo)[1])
+            glo, ghi = sub(h_lo, self.tau_hi)[0], sub(h_hi, self.tau_lo)[1]
+            rule = self.by_sign[i] if i < net.depth else None
+            if rule == "sign":  # bit = [z > 0]: g = z carries the same sign and crossings
+                glo, ghi = np.where(lin, glo, z_lo), np.where(lin, ghi, z_hi)
+            elif rule == "on":  # bit 1 everywhere (sigmoid at τ = 0): a constant g = 1
+                glo, ghi = np.where(lin, glo, 1.0), np.where(lin, ghi, 1.0)
+            g_lo.append(glo)
+            g_hi.append(ghi)
             if derivative:
-                gd_lo.append(dh_lo)
-                gd_hi.append(dh_hi)
+                gdl, gdh = dh_lo, dh_hi  # g's derivative; dh itself feeds the next layer
+                if rule == "sign":
+                    gdl, gdh = np.where(lin, dh_lo, dz_lo), np.where(lin, dh_hi, dz_hi)
+                elif rule == "on":
+                    gdl, gdh = np.where(lin, dh_lo, 0.0), np.where(lin, dh_hi, 0.0)
+                gd_lo.append(gdl)
+                gd_hi.append(gdh)
                 dz_all.append((dz_lo, dz_hi))
                 dx_lo, dx_hi = dh_lo, dh_hi
             x_lo, x_hi = h_lo, h_hi
@@ -319,7 +332,18 @@ class _Enclosure:
             x = [
                 zj if linear[j] else _exact_act(act, zj, self.elementary) for j, zj in enumerate(z)
             ]
+            rule = _sign_rule(act, tau) if act is not None else None
             for j, v in enumerate(x):
+                if rule is not None and not linear[j]:
+                    v = Fraction(1) if rule == "on" else z[j]  # decided by z's sign alone
+                    tau_j = Fraction(0)
+                    if isinstance(v, Fraction):
+                        bits.append(int(v > tau_j))
+                        zero.append(v == tau_j and rule == "sign")
+                    else:
+                        bits.append(1 if v[0] > 0 else 0 if v[1] <= 0 else -1)
+                        zero.append(False)
+                    continue
                 if isinstance(v, Fraction):
                     bits.append(int(v > tau))
                     zero.append(v == tau and _at_level(act, z[j], tau, bool(linear[j])))
@@ -353,6 +377,22 @@ def _at_level(act: Any, z: Any, tau: Fraction, linear: bool) -> bool:
     if act.smooth:
         return z == 0
     return z in act.critical(tau)
+
+
+def _sign_rule(act: Any, tau: Fraction) -> str | None:
+    """How a unit's bit follows from ``z`` alone, at threshold ``τ = 0``.
+
+    tanh, GELU (``z Φ(z)``) and SiLU (``z · sigmoid(z)``) are positive exactly for
+    ``z > 0`` and 0 at 0, so ``[σ(z) > 0] = [z > 0]`` (``"sign"``): the bit, and
+    where it changes, are decided on ``z``'s enclosure, which stays far from 0
+    where ``σ`` saturates towards 0 and its own enclosure cannot leave it. A
+    sigmoid is positive everywhere (``"on"``). ``None``: evaluate ``σ``.
+    """
+    if tau != 0 or not act.smooth:
+        return None
+    if act.name in ("tanh", "gelu", "silu"):
+        return "sign"
+    return "on" if act.name == "sigmoid" else None
 
 
 def _exact_affine(row: np.ndarray, bias: Fraction, x: list[Any]) -> Any:
@@ -603,3 +643,53 @@ def _patterns(
         row[j] = rising
         rows.append(row)
     return np.array(rows, dtype=bool)
+
+
+def _smooth_batch(net: Network, a: np.ndarray, b: np.ndarray, options: dict[str, Any]) -> list:
+    return [smooth_walk(net, u, v, **options) for u, v in zip(a, b)]
+
+
+def smooth_walk_many(
+    net: Network, x1: Any, x2: Any, *, executor: Any = None, chunk: int = 16, **options: Any
+) -> list[SmoothPath]:
+    """:func:`smooth_walk` of every segment ``x1[i] → x2[i]``, in order.
+
+    Parameters
+    ----------
+    net
+        The network.
+    x1, x2
+        Arrays ``(m, net.n_inputs)``.
+    executor
+        A ``concurrent.futures.Executor`` or ``distributed.Client``: batches of
+        ``chunk`` segments run there (the network reaches each worker once).
+    chunk
+        Segments per task.
+    **options
+        Passed to :func:`smooth_walk` (``width``, ``min_width``, ``max_boxes``,
+        ``elementary``).
+
+    Returns
+    -------
+    list of SmoothPath
+        One per segment, each exactly what :func:`smooth_walk` returns.
+
+    >>> net = Network.from_layers([([[1]], ["-1/2"]), ([[1]], [0])], activation="tanh")
+    >>> [p.n_pieces for p in smooth_walk_many(net, [[0.0], [0.6]], [[1.0], [0.9]])]
+    [2, 1]
+    """
+    from ._parallel import collect, submit_all
+
+    p1 = as_points(x1, "x1", net.n_inputs, False)
+    p2 = as_points(x2, "x2", net.n_inputs, False)
+    if p1.ndim != 2 or p1.shape != p2.shape:
+        raise InvalidInputError(
+            f"x1, x2: expected two arrays of the same shape (m, {net.n_inputs})"
+        )
+    chunk = check_count(chunk, "chunk")
+    batches = [(p1[k : k + chunk], p2[k : k + chunk], options) for k in range(0, len(p1), chunk)]
+    if executor is None:
+        return [p for a, b, o in batches for p in _smooth_batch(net, a, b, o)]
+    out: list[SmoothPath] = []
+    collect(submit_all(executor, _smooth_batch, (net,), batches), out.extend, None)
+    return out

@@ -46,6 +46,7 @@ CONFIG_FIELDS = [
     "data",
     "data_fingerprint",
     "test_fraction",
+    "activation",
     "backend",
     "max_iter",
     "threads",
@@ -70,10 +71,12 @@ FIELDS = [
     "fraction_folded",
     "mean_regions",
     "paths",
+    "undecided",
     "seconds",
     "model",
 ]
-_INT = {"depth", "width", "seed", "max_iter", "threads", "paths"}
+_INT = {"depth", "width", "seed", "max_iter", "threads", "paths", "undecided"}
+ACTIVATIONS = ("relu", "tanh", "gelu", "silu", "sigmoid")
 _FLOAT = {
     "test_fraction",
     "train_accuracy",
@@ -192,6 +195,7 @@ def study(
     widths: Iterable[int] = (16,),
     seeds: Iterable[int] = (0,),
     normalization: Iterable[str] = ("none",),
+    activation: str = "relu",
     clusters: int | None = 5,
     pairs: str = "between",
     max_pairs: int | None = 500,
@@ -224,6 +228,10 @@ def study(
         dropout" compares Φ of the same grid with and without them. Batch-norm
         is folded into the exact affine maps at inference; dropout is the
         identity there.
+    activation
+        ``"relu"`` (default) or, with the torch backend, ``"tanh"``, ``"gelu"``,
+        ``"silu"``, ``"sigmoid"``: Φ then comes from certified smooth walks, and
+        ``undecided`` counts the paths left undecided (not in Φ).
     clusters, pairs, max_pairs, variant, exact
         Passed to :func:`~polyfold.global_folding` on the training part.
     test_fraction
@@ -301,6 +309,12 @@ def study(
         import importlib.util
 
         backend = "torch" if importlib.util.find_spec("torch") is not None else "sklearn"
+    if activation not in ACTIVATIONS:
+        raise InvalidInputError(
+            f"activation: expected one of {', '.join(ACTIVATIONS)}, got {activation!r}"
+        )
+    if activation != "relu" and backend != "torch":
+        raise InvalidInputError(f"activation: {activation!r} needs backend='torch'")
     x, y = load_data(data)
     norms = [normalization] if isinstance(normalization, str) else list(normalization)
     if not norms or any(n not in NORMALIZATIONS for n in norms):
@@ -326,6 +340,7 @@ def study(
         else "arrays",
         "data_fingerprint": _fingerprint(x, y),
         "test_fraction": float(test_fraction),
+        "activation": activation,
         "backend": backend,
         "max_iter": max_iter,
         "threads": threads if backend == "torch" else 1,
@@ -390,8 +405,9 @@ def study(
             with _ctrl_c_guard() as pressed:
                 if backend == "torch":
                     net, train_acc, test_acc = _train_torch(
-                        x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads, norm
-                    )
+                        x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads, norm,
+                        activation,
+                    )  # fmt: skip
                 else:
                     clf, net = train_mlp(x_tr, y_tr, (width,) * depth, seed=seed, max_iter=max_iter)
                     train_acc = float(clf.score(x_tr, y_tr))
@@ -410,7 +426,7 @@ def study(
                 max_pairs=max_pairs,
                 executor=executor,
             )
-            if not res.complete:  # Ctrl-C inside the measurement: not a finished row
+            if res.interrupted:  # Ctrl-C inside the measurement: not a finished row
                 raise KeyboardInterrupt
             model = ""
             if models is not None:
@@ -432,6 +448,7 @@ def study(
                 "fraction_folded": str(res.fraction_folded),
                 "mean_regions": float(np.mean(res.regions)),
                 "paths": res.n_paths,
+                "undecided": 0 if res.undecided is None else len(res.undecided),
                 "seconds": time.perf_counter() - start,
                 "model": model,
             }
@@ -468,6 +485,7 @@ def _train_torch(
     epochs: int,
     threads: int = 1,
     norm: str = "none",
+    activation: str = "relu",
 ) -> tuple[Any, float, float]:
     """A ReLU MLP trained full-batch with Adam on the CPU (seeded, with ``threads`` torch
     threads, restored afterwards), imported exactly."""
@@ -488,7 +506,11 @@ def _train_torch(
             parts.append(nn.Linear(a, b))
             if "batchnorm" in norm:
                 parts.append(nn.BatchNorm1d(b))
-            parts.append(nn.ReLU())
+            parts.append(
+                {"relu": nn.ReLU, "tanh": nn.Tanh, "gelu": nn.GELU, "silu": nn.SiLU}.get(
+                    activation, nn.Sigmoid
+                )()
+            )
             if "dropout" in norm:
                 parts.append(nn.Dropout(0.2))
         model = nn.Sequential(*parts, nn.Linear(dims[-1], len(classes)))
