@@ -370,6 +370,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         widths=args.widths,
         seeds=args.seeds,
         normalization=args.normalization,
+        activation=args.activation,
+        track=args.track,
         clusters=args.clusters,
         pairs=args.pairs,
         max_pairs=args.max_pairs,
@@ -555,6 +557,83 @@ def cmd_estimator(args: argparse.Namespace) -> int:
         for r in rows
     ]
     print(_columns(head, lines))
+    return 0
+
+
+def cmd_layers(args: argparse.Namespace) -> int:
+    from .layers import layer_folding
+
+    _check_output(args.png, "--png")
+    if args.png:
+        require("matplotlib", "--png")
+    net = _load_model(args.model)
+    x, y = _split_data(args, net.n_inputs)
+    res = layer_folding(
+        net, x, y, clusters=args.clusters, variant=args.variant, seed=args.seed,
+        max_pairs=args.max_pairs,
+    )  # fmt: skip
+    table = res.table()
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import layer_figure
+
+        layer_figure(res)[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+    if args.json:
+        doc: dict[str, Any] = {"variant": res.variant, "paths": len(res.pairs), "layers": table}
+        for row in doc["layers"]:
+            row["phi_float"] = None if row["phi"] == "" else row["phi_float"]
+        print(json.dumps(doc, indent=2))
+        return 0
+    head = ["layers", "phi", "fraction_folded"]
+    lines = [[r["layers"], _short(r["phi"]) if r["phi"] else "-", f"{r['fraction_folded']:.4f}"]
+             for r in table]  # fmt: skip
+    print(_columns(head, lines))
+    return 0
+
+
+def cmd_interaction(args: argparse.Namespace) -> int:
+    from .attacks import interaction_study
+
+    _check_output(args.png, "--png")
+    if args.png:
+        require("matplotlib", "--png")
+    net = _load_model(args.model)
+    x, y = _split_data(args, net.n_inputs)
+    res = interaction_study(
+        net, x, y, classes=tuple(args.classes), pairs=args.pairs, attack=args.attack,
+        eps=as_fraction(args.eps, "--eps"), seed=args.seed,
+    )  # fmt: skip
+    clean, attacked = res.mean_interaction
+    higher = sum(r["inter"] > r["inter_attacked"] for r in res.rows)
+    lower = sum(r["inter"] < r["inter_attacked"] for r in res.rows)
+    if args.png:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        from .plotting import interaction_figure
+
+        interaction_figure(res)[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+    summary = {
+        "classes": list(args.classes),
+        "attack": args.attack,
+        "eps": str(res.eps),
+        "pairs": len(res.rows),
+        "mean_interaction_clean": str(clean),
+        "mean_interaction_attacked": str(attacked),
+        "clean_higher": higher,
+        "clean_lower": lower,
+    }
+    if args.json:
+        summary["rows"] = [
+            {k: (str(v) if isinstance(v, Fraction) else v) for k, v in r.items()}
+            for r in res.table()
+        ]
+        print(json.dumps(summary, indent=2))
+        return 0
+    for key, value in summary.items():
+        print(f"{key:>26}: {value}")
     return 0
 
 
@@ -765,6 +844,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="a grid axis (torch): the same networks with batch-norm and/or dropout",
     )
     st.add_argument(
+        "--activation",
+        choices=["relu", "tanh", "gelu", "silu", "sigmoid"],
+        default="relu",
+        help="hidden units (smooth ones: torch, certified smooth walks)",
+    )
+    st.add_argument(
+        "--track",
+        type=int,
+        nargs="+",
+        default=None,
+        help="epochs at which to measure folding during training (torch; <out>_tracks.csv)",
+    )
+    st.add_argument(
         "--test-fraction", type=_fraction_arg, default=0.2, help="share held out for accuracy"
     )
     st.add_argument("--out", help="CSV file; finished rows are appended and reused on resume")
@@ -811,6 +903,33 @@ def build_parser() -> argparse.ArgumentParser:
     es.add_argument("--png", help="draw the error against n to this PNG")
     es.add_argument("--json", action="store_true", help="print one JSON document (only)")
     es.set_defaults(func=cmd_estimator)
+    ly = sub.add_parser(
+        "layers", help="Phi with each layer's bits alone and each prefix", formatter_class=fmt
+    )
+    ly.add_argument("model", help="a network saved with Network.save")
+    _data_options(ly)
+    ly.add_argument("--clusters", type=_positive, default=5, help="k-means centroids per class")
+    ly.add_argument("--variant", choices=["deck", "paper"], default="deck", help="Phi variant")
+    ly.add_argument("--max-pairs", type=_positive, default=None, help="segments walked at most")
+    ly.add_argument("--seed", type=int, default=0, help="seed of the centroids and the pairs")
+    ly.add_argument("--png", help="draw Phi and the folded fraction per subset to this PNG")
+    ly.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    ly.set_defaults(func=cmd_layers)
+    ia = sub.add_parser(
+        "interaction",
+        help="interaction along paths between two classes, clean against attacked end points",
+        formatter_class=fmt,
+    )
+    ia.add_argument("model", help="a network saved with Network.save")
+    _data_options(ia)
+    ia.add_argument("--classes", type=int, nargs=2, default=[5, 7], help="the two classes")
+    ia.add_argument("--pairs", type=_positive, default=50, help="paths between the classes")
+    ia.add_argument("--attack", choices=["fgsm", "pgd"], default="fgsm", help="the attack")
+    ia.add_argument("--eps", default="1/10", help="the attack's radius (max norm), exact")
+    ia.add_argument("--seed", type=int, default=0, help="seed of the pairs")
+    ia.add_argument("--png", help="draw the clean/attacked interaction to this PNG")
+    ia.add_argument("--json", action="store_true", help="print one JSON document (only)")
+    ia.set_defaults(func=cmd_interaction)
     ck = sub.add_parser(
         "check", help="search for counterexamples to a property (exact)", formatter_class=fmt
     )

@@ -39,7 +39,16 @@ import numpy as np
 from ._progress import check_progress
 from .errors import InvalidInputError, check_budget, check_count
 
-__all__ = ["CONFIG_FIELDS", "FIELDS", "load_data", "load_network", "phi_value", "study", "to_frame"]
+__all__ = [
+    "CONFIG_FIELDS",
+    "FIELDS",
+    "load_data",
+    "load_network",
+    "load_tracks",
+    "phi_value",
+    "study",
+    "to_frame",
+]
 
 # what a row is measured under: a row is reused only when all of these agree
 CONFIG_FIELDS = [
@@ -50,6 +59,7 @@ CONFIG_FIELDS = [
     "backend",
     "max_iter",
     "threads",
+    "track",
     "clusters",
     "pairs",
     "max_pairs",
@@ -58,6 +68,7 @@ CONFIG_FIELDS = [
     "version",
 ]
 FIELDS = [
+    "name",
     "depth",
     "width",
     "seed",
@@ -121,8 +132,10 @@ def _fingerprint(x: np.ndarray, y: np.ndarray) -> str:
     return h.hexdigest()[:16]
 
 
-def _config_id(config: dict[str, Any], depth: int, width: int, seed: int, norm: str) -> str:
-    cell = {"depth": depth, "width": width, "seed": seed, "normalization": norm}
+def _config_id(
+    config: dict[str, Any], depth: int, width: int, seed: int, norm: str, name: str = ""
+) -> str:
+    cell = {"depth": depth, "width": width, "seed": seed, "normalization": norm, "name": name}
     key = json.dumps({**config, **cell}, sort_keys=True)
     return hashlib.sha256(key.encode()).hexdigest()[:16]
 
@@ -196,6 +209,8 @@ def study(
     seeds: Iterable[int] = (0,),
     normalization: Iterable[str] = ("none",),
     activation: str = "relu",
+    networks: dict[str, Any] | None = None,
+    track: Iterable[int] | None = None,
     clusters: int | None = 5,
     pairs: str = "between",
     max_pairs: int | None = 500,
@@ -232,6 +247,15 @@ def study(
         ``"relu"`` (default) or, with the torch backend, ``"tanh"``, ``"gelu"``,
         ``"silu"``, ``"sigmoid"``: Φ then comes from certified smooth walks, and
         ``undecided`` counts the paths left undecided (not in Φ).
+    networks
+        Networks trained elsewhere, by name: each is measured instead of the
+        grid (on the same seeded split, ``seeds[0]``); its row's ``name`` is the
+        key, ``depth``/``width`` its own, and ``config_id`` covers its weights.
+    track
+        Epochs at which to measure folding during training (torch): Φ, the
+        folded fraction, regions per path and the test accuracy, by
+        :class:`~polyfold.FoldingTracker`, written to ``<out>_tracks.csv``
+        (:func:`load_tracks`) with each row's ``config_id``.
     clusters, pairs, max_pairs, variant, exact
         Passed to :func:`~polyfold.global_folding` on the training part.
     test_fraction
@@ -315,6 +339,9 @@ def study(
         )
     if activation != "relu" and backend != "torch":
         raise InvalidInputError(f"activation: {activation!r} needs backend='torch'")
+    epochs_tracked = None if track is None else sorted({check_count(e, "track", 0) for e in track})
+    if epochs_tracked is not None and backend != "torch":
+        raise InvalidInputError("track: folding during training needs backend='torch'")
     x, y = load_data(data)
     norms = [normalization] if isinstance(normalization, str) else list(normalization)
     if not norms or any(n not in NORMALIZATIONS for n in norms):
@@ -324,14 +351,31 @@ def study(
     if backend != "torch" and any(n != "none" for n in norms):
         raise InvalidInputError("normalization: batch-norm and dropout need backend='torch'")
     grid = [
-        (d, w, s, nm)
+        (d, w, s, nm, "")
         for d in _positive_ints(depths, "depths")
         for w in _positive_ints(widths, "widths")
         for s in _positive_ints(seeds, "seeds")
         for nm in norms
     ]
-    if any(d < 1 or w < 1 for d, w, _, _ in grid):
+    if any(d < 1 or w < 1 for d, w, _, _, _ in grid):
         raise InvalidInputError("depths, widths: every network needs at least one unit per layer")
+    given: dict[str, Any] = {}
+    if networks is not None:
+        from .network import Network
+
+        if not isinstance(networks, dict) or not networks:
+            raise InvalidInputError("networks: expected a non-empty dict of name -> Network")
+        first_seed = _positive_ints(seeds, "seeds")[0]
+        grid = []
+        for name, net in networks.items():
+            if not isinstance(name, str) or not name or not isinstance(net, Network):
+                raise InvalidInputError("networks: expected a non-empty dict of name -> Network")
+            given[name] = net
+            digest = hashlib.sha256()
+            for w, b in net.float_layers:
+                digest.update(w.tobytes() + b.tobytes())
+            tag = f"{name}@{digest.hexdigest()[:16]}"
+            grid.append((net.depth, max(net.hidden_sizes), first_seed, "none", tag))
     config: dict[str, Any] = {
         "data": data
         if isinstance(data, str)
@@ -344,6 +388,7 @@ def study(
         "backend": backend,
         "max_iter": max_iter,
         "threads": threads if backend == "torch" else 1,
+        "track": "" if epochs_tracked is None else " ".join(map(str, epochs_tracked)),
         "clusters": clusters,
         "pairs": pairs,
         "max_pairs": max_pairs,
@@ -385,8 +430,9 @@ def study(
         models = os.path.splitext(os.fspath(out))[0] + "_models"
     trained = 0  # configurations trained in this call (the first is never cut by the budget)
     try:
-        for n, (depth, width, seed, norm) in enumerate(grid, start=1):
-            cid = _config_id(config, depth, width, seed, norm)
+        for n, (depth, width, seed, norm, tag) in enumerate(grid, start=1):
+            cid = _config_id(config, depth, width, seed, norm, tag)
+            name = tag.split("@")[0]
             if cid in done:
                 rows.append(done[cid])
                 continue
@@ -399,14 +445,28 @@ def study(
                 break
             start = time.perf_counter()
             trained += 1
+            tracker = None
             x_tr, x_te, y_tr, y_te = train_test_split(
                 x, y, test_size=test_fraction, random_state=seed
             )
             with _ctrl_c_guard() as pressed:
-                if backend == "torch":
+                if name:  # a network trained elsewhere: measured, not trained
+                    net = given[name]
+                    train_acc = _accuracy(net, x_tr, y_tr)
+                    test_acc = _accuracy(net, x_te, y_te)
+                elif backend == "torch":
+                    tracker = None
+                    if epochs_tracked is not None:
+                        from .tracking import FoldingTracker
+
+                        tracker = FoldingTracker(
+                            x_tr, y_tr, epochs=epochs_tracked, X_test=x_te, y_test=y_te,
+                            clusters=clusters, pairs=pairs, variant=variant, seed=seed,
+                            max_pairs=max_pairs, exact=exact,
+                        )  # fmt: skip
                     net, train_acc, test_acc = _train_torch(
                         x_tr, y_tr, x_te, y_te, depth, width, seed, max_iter, threads, norm,
-                        activation,
+                        activation, tracker,
                     )  # fmt: skip
                 else:
                     clf, net = train_mlp(x_tr, y_tr, (width,) * depth, seed=seed, max_iter=max_iter)
@@ -431,10 +491,12 @@ def study(
             model = ""
             if models is not None:
                 os.makedirs(models, exist_ok=True)
-                name = f"depth{depth}_width{width}_seed{seed}_{norm}_{cid}.npz"
-                model = os.path.join(os.path.basename(models), name.replace("+", "-"))
+                stem = name or f"depth{depth}_width{width}_seed{seed}_{norm}"
+                file = f"{stem}_{cid}.npz".replace("+", "-").replace(os.sep, "-")
+                model = os.path.join(os.path.basename(models), file)
                 net.save(os.path.join(os.path.dirname(os.path.abspath(out or "")), model))
             row = {
+                "name": name,
                 "depth": depth,
                 "width": width,
                 "seed": seed,
@@ -456,6 +518,8 @@ def study(
             if writer is not None and handle is not None:
                 writer.writerow(row)
                 handle.flush()
+                if tracker is not None and out is not None:
+                    _append_tracks(out, cid, tracker.rows)
             if show:
                 print(
                     f"\r[{n}/{len(grid)}] depth {depth} width {width} seed {seed} {norm}: "
@@ -486,6 +550,7 @@ def _train_torch(
     threads: int = 1,
     norm: str = "none",
     activation: str = "relu",
+    tracker: Any = None,
 ) -> tuple[Any, float, float]:
     """A ReLU MLP trained full-batch with Adam on the CPU (seeded, with ``threads`` torch
     threads, restored afterwards), imported exactly."""
@@ -517,7 +582,11 @@ def _train_torch(
         xt = torch.tensor(x_tr, dtype=torch.float32)
         yt = torch.tensor([index[c] for c in y_tr])
         opt = torch.optim.Adam(model.parameters(), lr=1e-2)
-        for _ in range(epochs):
+        for epoch in range(epochs + 1):
+            if tracker is not None:
+                tracker(model, epoch)  # before this epoch's step: epoch 0 is the start
+            if epoch == epochs:
+                break
             opt.zero_grad()
             loss = nn.functional.cross_entropy(model(xt), yt)
             loss.backward()
@@ -529,6 +598,61 @@ def _train_torch(
     finally:
         torch.set_num_threads(before)
     return from_torch(model), float(np.mean(pred_tr == y_tr)), float(np.mean(pred_te == y_te))
+
+
+TRACK_FIELDS = [
+    "config_id",
+    "epoch",
+    "phi",
+    "phi_float",
+    "fraction_folded",
+    "mean_regions",
+    "accuracy",
+]
+
+
+def _tracks_path(out: str | os.PathLike[str]) -> str:
+    return os.path.splitext(os.fspath(out))[0] + "_tracks.csv"
+
+
+def _append_tracks(out: str | os.PathLike[str], cid: str, rows: list[dict[str, Any]]) -> None:
+    path = _tracks_path(out)
+    fresh = not os.path.exists(path)
+    with open(path, "a", newline="") as handle:
+        writer = csv.DictWriter(handle, fieldnames=TRACK_FIELDS)
+        if fresh:
+            writer.writeheader()
+        for r in rows:
+            writer.writerow({"config_id": cid, **r})
+
+
+def load_tracks(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
+    """The rows a study with ``track=`` wrote beside ``out``: folding by epoch, typed."""
+    path = _tracks_path(out)
+    if not os.path.exists(path):
+        raise InvalidInputError(f"out: no tracks beside {os.fspath(out)!r} (run with track=)")
+    with open(path, newline="") as handle:
+        return [
+            {
+                "config_id": r["config_id"],
+                "epoch": int(r["epoch"]),
+                "phi": r["phi"],
+                "phi_float": float(r["phi_float"]),
+                "fraction_folded": float(r["fraction_folded"]),
+                "mean_regions": float(r["mean_regions"]),
+                "accuracy": float(r["accuracy"]),
+            }
+            for r in csv.DictReader(handle)
+        ]
+
+
+def _accuracy(net: Any, x: np.ndarray, y: np.ndarray) -> float:
+    """The share of rows whose largest output is their label (labels as output indices)."""
+    classes = np.unique(y)
+    scores = net.forward(x)
+    if scores.shape[1] == len(classes):  # labels map to outputs in sorted order
+        return float(np.mean(classes[scores.argmax(axis=1)] == y))
+    return float(np.mean(scores.argmax(axis=1) == y))
 
 
 def _parquet_copy(out: str | os.PathLike[str]) -> None:

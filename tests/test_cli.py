@@ -118,7 +118,9 @@ def test_usage_errors_are_messages_not_tracebacks(tmp_path, tent_file, capsys):
 
 
 def test_every_option_has_help_and_its_default(capsys):
-    for command in ("demo", "chi", "regions", "study", "phi", "estimator", "check"):
+    for command in (
+        "demo", "chi", "regions", "study", "phi", "estimator", "layers", "interaction", "check"
+    ):  # fmt: skip
         with pytest.raises(SystemExit):
             main([command, "--help"])
         text = capsys.readouterr().out
@@ -184,3 +186,17 @@ def test_estimator_json_table_and_figure(moons_file, tmp_path, capsys):
     png = tmp_path / "est.png"
     assert main([*argv, "--png", str(png)]) == 0
     assert png.stat().st_size > 0 and "mae" in capsys.readouterr().out
+
+
+def test_layers_and_interaction_json(tmp_path, capsys):
+    path = tmp_path / "two.npz"
+    pf.zoo.random_network([2, 6, 6, 2], seed=4).save(path)
+    assert main(["layers", str(path), "--data", "moons", "--clusters", "2", "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert [r["layers"] for r in doc["layers"]] == ["layer 1", "layer 2", "layers 1-2"]
+    argv = ["interaction", str(path), "--data", "moons", "--classes", "0", "1", "--pairs", "4"]
+    assert main([*argv, "--json"]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["pairs"] == len(doc["rows"]) == 4 and doc["attack"] == "fgsm"
+    assert main([*argv, "--classes", "0", "5"]) == 2
+    assert "label" in capsys.readouterr().err

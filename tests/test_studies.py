@@ -171,3 +171,43 @@ def test_the_same_grid_with_and_without_batch_norm_and_dropout(tmp_path):
         study("moons", **GRID, **FAST, normalization=("batchnorm",))
     with pytest.raises(pf.InvalidInputError, match="normalization"):
         study("moons", **GRID, **FAST, normalization=("layernorm",))
+
+
+def test_a_study_measures_networks_trained_elsewhere(tmp_path):
+    from sklearn.model_selection import train_test_split
+
+    out = tmp_path / "s.csv"
+    mine = pf.zoo.random_network([2, 8, 8, 2], seed=5)
+    rows = study("moons", out=out, networks={"mine": mine}, clusters=2, max_pairs=6)
+    (row,) = rows
+    assert row["name"] == "mine" and (row["depth"], row["width"]) == (2, 8)
+    x, y = pf.datasets.moons()
+    x_tr, _, y_tr, _ = train_test_split(x, y, test_size=0.2, random_state=0)
+    res = pf.global_folding(mine, x_tr, y_tr, clusters=2, max_pairs=6, seed=0)
+    assert row["phi"] == ("" if res.phi is None else str(res.phi))
+    assert load_network(row, out).exact_weights[0][0].tolist() == mine.exact_weights[0][0].tolist()
+    again = study("moons", out=out, networks={"mine": mine}, clusters=2, max_pairs=6)
+    assert _same(rows, again)  # the same weights: reused
+    other = pf.zoo.random_network([2, 8, 8, 2], seed=6)
+    with pytest.warns(UserWarning, match="another configuration"):
+        third = study("moons", out=out, networks={"mine": other}, clusters=2, max_pairs=6)
+    assert third[0]["config_id"] != row["config_id"]
+    with pytest.raises(pf.InvalidInputError, match="networks"):
+        study("moons", networks={"mine": "not a network"})
+
+
+def test_a_study_tracks_folding_during_training(tmp_path):
+    pytest.importorskip("torch")
+    out = tmp_path / "s.csv"
+    options = {"depths": (2,), "widths": (6,), "clusters": 2, "max_pairs": 6, "backend": "torch"}
+    rows = study("moons", out=out, max_iter=20, track=[0, 10, 20], **options)
+    tracks = pf.studies.load_tracks(out)
+    assert [t["epoch"] for t in tracks] == [0, 10, 20]
+    assert {t["config_id"] for t in tracks} == {rows[0]["config_id"]}
+    # the last epoch tracked is the trained network the row measured
+    assert tracks[-1]["phi"] == rows[0]["phi"]
+    assert tracks[-1]["accuracy"] == rows[0]["test_accuracy"]
+    with pytest.raises(pf.InvalidInputError, match="track"):
+        study("moons", **GRID, **FAST, track=[0])
+    with pytest.raises(pf.InvalidInputError, match="no tracks"):
+        pf.studies.load_tracks(tmp_path / "none.csv")
