@@ -20,11 +20,13 @@ argmax changes are exact roots (:func:`class_changes`).
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from flint import fmpq, fmpq_mat
 
 from . import folding
 from ._arith import to_fraction
@@ -87,17 +89,34 @@ def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndar
     z = [to_fraction(v) for v in zs[-1]]
     others = [j for j in range(net.n_outputs) if j != label]
     runner = max(others, key=lambda j: (z[j], -j))
-    weights = net.exact_weights
-    v = np.zeros(net.n_outputs, dtype=object)
-    v[:] = Fraction(0)
-    v[runner], v[label] = Fraction(1), Fraction(-1)
+    weights = _flint_weights(net)
+    entries = [fmpq(0)] * net.n_outputs
+    entries[runner], entries[label] = fmpq(1), fmpq(-1)
+    v = fmpq_mat(1, net.n_outputs, entries)
     for layer in range(len(weights) - 1, -1, -1):
-        v = v.dot(weights[layer][0])
+        v = v * weights[layer]
         if layer > 0:  # the mask of the hidden layer below
             act = net.activations[layer - 1]
+            low = fmpq(act.slope.numerator, act.slope.denominator)
             on = np.array([bool(t > 0) for t in zs[layer - 1]]) | net.linear_units[layer - 1]
-            v = v * np.array([Fraction(1) if a else act.slope for a in on], dtype=object)
-    return z[runner] - z[label], v, runner
+            row = v.entries()
+            v = fmpq_mat(1, len(row), [e if a else e * low for e, a in zip(row, on)])
+    grad = np.array([to_fraction(e) for e in v.entries()], dtype=object)
+    return z[runner] - z[label], grad, runner
+
+
+_FLINT_WEIGHTS: weakref.WeakKeyDictionary[Network, list[fmpq_mat]] = weakref.WeakKeyDictionary()
+
+
+def _flint_weights(net: Network) -> list[fmpq_mat]:
+    """The exact weight matrices as python-flint matrices (built once per network)."""
+    if net not in _FLINT_WEIGHTS:
+        mats = []
+        for w, _ in net.exact_weights:
+            flat = [fmpq(v.numerator, v.denominator) for v in w.ravel()]
+            mats.append(fmpq_mat(w.shape[0], w.shape[1], flat))
+        _FLINT_WEIGHTS[net] = mats
+    return _FLINT_WEIGHTS[net]
 
 
 def _sign(v: np.ndarray) -> np.ndarray:

@@ -1,6 +1,6 @@
 """Studies over many small networks: train a grid, measure global folding, keep a table.
 
-Each configuration (depth × width × seed) trains a ReLU MLP (scikit-learn's
+Each configuration (depth × width × seed) trains an MLP (ReLU by default; scikit-learn's
 ``MLPClassifier`` or a torch ``nn.Sequential``) on a seeded train/test split,
 imports it exactly and measures Φ on the training data. Rows are appended to a
 CSV file as soon as they are finished, so an interrupted study keeps what it
