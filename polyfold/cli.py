@@ -232,6 +232,25 @@ def _check_output(path: str | None, flag: str) -> None:
         raise PolyfoldError(f"{flag}: the folder {folder!r} does not exist")
 
 
+def _png_ready(path: str | None) -> None:
+    """Before any work: the PNG's folder exists and matplotlib is installed."""
+    _check_output(path, "--png")
+    if path:
+        require("matplotlib", "--png")
+
+
+def _save_png(path: str, draw: Any, *args: Any) -> None:
+    """Draw with ``polyfold.plotting.<draw>(*args)`` off-screen and save the figure."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from . import plotting
+
+    axes = getattr(plotting, draw)(*args)
+    first = axes[0] if isinstance(axes, (list, tuple, np.ndarray)) else axes
+    first.figure.savefig(path, dpi=150, bbox_inches="tight")
+
+
 def _load_model(path: str) -> Network:
     if path.lower().endswith((".onnx", ".nnet", ".pt", ".pth")):
         raise PolyfoldError(
@@ -291,9 +310,7 @@ def cmd_regions(args: argparse.Namespace) -> int:
     from .regions import region_graph
 
     _check_output(args.graphml, "--graphml")
-    _check_output(args.png, "--png")
-    if args.png:
-        require("matplotlib", "--png")
+    _png_ready(args.png)
     net = _load_model(args.model)
     if (args.box is None) == (args.plane is None):
         raise PolyfoldError("give exactly one of --box LO HI or --plane P0 P1 P2")
@@ -356,9 +373,7 @@ def cmd_study(args: argparse.Namespace) -> int:
     from .studies import DATASETS, study
 
     _check_output(args.out, "--out")
-    _check_output(args.png, "--png")
-    if args.png:
-        require("matplotlib", "--png")  # before the study runs, not after
+    _png_ready(args.png)  # before the study runs, not after
     if args.data not in DATASETS and not os.path.exists(args.data):
         raise PolyfoldError(
             f"--data: expected one of {', '.join(DATASETS)} or an existing .npz/.csv file, "
@@ -386,13 +401,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         threads=args.threads,
     )
     if args.png:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .plotting import study_figure
-
-        axes = study_figure(rows)
-        axes[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+        _save_png(args.png, "study_figure", rows)
     if args.json:
         print(json.dumps(rows, indent=2, default=str))
     else:
@@ -514,9 +523,7 @@ def cmd_phi(args: argparse.Namespace) -> int:
 def cmd_estimator(args: argparse.Namespace) -> int:
     from .estimator import estimator_report
 
-    _check_output(args.png, "--png")
-    if args.png:
-        require("matplotlib", "--png")
+    _png_ready(args.png)
     net = _load_model(args.model)
     x, y = _split_data(args, net.n_inputs)
     start = time.perf_counter()
@@ -526,13 +533,7 @@ def cmd_estimator(args: argparse.Namespace) -> int:
     seconds = time.perf_counter() - start
     rows = rep.table(str)
     if args.png:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .plotting import estimator_figure
-
-        axes = estimator_figure(rep)
-        axes[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+        _save_png(args.png, "estimator_figure", rep)
     folded = sum(c > 0 for c in rep.chi)
     if args.json:
         doc = {
@@ -563,9 +564,7 @@ def cmd_estimator(args: argparse.Namespace) -> int:
 def cmd_layers(args: argparse.Namespace) -> int:
     from .layers import layer_folding
 
-    _check_output(args.png, "--png")
-    if args.png:
-        require("matplotlib", "--png")
+    _png_ready(args.png)
     net = _load_model(args.model)
     x, y = _split_data(args, net.n_inputs)
     res = layer_folding(
@@ -574,12 +573,7 @@ def cmd_layers(args: argparse.Namespace) -> int:
     )  # fmt: skip
     table = res.table()
     if args.png:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .plotting import layer_figure
-
-        layer_figure(res)[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+        _save_png(args.png, "layer_figure", res)
     if args.json:
         doc: dict[str, Any] = {"variant": res.variant, "paths": len(res.pairs), "layers": table}
         for row in doc["layers"]:
@@ -596,9 +590,7 @@ def cmd_layers(args: argparse.Namespace) -> int:
 def cmd_interaction(args: argparse.Namespace) -> int:
     from .attacks import interaction_study
 
-    _check_output(args.png, "--png")
-    if args.png:
-        require("matplotlib", "--png")
+    _png_ready(args.png)
     net = _load_model(args.model)
     x, y = _split_data(args, net.n_inputs)
     res = interaction_study(
@@ -609,12 +601,7 @@ def cmd_interaction(args: argparse.Namespace) -> int:
     higher = sum(r["inter"] > r["inter_attacked"] for r in res.rows)
     lower = sum(r["inter"] < r["inter_attacked"] for r in res.rows)
     if args.png:
-        import matplotlib
-
-        matplotlib.use("Agg")
-        from .plotting import interaction_figure
-
-        interaction_figure(res)[0].figure.savefig(args.png, dpi=150, bbox_inches="tight")
+        _save_png(args.png, "interaction_figure", res)
     summary = {
         "classes": list(args.classes),
         "attack": args.attack,

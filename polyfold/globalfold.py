@@ -177,6 +177,44 @@ def _pairs(labels: np.ndarray, mode: str) -> np.ndarray:
     return np.stack([i[keep], j[keep]], axis=1)
 
 
+def centroid_segments(
+    net: Network,
+    X: Any,
+    y: Any,
+    *,
+    clusters: int | None,
+    pairs: str,
+    variant: str,
+    ordered: bool | None,
+    seed: int,
+    max_pairs: int | None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The centroids, their labels and the pairs of rows :func:`global_folding` walks.
+
+    ``ordered=None`` means both directions for ``variant="paper"``, one for
+    ``"deck"``; ``max_pairs`` keeps a seeded uniform sample.
+    """
+    if pairs not in PAIRS:
+        raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
+    check_variant(variant)
+    x, labels = labelled_points(net, X, y)
+    if pairs == "between" and len(np.unique(labels)) < 2:
+        raise InvalidInputError("y: pairs='between' needs at least two classes")
+    centres, centre_labels = _centroids(x, labels, clusters, seed)
+    if ordered is None:
+        ordered = variant == "paper"
+    check_flag(ordered, "ordered")
+    todo = _pairs(centre_labels, pairs)
+    if ordered:
+        todo = np.concatenate([todo, todo[:, ::-1]])
+    if len(todo) == 0:
+        raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
+    if max_pairs is not None and len(todo) > check_count(max_pairs, "max_pairs"):
+        keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
+        todo = todo[np.sort(keep)]
+    return centres, centre_labels, todo
+
+
 def _fold_chunk(
     net: Network, a: np.ndarray, b: np.ndarray, exact: bool
 ) -> list[tuple[Any, ...] | None]:
@@ -254,34 +292,13 @@ def global_folding(
     >>> res.phi, res.fraction_folded, [str(c) for c in res.chi]
     (Fraction(1, 3), Fraction(1, 4), ['0', '1/3', '0', '0'])
     """
-    if pairs not in PAIRS:
-        raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
     check_flag(exact, "exact")
     check_progress(progress)
     chunk = check_count(chunk, "chunk")
-    x, labels = labelled_points(net, X, y)
-    if pairs == "between" and len(np.unique(labels)) < 2:
-        raise InvalidInputError("y: pairs='between' needs at least two classes")
-    centres, centre_labels = _centroids(x, labels, clusters, seed)
-    check_variant(variant)
-    if ordered is None:
-        ordered = variant == "paper"
-    check_flag(ordered, "ordered")
-    todo = _pairs(centre_labels, pairs)
-    if ordered:
-        todo = np.concatenate([todo, todo[:, ::-1]])
-    if len(todo) == 0:
-        raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
-    if max_pairs is not None:
-        if (
-            isinstance(max_pairs, bool)
-            or not isinstance(max_pairs, (int, np.integer))
-            or max_pairs < 1
-        ):
-            raise InvalidInputError(f"max_pairs: expected a positive integer, got {max_pairs!r}")
-        if len(todo) > max_pairs:
-            keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
-            todo = todo[np.sort(keep)]
+    centres, centre_labels, todo = centroid_segments(
+        net, X, y, clusters=clusters, pairs=pairs, variant=variant, ordered=ordered, seed=seed,
+        max_pairs=max_pairs,
+    )  # fmt: skip
     batches = [todo[k : k + chunk] for k in range(0, len(todo), int(chunk))]
     deadline = None
     if time_budget is not None:

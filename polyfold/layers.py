@@ -21,11 +21,11 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError, check_count, check_flag
+from .errors import InvalidInputError, check_flag
 from .folding import chi, dedupe
-from .globalfold import PAIRS, _centroids, _pairs
+from .globalfold import centroid_segments
 from .network import Network
-from .phi import FoldingAggregate, check_variant, labelled_points
+from .phi import FoldingAggregate
 from .walks import walk_many
 
 __all__ = ["LayerFolding", "chi_by_layers", "layer_folding", "layer_subsets"]
@@ -140,29 +140,17 @@ def layer_folding(
     >>> [(res.label(i), res.phi[i]) for i in range(len(res.subsets))]
     [('layer 1', None), ('layer 2', Fraction(1, 2)), ('layers 1-2', Fraction(1, 3))]
     """
-    check_variant(variant)
     check_flag(exact, "exact")
-    if pairs not in PAIRS:
-        raise InvalidInputError(f"pairs: expected one of {', '.join(PAIRS)}, got {pairs!r}")
     chosen = layer_subsets(net) if subsets is None else [tuple(int(i) for i in s) for s in subsets]
     for s in chosen:
         if not s or any(i not in net.pattern_layers for i in s):
             raise InvalidInputError(
                 f"subsets: {s} names a layer outside the pattern's layers {net.pattern_layers}"
             )
-    x, labels = labelled_points(net, X, y)
-    centres, centre_labels = _centroids(x, labels, clusters, seed)
-    todo = _pairs(centre_labels, pairs)
-    if ordered is None:
-        ordered = variant == "paper"
-    check_flag(ordered, "ordered")
-    if ordered:
-        todo = np.concatenate([todo, todo[:, ::-1]])
-    if len(todo) == 0:
-        raise InvalidInputError(f"pairs: no pairs of kind {pairs!r} in this data")
-    if max_pairs is not None and len(todo) > check_count(max_pairs, "max_pairs"):
-        keep = np.random.default_rng(seed).choice(len(todo), size=int(max_pairs), replace=False)
-        todo = todo[np.sort(keep)]
+    centres, centre_labels, todo = centroid_segments(
+        net, X, y, clusters=clusters, pairs=pairs, variant=variant, ordered=ordered, seed=seed,
+        max_pairs=max_pairs,
+    )  # fmt: skip
     paths = walk_many(net, centres[todo[:, 0]], centres[todo[:, 1]], exact=exact)
     chis = [[chi(dedupe(p.patterns[:, _columns(net, s)])) for p in paths] for s in chosen]
     keys = [(centre_labels[a].item(), centre_labels[b].item()) for a, b in todo]
