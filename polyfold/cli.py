@@ -403,7 +403,12 @@ def cmd_study(args: argparse.Namespace) -> int:
     if args.png:
         _save_png(args.png, "study_figure", rows)
     if args.json:
-        print(json.dumps(rows, indent=2, default=str))
+        # strict JSON: an undefined Φ (NaN) is null
+        clean = [
+            {k: (None if isinstance(v, float) and v != v else v) for k, v in r.items()}
+            for r in rows
+        ]
+        print(json.dumps(clean, indent=2, default=str, allow_nan=False))
     else:
         head = ["depth", "width", "seed", "test_accuracy", "phi", "fraction_folded", "mean_regions"]
         print(_columns(head, [[_cell(h, r[h]) for h in head] for r in rows]))

@@ -200,3 +200,13 @@ def test_layers_and_interaction_json(tmp_path, capsys):
     assert doc["pairs"] == len(doc["rows"]) == 4 and doc["attack"] == "fgsm"
     assert main([*argv, "--classes", "0", "5"]) == 2
     assert "label" in capsys.readouterr().err
+
+
+def test_study_json_is_strict_json(capsys):
+    def refuse(token):
+        raise ValueError(f"not JSON: {token}")
+
+    argv = ["study", "--data", "moons", "--depths", "1", "--widths", "4", "--backend", "sklearn"]
+    assert main([*argv, "--epochs", "20", "--clusters", "2", "--max-pairs", "4", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out, parse_constant=refuse)
+    assert row["phi"] == "" and row["phi_float"] is None  # one layer never folds: no NaN
