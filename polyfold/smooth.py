@@ -21,6 +21,12 @@ and bisection:
   separated by bisection as well; if they cannot be, their order is reported
   as *ambiguous*.
 
+At threshold ``τ = 0`` a bit needs no ``σ`` at all: tanh, GELU and SiLU are
+positive exactly where ``z > 0``, so their bits (and where they change) are
+decided on ``z``'s own enclosure, and a sigmoid's bit is always 1. This keeps
+units saturated towards 0 — GELU and SiLU far below 0, where ``σ(z)`` is a
+tiny negative number whose enclosure cannot leave 0 — from staying unresolved.
+
 Rigour. Interval endpoints are float64. Every arithmetic step is rounded
 outwards (one ulp after each operation; matrix–vector products carry the
 standard error bound ``γ_n |W| |x|``, which also covers weights that are not
