@@ -386,6 +386,7 @@ def cmd_study(args: argparse.Namespace) -> int:
         seeds=args.seeds,
         normalization=args.normalization,
         activation=args.activation,
+        networks=_named_networks(args.networks),
         track=args.track,
         clusters=args.clusters,
         pairs=args.pairs,
@@ -411,6 +412,8 @@ def cmd_study(args: argparse.Namespace) -> int:
         print(json.dumps(clean, indent=2, default=str, allow_nan=False))
     else:
         head = ["depth", "width", "seed", "test_accuracy", "phi", "fraction_folded", "mean_regions"]
+        if any(r["name"] for r in rows):
+            head = ["name", *head]
         print(_columns(head, [[_cell(h, r[h]) for h in head] for r in rows]))
     return 0
 
@@ -629,6 +632,19 @@ def cmd_interaction(args: argparse.Namespace) -> int:
     return 0
 
 
+def _named_networks(paths: list[str] | None) -> dict[str, Network] | None:
+    """``--networks a.npz b.npz``: saved networks by file stem (names must differ)."""
+    if not paths:
+        return None
+    out: dict[str, Network] = {}
+    for path in paths:
+        name = os.path.splitext(os.path.basename(path))[0]
+        if name in out:
+            raise PolyfoldError(f"--networks: two files are named {name!r}")
+        out[name] = _load_model(path)
+    return out
+
+
 def _cell(column: str, value: Any) -> str:
     """A study-table cell: Φ shortened, accuracies and means to four decimals."""
     if column == "phi":
@@ -840,6 +856,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=["relu", "tanh", "gelu", "silu", "sigmoid"],
         default="relu",
         help="hidden units (smooth ones: torch, certified smooth walks)",
+    )
+    st.add_argument(
+        "--networks",
+        nargs="+",
+        default=None,
+        help="measure these saved networks (.npz) instead of training the grid",
     )
     st.add_argument(
         "--track",

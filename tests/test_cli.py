@@ -210,3 +210,15 @@ def test_study_json_is_strict_json(capsys):
     assert main([*argv, "--epochs", "20", "--clusters", "2", "--max-pairs", "4", "--json"]) == 0
     (row,) = json.loads(capsys.readouterr().out, parse_constant=refuse)
     assert row["phi"] == "" and row["phi_float"] is None  # one layer never folds: no NaN
+
+
+def test_study_measures_saved_networks(tmp_path, capsys):
+    path = tmp_path / "mine.npz"
+    pf.zoo.random_network([2, 6, 6, 2], seed=4).save(path)
+    argv = ["study", "--data", "moons", "--networks", str(path), "--clusters", "2"]
+    assert main([*argv, "--max-pairs", "4", "--json"]) == 0
+    (row,) = json.loads(capsys.readouterr().out)
+    assert row["name"] == "mine" and (row["depth"], row["width"]) == (2, 6)
+    assert main([*argv, "--max-pairs", "4"]) == 0
+    assert "mine" in capsys.readouterr().out
+    assert main(["study", "--networks", str(tmp_path / "missing.npz")]) == 2
