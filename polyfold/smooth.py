@@ -338,7 +338,7 @@ class _Enclosure:
             x = [
                 zj if linear[j] else _exact_act(act, zj, self.elementary) for j, zj in enumerate(z)
             ]
-            rule = _sign_rule(act, tau) if act is not None else None
+            rule = self.by_sign[i] if i < net.depth else None
             for j, v in enumerate(x):
                 if rule is not None and not linear[j]:
                     v = Fraction(1) if rule == "on" else z[j]  # decided by z's sign alone

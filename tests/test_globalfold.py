@@ -236,27 +236,9 @@ def test_global_folding_time_budget_gives_the_first_pairs_marked_incomplete():
 
 def test_study_time_budget_stops_between_configurations(tmp_path):
     out = tmp_path / "s.csv"
+    grid = {"depths": (1, 2), "widths": (4,), "max_iter": 20, "max_pairs": 5, "clusters": 2}
     with pytest.warns(UserWarning, match="1 of 2 configurations"):
-        rows = pf.studies.study(
-            "moons",
-            depths=(1, 2),
-            widths=(4,),
-            max_iter=20,
-            max_pairs=5,
-            clusters=2,
-            out=out,
-            backend="sklearn",
-            time_budget=0,
-        )
+        rows = pf.studies.study("moons", out=out, backend="sklearn", time_budget=0, **grid)
     assert len(rows) == 1
-    again = pf.studies.study(
-        "moons",
-        depths=(1, 2),
-        widths=(4,),
-        max_iter=20,
-        max_pairs=5,
-        clusters=2,
-        out=out,
-        backend="sklearn",
-    )
+    again = pf.studies.study("moons", out=out, backend="sklearn", **grid)
     assert len(again) == 2 and str(again[0]["depth"]) == str(rows[0]["depth"])

@@ -54,3 +54,19 @@ def test_enumerate_region_and_realizability_on_the_catalogue(case):
         res = pf.is_realizable(case.net, key, case.domain)
         assert not res.realizable and res.farkas is not None
         assert pf.lp.verify_certificate(res.region.A, res.region.b, res.certificate)
+
+
+def test_a_coincidence_floats_cannot_see_is_still_found_exactly():
+    # rows beyond float64's range: the float cosine is NaN, the exact check still runs
+    from fractions import Fraction as F
+
+    from polyfold.regions.lpengine import _Cell, _tie
+
+    big = F(10**400)
+    a = np.array([[big, F(0)]], dtype=object)  # row 0 (unit 0): big·x < 0
+    b = np.array([F(0)], dtype=object)
+    m_map = np.array([[2 * big, F(0)]], dtype=object)  # unit 1: z = 2·big·x, the same line
+    cell = _Cell(a, b, [0], np.zeros((1, 2), dtype=object), [False], m_map, np.array([F(0)]))
+    assert _tie(cell, 0, 1, True, 1e-9).ties == {0: frozenset({1})}
+    other = _Cell(a, b, [0], cell.pool, [False], np.array([[big, big]]), np.array([F(0)]))
+    assert _tie(other, 0, 1, True, 1e-9).ties == {}

@@ -176,11 +176,7 @@ def lp_graph(
             if keep is not None:
                 bits = bits[keep]
             key = pattern_key(bits)
-            if exact:
-                witness = np.array([Fraction(v) for v in cell.witness], dtype=object)
-            else:
-                witness = np.asarray(cell.witness, dtype=np.float64)
-            graph.add_node(key, pattern=bits, witness=witness)
+            graph.add_node(key, pattern=bits, witness=cell.witness)  # typed by finish()
             if planar is not None:
                 graph.nodes[key].update(_polygon(cell, planar, position, exact, tol))
             cells[key] = cell
@@ -401,19 +397,28 @@ def _tie(cell: _Cell, j: int, unit: int, exact: bool, tol: float) -> _Cell:
     Unit ``j`` (pre-activation ``M_j x + m_j`` on the cell) vanishes on the whole
     hyperplane of row ``r`` (``a_r x < b_r``) when ``(M_j, m_j) = λ (a_r, −b_r)``:
     crossing that facet may flip it too (coincident units). Float cosines pick the
-    candidates, exact arithmetic confirms them in exact mode.
+    candidates, exact arithmetic confirms them in exact mode — where every row
+    whose cosine floats cannot give (overflow, underflow) is a candidate too, so
+    no tie is missed.
     """
     rows = [r for r, u in enumerate(cell.units) if u >= 0 and u != unit]
     if not rows:
         return cell
-    rv = np.c_[np.array(cell.a[rows], dtype=np.float64), -np.array(cell.b[rows], dtype=np.float64)]
-    uv = np.r_[np.array(cell.M[j], dtype=np.float64), float(cell.m[j])]
-    rn, un = np.linalg.norm(rv, axis=1), float(np.linalg.norm(uv))
-    if un == 0 or not (rn > 0).all():
-        return cell
-    cos = np.abs(rv @ uv) / (rn * un)
+    try:
+        with np.errstate(all="ignore"):
+            rv = np.c_[
+                np.array(cell.a[rows], dtype=np.float64),
+                -np.array(cell.b[rows], dtype=np.float64),
+            ]
+            uv = np.r_[np.array(cell.M[j], dtype=np.float64), float(cell.m[j])]
+            rn, un = np.linalg.norm(rv, axis=1), float(np.linalg.norm(uv))
+            cos = np.abs(rv @ uv) / (rn * un)
+        unsure = ~np.isfinite(cos) | (rn == 0) | (un == 0)
+    except OverflowError:  # a rational beyond float64's range: floats cannot filter
+        cos, unsure = np.zeros(len(rows)), np.ones(len(rows), dtype=bool)
+    hits = cos >= 1 - max(tol, 1e-12)
     ties = None
-    for i in np.flatnonzero(cos >= 1 - max(tol, 1e-12)).tolist():
+    for i in np.flatnonzero(hits | unsure if exact else hits & ~unsure).tolist():
         r = rows[i]
         if exact and not _proportional(cell.a[r], -cell.b[r], cell.M[j], cell.m[j]):
             continue
@@ -425,7 +430,9 @@ def _tie(cell: _Cell, j: int, unit: int, exact: bool, tol: float) -> _Cell:
 def _proportional(a: np.ndarray, c: Any, u: np.ndarray, m: Any) -> bool:
     """Whether ``(u, m) = λ (a, c)`` for some λ ≠ 0, exactly."""
     ref = [*a, c]
-    k = next(i for i, v in enumerate(ref) if v != 0)
+    k = next((i for i, v in enumerate(ref) if v != 0), None)
+    if k is None:
+        return False
     lam = [*u, m][k] / ref[k]
     return lam != 0 and all(x == lam * y for x, y in zip([*u, m], ref))
 

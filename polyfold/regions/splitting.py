@@ -20,7 +20,6 @@ import networkx as nx
 import numpy as np
 from flint import fmpq
 
-from .._arith import to_fraction
 from ..domains import Polytope
 from ..geometry import polygon_area
 from ..network import Network
@@ -206,9 +205,9 @@ def splitting_graph(net: Network, poly: Polytope, exact: bool, budget: Budget) -
         graph.add_node(
             key,
             pattern=np.array(cell.bits, dtype=bool),
-            witness=_out_point((cx, cy), exact),
-            area=_out_scalar(polygon_area(verts), exact),
-            vertices=[_out_point(v, exact) for v in verts],
+            witness=(cx, cy),  # finish() makes every number a Fraction or a float
+            area=polygon_area(verts),
+            vertices=verts,
             edge_units=[tuple(sorted(lab)) for lab in cell.labels],
         )
         budget.progress.update(1)
@@ -223,15 +222,5 @@ def splitting_graph(net: Network, poly: Polytope, exact: bool, budget: Budget) -
             if other is None or graph.has_edge(key, other[0]):
                 continue
             mid = ((p[0] + q[0]) / 2, (p[1] + q[1]) / 2)
-            graph.add_edge(key, other[0], flips=other[1], facet_point=_out_point(mid, exact))
+            graph.add_edge(key, other[0], flips=other[1], facet_point=mid)
     return graph
-
-
-def _out_scalar(v: Any, exact: bool) -> Any:
-    return to_fraction(v) if exact else float(v)
-
-
-def _out_point(p: Any, exact: bool) -> np.ndarray:
-    if exact:
-        return np.array([_out_scalar(v, True) for v in p], dtype=object)
-    return np.array([float(v) for v in p])
