@@ -245,6 +245,7 @@ def test_ctrl_c_returns_the_partial_graph(engine, monkeypatch):
 
         monkeypatch.setattr(splitting, "planar_cells", cells)
     else:
+        route = "lp"  # the LP route (the certified vertex route is all-or-nothing too)
         real_split, calls = lpe._split, [0]
 
         def split(*args, **kwargs):

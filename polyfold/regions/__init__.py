@@ -12,9 +12,12 @@ The machinery, file by file:
 - the engines: :mod:`~polyfold.regions.splitting` (2-D polygons split one
   unit at a time, exact or float), :mod:`~polyfold.regions.vectorised` (2-D,
   float, all cells of a batch at once), :mod:`~polyfold.regions.certified`
-  (2-D, exact: the vectorised answer proved in integer arithmetic) and
+  (2-D, exact: the vectorised answer proved in integer arithmetic),
   :mod:`~polyfold.regions.lpengine` (any dimension: certified LPs, or float
-  vertex tracking).
+  vertex tracking) and :mod:`~polyfold.regions.lpcertified` (any dimension,
+  exact: the vertex-tracking answer proved in integer arithmetic);
+- :mod:`~polyfold.regions._exact` — what the two proving routes share: exact
+  integer maps of cells and rigorous float filters.
 
 Geometry shared with the rest of the package (polygon clipping and area,
 vertex enumeration, bounding boxes) is in :mod:`polyfold.geometry`, LPs with

@@ -41,18 +41,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from fractions import Fraction
-from math import gcd, lcm
+from math import gcd
 from typing import Any
 
 import networkx as nx
 import numpy as np
-from flint import fmpz_mat
 
-from .._numeric import TINY, U, dot_factor
+from .._numeric import TINY, U
 from ..domains import Polytope
 from ..geometry import polygon_area
 from ..network import Network
 from ._build import Budget, bit_positions, new_graph, pattern_keys
+from ._exact import Maps, as_integers, forward_bounds, packed_keys
 from .vectorised import FastCells, fast_planar_cells, incidence
 
 __all__ = ["METHOD", "CertifiedCells", "certified_graph", "certified_planar_cells"]
@@ -95,12 +95,12 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
     cells = _collect(fast_planar_cells(net, np.array(domain, dtype=np.float64)))
     if cells is None or len(cells) == 0:
         return None
-    keys = _keys(cells.bits)
+    keys = packed_keys(cells.bits)
     if len(np.unique(keys)) != len(cells):
         return None
     n_split = net.depth + (1 if net.include_output else 0)
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in net.weights[:n_split]])
-    maps = _Maps(net, cells.bits, offsets)
+    maps = Maps(net, cells.bits, offsets)
     count, start, label = cells.count, cells.start, cells.label
     n_rows = int(count.sum())
     owner = np.repeat(np.arange(len(count)), count)
@@ -139,7 +139,7 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
         if not _all_nonnegative(ln, X, Y, d, xy):
             return None
     # the pattern's closed inequalities, and a strict vertex for every bit-1 unit
-    z, rad = _forward_bounds(net, xy, 2.0**-52 * np.abs(xy))
+    z, rad = forward_bounds(net, xy, 2.0**-52 * np.abs(xy))
     keep, _ = bit_positions(net)
     linear = np.zeros(int(offsets[-1]), dtype=bool) if keep is None else ~keep
     own = np.zeros(z.shape, dtype=bool)  # a vertex lies on its two edges' lines
@@ -174,7 +174,7 @@ def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -
             return None
     flipped = cells.bits[owner[labelled]]
     flipped[np.arange(len(labelled)), label[labelled]] ^= True
-    if not np.all(np.isin(_keys(flipped), keys)):
+    if not np.all(np.isin(packed_keys(flipped), keys)):
         return None
     # exact areas (shoelace), adding up to the domain's
     num = X * Y[nxt] - X[nxt] * Y  # twice the shoelace term of edge r, over d_r d_nxt[r]
@@ -241,102 +241,6 @@ def _collect(batches: Any) -> FastCells | None:
     return FastCells(xy, label, start, count, bits)
 
 
-def _keys(bits: np.ndarray) -> np.ndarray:
-    return np.ascontiguousarray(np.packbits(bits, axis=1)).view(f"V{(bits.shape[1] + 7) // 8}")
-
-
-def _as_integers(values: np.ndarray) -> tuple[np.ndarray, int]:
-    """Integers ``N`` and a denominator ``q`` with ``values = N / q`` exactly."""
-    fr = [Fraction(v) for v in np.ravel(values)]
-    q = lcm(*(f.denominator for f in fr)) if fr else 1
-    n = np.array([f.numerator * (q // f.denominator) for f in fr], dtype=object)
-    return n.reshape(np.shape(values)), q
-
-
-class _Maps:
-    """Exact integer maps ``z_l = G [x, y, 1] / D_l`` (``D_l > 0``) of every cell.
-
-    ``G`` depends only on the cell's bits before layer ``l`` (its *prefix*). The
-    full ``G`` of every prefix is built for every layer but the last, with one
-    python-flint integer product per layer; the last layer's rows are built on
-    demand (the checks need only the rows of edge lines), from the layer before.
-    Signs are all the checks use, so ``D_l`` is tracked only to add the biases.
-    """
-
-    def __init__(self, net: Any, bits: np.ndarray, offsets: np.ndarray) -> None:
-        n_split = len(offsets) - 1
-        self.bits, self.offsets = bits, offsets
-        self.ints = []
-        for w, b in net.exact_weights[:n_split]:
-            self.ints.append((*_as_integers(w), *_as_integers(b)))
-        self.gains = []
-        for layer in range(net.depth):
-            act = net.activations[layer]
-            slope = act.slope  # 0 for ReLU
-            self.gains.append((slope.numerator, slope.denominator, net.linear_units[layer]))
-        wn, dw, bn, db = self.ints[0]
-        first = np.empty((1, len(bn), 3), dtype=object)
-        first[0, :, :2] = wn * db
-        first[0, :, 2] = bn * dw
-        self.full = [first]
-        self.scale = [dw * db]  # D_l
-        self.prefix = [np.zeros(len(bits), dtype=np.intp)]
-        for layer in range(1, n_split):
-            keys = _keys(bits[:, : offsets[layer]])
-            _, rep, inverse = np.unique(keys, return_index=True, return_inverse=True)
-            self.prefix.append(inverse.ravel())
-            if layer < n_split - 1:
-                self.full.append(self._layer(layer, rep))
-            dw, db = self.ints[layer][1], self.ints[layer][3]
-            self.scale.append(dw * self.gains[layer - 1][1] * self.scale[-1] * db)
-
-    def _gain(self, layer: int, cells: np.ndarray) -> np.ndarray:
-        """Integer gains ``g`` of a layer's units on ``cells`` (gain = g / slope denominator)."""
-        num, den, lin = self.gains[layer]
-        on = self.bits[cells, self.offsets[layer] : self.offsets[layer + 1]] | lin
-        return np.where(on, den, num).astype(object)
-
-    def _bias(self, layer: int, units: Any) -> Any:
-        _, dw, bn, _ = self.ints[layer]
-        return bn[units] * (dw * self.gains[layer - 1][1] * self.scale[layer - 1])
-
-    def _layer(self, layer: int, rep: np.ndarray) -> np.ndarray:
-        """``G`` of layer ``layer`` for every prefix (represented by the cells ``rep``)."""
-        prev = self.full[layer - 1][self.prefix[layer - 1][rep]]
-        prev = prev * self._gain(layer - 1, rep)[:, :, None]  # (prefixes, n_{l-1}, 3)
-        wn, db = self.ints[layer][0], self.ints[layer][3]
-        n_pre, n_in = prev.shape[0], prev.shape[1]
-        right = fmpz_mat(n_in, 3 * n_pre, list(prev.transpose(1, 0, 2).ravel()))
-        product = fmpz_mat(wn.shape[0], n_in, list(wn.ravel())) * right
-        g = np.empty(wn.shape[0] * n_pre * 3, dtype=object)
-        g[:] = [int(v) for v in product.entries()]  # Python ints: faster than fmpz here
-        g = g.reshape(wn.shape[0], n_pre, 3).transpose(1, 0, 2) * db
-        g[:, :, 2] += self._bias(layer, slice(None))
-        return g
-
-    def rows(self, layer: int, cells: np.ndarray, units: np.ndarray) -> np.ndarray:
-        """``G``'s row of unit ``units[i]`` (index within the layer) on cell ``cells[i]``."""
-        if layer < len(self.full):
-            return self.full[layer][self.prefix[layer][cells], units]
-        if len(cells) == 0:
-            return np.empty((0, 3), dtype=object)
-        # one row per distinct (prefix, unit)
-        key = self.prefix[layer][cells].astype(np.int64) * (int(units.max()) + 1) + units
-        _, first, back = np.unique(key, return_index=True, return_inverse=True)
-        c, j = cells[first], units[first]
-        prev = self.full[layer - 1][self.prefix[layer - 1][c]]  # (k, n_{l-1}, 3)
-        coef = self.ints[layer][0][j] * self._gain(layer - 1, c)
-        g = (coef[:, :, None] * prev).sum(axis=1) * self.ints[layer][3]
-        g[:, 2] += self._bias(layer, j)
-        return g[back.ravel()]
-
-    def value(self, cell: int, unit: int, x: Any, y: Any, d: Any) -> Any:
-        """``G_u · (X, Y, d)``, of the sign of split unit ``unit``'s value at ``(X/d, Y/d)``."""
-        layer = int(np.searchsorted(self.offsets, unit, side="right") - 1)
-        row = self.rows(layer, np.array([cell]), np.array([unit - self.offsets[layer]]))[0]
-        return row[0] * x + row[1] * y + row[2] * d
-
-
 def _clean_polygon(polygon: list[tuple[Fraction, Fraction]]) -> list | None:
     """Counter-clockwise vertices without repeats or straight angles (None if degenerate)."""
     pts = [(Fraction(x), Fraction(y)) for x, y in polygon]
@@ -360,7 +264,7 @@ def _domain_lines(pts: list) -> np.ndarray:
     out = np.empty((len(pts), 3), dtype=object)
     for k, (p, q) in enumerate(zip(pts, pts[1:] + pts[:1])):
         dx, dy = q[0] - p[0], q[1] - p[1]
-        coef, _ = _as_integers(np.array([-dy, dx, dy * p[0] - dx * p[1]], dtype=object))
+        coef, _ = as_integers(np.array([-dy, dx, dy * p[0] - dx * p[1]], dtype=object))
         out[k] = coef
     return out
 
@@ -388,41 +292,6 @@ def _all_nonnegative(line: Any, X: Any, Y: Any, d: Any, xy: np.ndarray) -> bool:
         if a * X[r] + b * Y[r] + c * d[r] < 0:
             return False
     return True
-
-
-def _forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Float pre-activations ``ẑ`` of every split unit at the points ``xy``, and per point
-    and layer a radius ``r`` with ``|z − ẑ| ≤ r`` for every point within ``radius`` of it.
-
-    With ``ρ`` a point's input radius, ``M = max|input|``, ``S = max_j Σ_k |Ŵ_jk|`` and
-    ``c = (4n + 16) u``: ``r = (1 + c)(S (ρ + c M) + c max|b̂| + u max|ẑ|)`` covers the
-    input's error, the weights' and biases' rounding to float64, the product's
-    rounding and this bound's own. ReLU and leaky ReLU with ``|slope| ≤ 1`` do not
-    increase the error (a larger slope multiplies it), and a leaky product adds ``u|h|``.
-    """
-    n_split = net.depth + (1 if net.include_output else 0)
-    h, rho = xy, radius.max(axis=1) + 2.0**-1000
-    sizes = [w.shape[0] for w, _ in net.weights[:n_split]]
-    z_all = np.empty((len(xy), sum(sizes)))
-    r_all = np.empty((len(xy), n_split))
-    at = 0
-    for layer, (w, b) in enumerate(net.weights[:n_split]):
-        w, b = np.asarray(w, dtype=np.float64), np.asarray(b, dtype=np.float64)
-        c = dot_factor(w.shape[1])
-        z = h @ w.T + b
-        size = np.abs(w).sum(axis=1).max()
-        r = size * (rho + c * np.abs(h).max(axis=1)) + c * np.abs(b).max(initial=0.0)
-        r = (r + U * np.abs(z).max(axis=1) + TINY) * (1 + c)
-        z_all[:, at : at + len(b)] = z
-        r_all[:, layer] = r
-        at += len(b)
-        if layer < net.depth:
-            act, lin = net.activations[layer], net.linear_units[layer]
-            slope = float(act.slope)  # 0 for ReLU
-            h = np.where(z > 0, z, z * slope)
-            h[:, lin] = z[:, lin]
-            rho = r * max(1.0, abs(slope)) * (1 + 4 * U) + U * np.abs(h).max(axis=1)
-    return z_all, np.repeat(r_all, sizes, axis=1)
 
 
 def _shared_vertices(X: np.ndarray, Y: np.ndarray, d: np.ndarray, xy: np.ndarray) -> list:

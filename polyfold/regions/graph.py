@@ -15,6 +15,7 @@ from ..geometry import FLOAT_TOL
 from ..network import Network
 from ._build import Budget, as_numbers, finish
 from .certified import certified_graph
+from .lpcertified import certified_lp_graph
 from .lpengine import lp_graph
 from .polyhedron import check_polyhedral
 from .splitting import splitting_graph
@@ -29,10 +30,15 @@ ROUTES: dict[str, tuple[str, tuple[bool, ...]]] = {
     "certified": ("planar", (True,)),
     "splitting": ("planar", (True, False)),
     "vectorised": ("planar", (False,)),
-    "vertex": ("lp", (False,)),
+    "vertex": ("lp", (True, False)),
     "lp": ("lp", (True, False)),
 }
-_DEFAULT = {("planar", True): "certified", ("planar", False): "vectorised"}
+_DEFAULT = {
+    ("planar", True): "certified",
+    ("planar", False): "vectorised",
+    ("lp", True): "vertex",
+    ("lp", False): "vertex",
+}
 
 
 def region_graph(
@@ -76,9 +82,13 @@ def region_graph(
         ``"certified"`` (planar, exact: the vectorised float answer proved in
         integer arithmetic, falling back to ``"splitting"`` when the proof
         fails); ``"splitting"`` (planar, exact or float: one polygon and unit
-        at a time); ``"vectorised"`` (planar, float); ``"vertex"`` (LP engine,
-        float: vertex tracking, no LP; float LPs if qhull cannot start);
-        ``"lp"`` (LP engine: certified LPs in exact mode, float LPs otherwise).
+        at a time); ``"vectorised"`` (planar, float); ``"vertex"`` (LP engine:
+        vertex tracking, no LP; float LPs if qhull cannot start; in exact mode
+        the float answer proved in integer arithmetic — every vertex, every edge
+        from it, every facet and the region across it, see
+        :mod:`polyfold.regions.lpcertified` — falling back to ``"lp"`` when the
+        proof fails); ``"lp"`` (LP engine: certified LPs in exact mode, float
+        LPs otherwise).
     tol
         The relative tolerance of the LP engine's float decisions (vertex
         sides, tight rows, LP margins). Exact mode has no tolerance.
@@ -139,7 +149,7 @@ def region_graph(
             f"engine: 'planar' needs a 2-D domain, this one has dimension {work.n_inputs}"
         )
     if route == "auto":
-        route = _DEFAULT.get((engine, exact), "lp" if exact else "vertex")
+        route = _DEFAULT[(engine, exact)]
     owner, modes = ROUTES[route]
     if owner != engine or exact not in modes:
         mode = "exact" if exact else "float"
@@ -163,6 +173,13 @@ def region_graph(
             graph = certified_graph(work, poly, budget)
             if graph is None:
                 route, fallback = "splitting", "certified"
+    elif route == "vertex" and exact:
+        if budget.limited:  # likewise: budgets stop the exact LP route
+            route = "lp"
+        else:
+            graph = certified_lp_graph(work, poly, budget, tol)
+            if graph is None:
+                route, fallback = "lp", "vertex"
     if graph is None:
         if route == "splitting":
             graph = splitting_graph(work, poly, exact, budget)

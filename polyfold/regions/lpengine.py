@@ -108,6 +108,47 @@ def lp_graph(
     ``"float vertex tracking"``) unless qhull cannot start, else float LPs.
     ``tol`` is the relative tolerance of every float decision.
     """
+    cells_found, method = _cells(net, poly, exact, budget, vertices, tol)
+    a0 = np.array(poly.A, dtype=object if exact else np.float64)
+    keep, position = bit_positions(net)
+    cells = {}
+    graph = new_graph(method)
+    planar = None
+    if a0.shape[1] == 2:  # 2-D: each region's polygon too, as the planar engines give it
+        corners = poly.vertices_2d()
+        planar = corners if exact else [(float(x), float(y)) for x, y in corners]
+    try:
+        for cell in interruptible(cells_found, graph):
+            if budget.exhausted(graph.number_of_nodes()):
+                graph.graph["complete"] = False
+                break
+            bits = np.array(cell.bits, dtype=bool)
+            if keep is not None:
+                bits = bits[keep]
+            key = pattern_key(bits)
+            graph.add_node(key, pattern=bits, witness=cell.witness)  # typed by finish()
+            if planar is not None:
+                graph.nodes[key].update(_polygon(cell, planar, position, exact, tol))
+            cells[key] = cell
+            budget.progress.update(1)
+    except _OutOfTime:
+        graph.graph["complete"] = False
+    deadline = budget.deadline if not graph.graph["complete"] else None
+    graph.graph["adjacency_complete"] = _add_facets(graph, cells, position, exact, tol, deadline)
+    return graph
+
+
+def vertex_cells(net: Network, poly: Polytope, tol: float = FLOAT_TOL) -> list[_Cell] | None:
+    """Every final cell of the float vertex route (vertices, tight rows, bits), or None
+    when qhull cannot start it."""
+    found, method = _cells(net, poly, False, Budget(None, None, None), True, tol)
+    return list(found) if method == VERTEX_METHOD else None
+
+
+def _cells(
+    net: Network, poly: Polytope, exact: bool, budget: Budget, vertices: bool, tol: float
+) -> tuple[Iterator[_Cell], str]:
+    """The final cells, depth first (an iterator), and the method that makes them."""
     dtype: Any = object if exact else np.float64
     layers = [
         (np.array(w, dtype=dtype), np.array(b, dtype=dtype))
@@ -120,7 +161,6 @@ def lp_graph(
         raise AssertionError("domain without interior")
     pool = _initial_pool(poly, a0, b0, start, exact)
     n_split = net.depth + (1 if net.include_output else 0)
-    keep, position = bit_positions(net)
 
     def descend(cell: _Cell, layer: int, unit0: int) -> Iterator[_Cell]:
         # depth first, so that a caller who stops early holds only finished regions
@@ -161,31 +201,7 @@ def lp_graph(
         if found is not None:
             root.verts, root.tight = found
             method = VERTEX_METHOD
-    cells = {}
-    graph = new_graph(method)
-    planar = None
-    if a0.shape[1] == 2:  # 2-D: each region's polygon too, as the planar engines give it
-        corners = poly.vertices_2d()
-        planar = corners if exact else [(float(x), float(y)) for x, y in corners]
-    try:
-        for cell in interruptible(descend(root, 0, 0), graph):
-            if budget.exhausted(graph.number_of_nodes()):
-                graph.graph["complete"] = False
-                break
-            bits = np.array(cell.bits, dtype=bool)
-            if keep is not None:
-                bits = bits[keep]
-            key = pattern_key(bits)
-            graph.add_node(key, pattern=bits, witness=cell.witness)  # typed by finish()
-            if planar is not None:
-                graph.nodes[key].update(_polygon(cell, planar, position, exact, tol))
-            cells[key] = cell
-            budget.progress.update(1)
-    except _OutOfTime:
-        graph.graph["complete"] = False
-    deadline = budget.deadline if not graph.graph["complete"] else None
-    graph.graph["adjacency_complete"] = _add_facets(graph, cells, position, exact, tol, deadline)
-    return graph
+    return descend(root, 0, 0), method
 
 
 def _polygon(
