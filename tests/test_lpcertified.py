@@ -249,3 +249,12 @@ def test_budgets_and_ctrl_c(monkeypatch):
     monkeypatch.setattr(lpc, "vertex_cells", interrupted)
     G = pf.region_graph(net, box, engine="lp", exact=True)
     assert G.graph["interrupted"] and not G.graph["complete"] and len(G) == 0
+
+
+@pytest.mark.slow
+def test_identical_on_the_benchmark_network_in_four_dimensions():
+    # the 4-8-8 over [-1, 1]^4 (1,780 regions): the exact LP route takes ~20 s
+    net = pf.zoo.random_network([4, 8, 8, 1], seed=0)
+    G, H = both(net, pf.Box([-1] * 4, [1] * 4))
+    assert_identical(G, H)
+    assert G.graph["route"] == "vertex" and len(G) == 1780
