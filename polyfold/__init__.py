@@ -67,9 +67,11 @@ from .phi import ChiCounts, FoldingAggregate, PhiResult, fold_paths
 from .regions import (
     Realizability,
     Region,
+    RegionArrays,
     enumerate_regions,
     is_realizable,
     region,
+    region_arrays,
     region_graph,
 )
 from .sampling import chi_sampled, sampled_patterns
@@ -109,6 +111,7 @@ __all__ = [
     "Polytope",
     "Realizability",
     "Region",
+    "RegionArrays",
     "Slice",
     "SmoothPath",
     "Split",
@@ -152,6 +155,7 @@ __all__ = [
     "r1",
     "r2",
     "region",
+    "region_arrays",
     "region_graph",
     "regions",
     "sampled_patterns",

@@ -6,7 +6,9 @@ The machinery, file by file:
   (:func:`region`) and whether it has interior in a domain, with a witness or
   a Farkas certificate (:func:`is_realizable`);
 - :mod:`~polyfold.regions.graph` — :func:`region_graph`, the front door of
-  enumeration: it picks an engine and a route and returns one schema;
+  enumeration: it picks an engine and a route and returns one schema; and
+  :func:`region_arrays`, the 2-D float regions as arrays
+  (:mod:`~polyfold.regions.arrays`) with the graph on demand;
 - :mod:`~polyfold.regions._build` — what every engine shares: the schema,
   budgets, pattern keys, the bit position of each unit;
 - the engines: :mod:`~polyfold.regions.splitting` (2-D polygons split one
@@ -25,7 +27,8 @@ certificates in :mod:`polyfold.lp`.
 """
 
 from ._build import pattern_key
-from .graph import ENGINES, ROUTES, enumerate_regions, region_graph
+from .arrays import RegionArrays
+from .graph import ENGINES, ROUTES, enumerate_regions, region_arrays, region_graph
 from .polyhedron import Realizability, Region, is_realizable, region
 
 __all__ = [
@@ -33,9 +36,11 @@ __all__ = [
     "ROUTES",
     "Realizability",
     "Region",
+    "RegionArrays",
     "enumerate_regions",
     "is_realizable",
     "pattern_key",
     "region",
+    "region_arrays",
     "region_graph",
 ]

@@ -161,16 +161,18 @@ def as_numbers(values: Any, exact: bool) -> np.ndarray:
     return np.array(arr, dtype=np.float64)
 
 
-def finish(graph: nx.Graph, *, engine: str, exact: bool, dim: int) -> nx.Graph:
+def finish(graph: nx.Graph, *, engine: str, exact: bool, dim: int, typed: bool = False) -> nx.Graph:
     """Bring an engine's graph to the one schema (module docstring), in place.
 
     Numbers become Fractions (exact) or floats (float mode) where an engine
     left them otherwise; attributes an engine did not compute are ``None``;
     every graph attribute is set. Patterns, ``flips`` and ``edge_units`` are
     the engines' own (bool arrays, tuples of ints), checked by the schema test.
+    ``typed``: the engine already gave every attribute its schema type (the
+    vectorised float engine does), so only the graph attributes are set.
     """
     planar = dim == 2
-    for _, data in graph.nodes(data=True):
+    for _, data in () if typed else graph.nodes(data=True):
         data["witness"] = as_numbers(data["witness"], exact)
         if planar and data.get("vertices") is not None:
             data["vertices"] = as_numbers(data["vertices"], exact).reshape(-1, 2)
@@ -178,7 +180,7 @@ def finish(graph: nx.Graph, *, engine: str, exact: bool, dim: int) -> nx.Graph:
             data["area"] = to_fraction(area) if exact else float(area)
         else:
             data["area"] = data["vertices"] = data["edge_units"] = None
-    for _, _, data in graph.edges(data=True):
+    for _, _, data in () if typed else graph.edges(data=True):
         data["facet_point"] = as_numbers(data["facet_point"], exact)
     graph.graph.update(engine=engine, exact=exact, certified=exact)
     for key, default in (("complete", True), ("interrupted", False), ("adjacency_complete", True)):

@@ -14,14 +14,15 @@ from ..errors import InvalidInputError, check_between, check_budget, check_count
 from ..geometry import FLOAT_TOL
 from ..network import Network
 from ._build import Budget, as_numbers, finish
+from .arrays import RegionArrays
 from .certified import certified_graph
 from .lpcertified import certified_lp_graph
 from .lpengine import lp_graph
 from .polyhedron import check_polyhedral
 from .splitting import splitting_graph
-from .vectorised import vectorised_graph
+from .vectorised import vectorised_arrays, vectorised_graph
 
-__all__ = ["ENGINES", "ROUTES", "enumerate_regions", "region_graph"]
+__all__ = ["ENGINES", "ROUTES", "enumerate_regions", "region_arrays", "region_graph"]
 
 ENGINES = ("auto", "planar", "lp")
 
@@ -189,7 +190,7 @@ def region_graph(
             graph = lp_graph(work, poly, exact, budget, vertices=route == "vertex", tol=tol)
             if route == "vertex" and graph.graph["method"] != "float vertex tracking":
                 route, fallback = "lp", "vertex"
-    finish(graph, engine=engine, exact=exact, dim=work.n_inputs)
+    finish(graph, engine=engine, exact=exact, dim=work.n_inputs, typed=route == "vectorised")
     graph.graph.update(route=route, fallback=fallback)
     if sl is not None:
         for _, data in graph.nodes(data=True):
@@ -207,3 +208,53 @@ def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
     ['0', '1']
     """
     return list(region_graph(net, domain, **options).nodes)
+
+
+def region_arrays(
+    net: Network,
+    domain: Any,
+    *,
+    max_regions: int | None = None,
+    time_budget: float | None = None,
+    progress: bool | None = None,
+) -> RegionArrays:
+    """The regions of a 2-input network (or a 2-D slice) as arrays, in float64.
+
+    The vectorised float engine of :func:`~polyfold.regions.region_graph`
+    (``route="vectorised"``), without building a graph: see
+    :class:`RegionArrays`, and :meth:`RegionArrays.to_graph` for the graph.
+    Float arithmetic, nothing proven: for exact regions use ``region_graph``.
+
+    Parameters
+    ----------
+    net
+        A ReLU or leaky-ReLU network at threshold 0 with every hidden layer in
+        its pattern.
+    domain
+        A 2-D :class:`~polyfold.domains.Polytope` (or ``Box``), or a
+        :class:`~polyfold.domains.Slice` through three inputs (its coordinates).
+    max_regions, time_budget, progress
+        As for :func:`~polyfold.regions.region_graph`.
+
+    Raises
+    ------
+    InvalidInputError
+        For a network whose regions are not polyhedra or a domain that is not 2-D.
+    """
+    check_progress(progress)
+    work, poly, _ = as_domain(net, domain)
+    check_polyhedral(work)
+    if work.n_inputs != 2:
+        raise InvalidInputError(
+            f"domain: region_arrays needs a 2-D domain, this one has dimension {work.n_inputs}"
+        )
+    if max_regions is not None:
+        max_regions = check_count(max_regions, "max_regions")
+    if time_budget is not None:
+        time_budget = check_budget(time_budget, "time_budget")
+    deadline = None if time_budget is None else time.perf_counter() + time_budget
+    budget = Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
+    try:
+        return vectorised_arrays(work, poly, budget)
+    finally:
+        budget.progress.close()

@@ -34,9 +34,11 @@ from scipy.sparse import csr_matrix
 from ..domains import Polytope
 from ..geometry import polygon_area
 from ..network import Network
-from ._build import Budget, bit_positions, interruptible, neighbour, new_graph, pattern_keys
+from ._build import Budget, bit_positions, neighbour, pattern_keys
+from ._exact import packed_keys
+from .arrays import RegionArrays
 
-__all__ = ["METHOD", "FastCells", "fast_planar_cells", "vectorised_graph"]
+__all__ = ["METHOD", "FastCells", "fast_planar_cells", "vectorised_arrays", "vectorised_graph"]
 
 METHOD = "vectorised float"
 
@@ -319,94 +321,125 @@ def _finished(pool: _Pool) -> FastCells:
 
 def vectorised_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph:
     """Float mode of the planar engine: cells split in vectorised batches."""
-    graph = new_graph(METHOD)
+    return vectorised_arrays(net, poly, budget).to_graph()
+
+
+def vectorised_arrays(net: Network, poly: Polytope, budget: Budget) -> RegionArrays:
+    """The vectorised engine's regions as :class:`~polyfold.regions.arrays.RegionArrays`."""
     keep, position = bit_positions(net)
     verts = np.array([[float(x), float(y)] for x, y in poly.vertices_2d()])
     if polygon_area([tuple(v) for v in verts]) < 0:
         verts = verts[::-1]  # counter-clockwise
-    single = {u: (u,) for u in range(net.n_bits)}
-    done: list[tuple[Any, np.ndarray, np.ndarray, int]] = []  # cells, bits, keys, how many
-    for cells in interruptible(fast_planar_cells(net, verts), graph):
-        bits = cells.bits if keep is None else cells.bits[:, keep]
-        keys = pattern_keys(bits)
-        xy, start, count = cells.xy, cells.start, cells.count
-        nxt = np.arange(len(xy)) + 1
-        nxt[start + count - 1] = start
-        cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
-        areas = (np.add.reduceat(cross, start) / 2).tolist()
-        centres = np.add.reduceat(xy, start, axis=0) / count[:, None]
-        labels = np.where(cells.label >= 0, position[np.maximum(cells.label, 0)], -1)
-        cells.label = labels  # from here on: pattern positions
-        all_units: list[tuple[int, ...]] = [single.get(u, ()) for u in labels.tolist()]
-        for v, more in cells.extra.items():  # edges on several units' lines
-            extra = {int(position[u]) for u in more}
-            all_units[v] = tuple(sorted(set(all_units[v]) | extra))
-        n = budget.fit(graph.number_of_nodes(), len(cells)) if budget.limited else len(cells)
-        bounds = np.r_[start, start[-1] + count[-1]].tolist()
-        names = keys[:n].astype(str).tolist()
-        graph.add_nodes_from(
-            (
-                names[i],
-                {
-                    "pattern": bits[i],
-                    "witness": centres[i],
-                    "area": areas[i],
-                    "vertices": xy[bounds[i] : bounds[i + 1]],
-                    "edge_units": all_units[bounds[i] : bounds[i + 1]],
-                },
-            )
-            for i in range(n)
-        )
-        budget.progress.update(n)
-        done.append((cells, bits, keys, n))
-        if n < len(cells):
-            graph.graph["complete"] = False
-            break
-    _vectorised_edges(graph, done, position)
-    return graph
+    parts: list[tuple[FastCells, int]] = []
+    total, complete, interrupted = 0, True, False
+    try:
+        for cells in fast_planar_cells(net, verts):
+            n = budget.fit(total, len(cells)) if budget.limited else len(cells)
+            parts.append((cells, n))
+            total += n
+            budget.progress.update(n)
+            if n < len(cells):
+                complete = False
+                break
+    except KeyboardInterrupt:
+        complete, interrupted = False, True
+    out = _assemble(parts, keep, position, net.n_bits)
+    out.complete, out.interrupted = complete, interrupted
+    return out
 
 
-def _vectorised_edges(
-    graph: nx.Graph, done: list[tuple[Any, np.ndarray, np.ndarray, int]], position: np.ndarray
-) -> None:
-    """Join regions across labelled edges, vectorised for edges on one unit's line."""
-    if not done:
-        return
-    all_keys = np.concatenate([keys[:n] for _, _, keys, n in done])
-    order = np.sort(all_keys)
-    edges: list[tuple[str, str, np.ndarray, tuple[int, ...]]] = []
-    for cells, bits, keys, n in done:
+def _assemble(
+    parts: list[tuple[FastCells, int]], keep: np.ndarray | None, position: np.ndarray, n_bits: int
+) -> RegionArrays:
+    """One :class:`RegionArrays` from the engine's batches (the first ``n`` cells of each)."""
+    xs, labels, counts, bits_l = [], [], [], []
+    extra: dict[int, frozenset[int]] = {}
+    base = 0
+    for cells, n in parts:
         last = int(cells.start[n - 1] + cells.count[n - 1]) if n else 0
-        owner = np.repeat(np.arange(n), cells.count[:n])
-        label = cells.label[:last]
-        xy = cells.xy
-        nxt = np.arange(last) + 1
-        nxt[cells.start[:n] + cells.count[:n] - 1] = cells.start[:n]
-        one = np.flatnonzero(label >= 0)
-        if cells.extra:
-            one = np.array([v for v in one if int(v) not in cells.extra], dtype=np.intp)
-        flipped = bits[owner[one]].copy()
-        flipped[np.arange(len(one)), label[one]] ^= True
-        other = pattern_keys(flipped)
-        mine = keys[owner[one]]
-        found = np.searchsorted(order, other)
-        found = np.minimum(found, len(order) - 1)
-        real = (order[found] == other) & (mine < other)  # each edge once, from its smaller end
-        at = one[real]
-        points = list((xy[at] + xy[nxt[at]]) / 2)
-        flips = [(u,) for u in label[at].tolist()]
-        edges += zip(
-            mine[real].astype(str).tolist(), other[real].astype(str).tolist(), points, flips
-        )
-        for v, units in cells.extra.items():  # edges on several lines: search the subsets
-            if v >= last:
+        xs.append(cells.xy[:last])
+        labels.append(cells.label[:last])
+        counts.append(cells.count[:n])
+        bits_l.append(cells.bits[:n])
+        extra.update((base + r, units) for r, units in cells.extra.items() if r < last)
+        base += last
+    n_split = parts[0][0].bits.shape[1] if parts else 0
+    xy = np.concatenate(xs) if xs else np.empty((0, 2))
+    label = np.concatenate(labels) if labels else np.empty(0, dtype=np.int64)
+    count = np.concatenate(counts) if counts else np.empty(0, dtype=np.int64)
+    full = np.concatenate(bits_l) if bits_l else np.empty((0, n_split), dtype=bool)
+    bits = np.ascontiguousarray(full if keep is None else full[:, keep])
+    start = np.cumsum(count) - count
+    edge_unit = np.where(label >= 0, position[np.maximum(label, 0)], -1)
+    extra_units = {
+        r: tuple(sorted({int(position[u]) for u in more} | ({int(edge_unit[r])} - {-1})))
+        for r, more in extra.items()
+    }
+    owner = np.repeat(np.arange(len(count)), count)
+    nxt = np.arange(len(xy)) + 1
+    if len(count):
+        nxt[start + count - 1] = start
+    cross = xy[:, 0] * xy[nxt, 1] - xy[nxt, 0] * xy[:, 1]
+    area = np.add.reduceat(cross, start) / 2 if len(count) else np.empty(0)
+    witness = np.add.reduceat(xy, start, axis=0) / count[:, None] if len(count) else xy[:0]
+    keys = packed_keys(bits).ravel()
+    # edges on one unit's line: the region across has that one bit flipped
+    one = np.flatnonzero(label >= 0)
+    if extra:
+        one = one[~np.isin(one, np.fromiter(extra, dtype=np.intp))]
+    flipped = bits[owner[one]]
+    flipped[np.arange(len(one)), edge_unit[one]] ^= True
+    other = packed_keys(flipped).ravel()
+    order = np.argsort(keys, kind="stable")
+    at = np.minimum(np.searchsorted(keys[order], other), max(len(order) - 1, 0))
+    found = (keys[order][at] == other) if len(order) else np.zeros(len(one), dtype=bool)
+    i, j = owner[one], order[at] if len(order) else owner[one]
+    real = found & (i < j)  # each edge once, from its smaller end
+    pair_list = np.c_[i[real], j[real]]
+    flip = edge_unit[one][real]
+    rows = one[real]
+    points = (xy[rows] + xy[nxt[rows]]) / 2
+    _, first = np.unique(pair_list, axis=0, return_index=True)  # one facet per pair
+    first.sort()
+    pair_list, flip, points = pair_list[first], flip[first], points[first]
+    extra_flips: dict[int, tuple[int, ...]] = {}
+    if extra:  # edges on several lines: search the subsets, as the exact engines do
+        names = pattern_keys(bits).astype(str).tolist()
+        index = {name: c for c, name in enumerate(names)}
+        seen = {tuple(p) for p in pair_list.tolist()}
+        more_pairs: list[tuple[int, ...]] = []
+        more_flips: list[int] = []
+        more_points: list[np.ndarray] = []
+        for r in sorted(extra):
+            c = int(owner[r])
+            hit = neighbour(bits[c], frozenset(extra_units[r]), index)
+            if hit is None or hit[0] <= names[c]:
+                continue  # no region across, or found from the other side
+            pair = tuple(sorted((c, index[hit[0]])))
+            if pair in seen:
                 continue
-            i = int(owner[v])
-            key = keys[i].decode("ascii")
-            units_v = {int(position[u]) for u in units}
-            if label[v] >= 0:
-                units_v.add(int(label[v]))
-            hit = neighbour(bits[i], frozenset(units_v), graph.nodes)
-            if hit is not None and hit[0] > key:
-                edges.append((key, hit[0], (xy[v] + xy[nxt[v]]) / 2, hit[1]))
-    graph.add_edges_from((a, b, {"flips": f, "facet_point": p}) for a, b, p, f in edges)
+            seen.add(pair)
+            extra_flips[len(flip) + len(more_pairs)] = hit[1]
+            more_pairs.append(pair)
+            more_flips.append(hit[1][0] if len(hit[1]) == 1 else -1)
+            more_points.append((xy[r] + xy[nxt[r]]) / 2)
+        if more_pairs:
+            pair_list = np.r_[pair_list, np.array(more_pairs)]
+            flip = np.r_[flip, np.array(more_flips)]
+            points = np.r_[points, np.array(more_points)]
+    return RegionArrays(
+        patterns=np.packbits(bits, axis=1),
+        n_bits=n_bits,
+        vertices=xy,
+        start=start,
+        count=count,
+        edge_unit=edge_unit,
+        area=area,
+        witness=witness,
+        pairs=pair_list.astype(np.int64).reshape(-1, 2),
+        flip=flip.astype(np.int64),
+        facet_points=points.reshape(-1, 2),
+        extra_units=extra_units,
+        extra_flips=extra_flips,
+        method=METHOD,
+    )

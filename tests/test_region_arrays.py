@@ -1,0 +1,86 @@
+"""The lean 2-D result: region_arrays, and the graph built from it on demand."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from region_catalogue import CASES
+
+import polyfold as pf
+import polyfold.regions.vectorised as vectorised
+from polyfold.errors import InvalidInputError
+
+BOX = pf.Box([-1, -1], [1, 1])
+
+
+def test_arrays_and_graph_agree_on_a_random_network():
+    net = pf.zoo.random_network([2, 12, 10, 8, 1], seed=2)
+    cells = pf.region_arrays(net, BOX)
+    G = pf.region_graph(net, BOX, exact=False, route="vectorised")
+    H = cells.to_graph()
+    assert len(cells) == len(G) == len(H) and cells.complete
+    assert cells.keys() == list(H.nodes) and set(cells.keys()) == set(G.nodes)
+    assert abs(cells.area.sum() - 4) < 1e-9 and np.all(cells.area > 0)
+    for key, data in G.nodes(data=True):
+        other = H.nodes[key]
+        assert np.array_equal(data["pattern"], other["pattern"])
+        assert np.array_equal(data["vertices"], other["vertices"])
+        assert data["edge_units"] == other["edge_units"] and data["area"] == other["area"]
+    assert {frozenset(e) for e in G.edges} == {frozenset(e) for e in H.edges}
+    # the packed patterns, the pairs and their flips say the same
+    bits = cells.bits()
+    assert np.array_equal(np.packbits(bits, axis=1), cells.patterns)
+    assert bits.shape == (len(cells), net.n_bits)
+    i, j = cells.pairs.T
+    assert np.all(i < j) and len({tuple(p) for p in cells.pairs.tolist()}) == len(cells.pairs)
+    differ = bits[i] != bits[j]
+    assert np.all(differ.sum(axis=1) == 1)
+    assert np.array_equal(np.argmax(differ, axis=1), cells.flip)
+    # each witness has its region's pattern, each facet point lies between its pair
+    assert np.array_equal(net.pattern(cells.witness, exact=False), bits)
+    z = np.concatenate(net.preactivations(cells.facet_points), axis=1)
+    assert np.all(np.abs(z[np.arange(len(i)), cells.flip]) < 1e-9)
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if c.domain.dim == 2], ids=lambda c: c.name)
+def test_region_arrays_on_the_catalogue(case):
+    cells = pf.region_arrays(case.net, case.domain)
+    keys = cells.keys()
+    assert set(keys) == case.patterns
+    edges = {}
+    for k, (a, b) in enumerate(cells.pairs.tolist()):
+        edges[frozenset((keys[a], keys[b]))] = cells.extra_flips.get(k, (int(cells.flip[k]),))
+    assert edges == case.edges
+
+
+def test_budgets_and_ctrl_c(monkeypatch):
+    net = pf.zoo.random_network([2, 16, 16, 1], seed=0)
+    full = pf.region_arrays(net, BOX)
+    part = pf.region_arrays(net, BOX, max_regions=7)
+    assert len(part) == 7 and not part.complete and not part.interrupted
+    assert set(part.keys()) <= set(full.keys())
+    assert np.all(part.pairs < 7)
+
+    real = vectorised.fast_planar_cells
+
+    def cells(*args, **kwargs):
+        gen = real(*args, batch=4, **kwargs)
+        yield next(gen)
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(vectorised, "fast_planar_cells", cells)
+    stopped = pf.region_arrays(net, BOX)
+    assert stopped.interrupted and not stopped.complete and 0 < len(stopped) < len(full)
+    G = stopped.to_graph()
+    assert G.graph["interrupted"] and set(G.nodes) <= set(full.keys())
+
+
+def test_a_slice_and_bad_input():
+    net = pf.zoo.random_network([3, 6, 1], seed=1)
+    plane = pf.Slice.through([0, 0, 0], [1, 0, 0], [0, 1, 0])
+    cells = pf.region_arrays(net, plane)
+    assert set(cells.keys()) == set(pf.region_graph(net, plane, exact=False).nodes)
+    with pytest.raises(InvalidInputError, match="domain: region_arrays needs a 2-D domain"):
+        pf.region_arrays(net, pf.Box([-1] * 3, [1] * 3))
+    with pytest.raises(InvalidInputError, match="max_regions"):
+        pf.region_arrays(pf.zoo.random_network([2, 3, 1]), BOX, max_regions=0)
