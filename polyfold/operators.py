@@ -44,6 +44,10 @@ __all__ = [
     "Conv2d",
     "Dense",
     "Operator",
+    "Select",
+    "Stack",
+    "Sum",
+    "Take",
 ]
 
 _U = 2.0**-53
@@ -481,6 +485,195 @@ class Compose(Operator):
             h, r = op.forward(h, r)
         assert r is not None
         return h, r
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        return self.forward(h, eh)[1]
+
+
+@dataclass(eq=False)
+class Select(Operator):
+    """``h[start:stop]``: a contiguous part of the input, exactly (no rounding).
+
+    The part of a layer's units that a branch of the model reads — the main path
+    or the identity branch of a residual block (see :class:`Sum`, :class:`Stack`).
+    """
+
+    n_in: int
+    start: int
+    stop: int
+
+    def __post_init__(self) -> None:
+        if not 0 <= self.start < self.stop <= self.n_in:
+            raise InvalidInputError(
+                f"start, stop: expected 0 <= start < stop <= {self.n_in}, got "
+                f"{self.start}, {self.stop}"
+            )
+        self.n_out = self.stop - self.start
+        self.fan_in = 1
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return h[:, self.start : self.stop]
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return e[:, self.start : self.stop]
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        return q[:, self.start : self.stop]
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        z = h[:, self.start : self.stop]
+        r = np.zeros(z.shape) if eh is None else eh[:, self.start : self.stop]
+        return z, r
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        return self.forward(h, eh)[1]
+
+
+@dataclass(eq=False)
+class Stack(Operator):
+    """``[ops[0](h); ops[1](h); …]``: several maps of one input, their outputs side by side.
+
+    A layer whose units come from different branches (a residual block's
+    convolution and the identity it carries on as linear units).
+    """
+
+    ops: list[Operator]
+
+    def __post_init__(self) -> None:
+        if not self.ops:
+            raise InvalidInputError("ops: expected at least one operator")
+        if len({op.n_in for op in self.ops}) != 1:
+            raise InvalidInputError(
+                f"ops: the operators take different inputs ({[op.n_in for op in self.ops]})"
+            )
+        self.n_in = self.ops[0].n_in
+        self.n_out = sum(op.n_out for op in self.ops)
+        self.fan_in = max(op.fan_in for op in self.ops)
+        self.exact_weights = all(op.exact_weights for op in self.ops)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return np.concatenate([op.apply(h) for op in self.ops], axis=1)
+
+    def apply_proven(self, h: np.ndarray) -> np.ndarray:
+        return np.concatenate([op.apply_proven(h) for op in self.ops], axis=1)
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return np.concatenate([op.apply_abs(e) for op in self.ops], axis=1)
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        return np.concatenate([op.exact_apply(q, bias=bias) for op in self.ops], axis=1)
+
+    def bias_error(self) -> np.ndarray:
+        return np.concatenate([op.bias_error() for op in self.ops])
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        parts = [op.forward(h, eh) for op in self.ops]
+        return (
+            np.concatenate([z for z, _ in parts], axis=1),
+            np.concatenate([r for _, r in parts], axis=1),
+        )
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        return self.forward(h, eh)[1]
+
+
+@dataclass(eq=False)
+class Sum(Operator):
+    """``ops[0](h) + ops[1](h) + …``: a residual addition (each term usually reads its own
+    part of ``h`` through :class:`Select`).
+
+    The float sum of ``k`` terms adds at most ``(k − 1) u`` of ``Σ|terms|`` to the
+    terms' own radii.
+    """
+
+    ops: list[Operator]
+
+    def __post_init__(self) -> None:
+        if not self.ops:
+            raise InvalidInputError("ops: expected at least one operator")
+        if len({op.n_in for op in self.ops}) != 1 or len({op.n_out for op in self.ops}) != 1:
+            raise InvalidInputError(
+                "ops: the terms of a sum must take the same input and give the same output size, "
+                f"got {[(op.n_in, op.n_out) for op in self.ops]}"
+            )
+        self.n_in, self.n_out = self.ops[0].n_in, self.ops[0].n_out
+        self.fan_in = max(op.fan_in for op in self.ops) + len(self.ops) - 1
+        self.exact_weights = all(op.exact_weights for op in self.ops)
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        out = self.ops[0].apply(h)
+        for op in self.ops[1:]:
+            out = out + op.apply(h)
+        return out
+
+    def apply_proven(self, h: np.ndarray) -> np.ndarray:
+        return self.forward(h, None)[0]
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        out = self.ops[0].apply_abs(e)
+        for op in self.ops[1:]:
+            out = out + op.apply_abs(e)
+        return out
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        out = self.ops[0].exact_apply(q, bias=bias)
+        for op in self.ops[1:]:
+            out = out + op.exact_apply(q, bias=bias)
+        return out
+
+    def bias_error(self) -> np.ndarray:
+        out = self.ops[0].bias_error()
+        for op in self.ops[1:]:
+            out = out + op.bias_error()
+        return out
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        z, r = self.ops[0].forward(h, eh)
+        size = np.abs(z)
+        r = np.array(r, dtype=np.float64)
+        for op in self.ops[1:]:
+            zi, ri = op.forward(h, eh)
+            z = z + zi
+            size = size + np.abs(zi)
+            r = r + ri
+        k = len(self.ops) - 1
+        return z, (r + (k * _U / (1 - k * _U)) * size) * _SAFE + _TINY
+
+    def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
+        return self.forward(h, eh)[1]
+
+
+@dataclass(eq=False)
+class Take(Operator):
+    """``h[index]``: entries of the input in a given order, exactly (no rounding).
+
+    The reordering of a concatenation along an axis other than the first.
+    """
+
+    n_in: int
+    index: np.ndarray
+
+    def __post_init__(self) -> None:
+        self.index = np.asarray(self.index, dtype=np.intp)
+        if self.index.ndim != 1 or (
+            self.index.size and (self.index.min() < 0 or self.index.max() >= self.n_in)
+        ):
+            raise InvalidInputError(f"index: expected flat indices into {self.n_in} inputs")
+        self.n_out = len(self.index)
+        self.fan_in = 1
+
+    def apply(self, h: np.ndarray) -> np.ndarray:
+        return h[:, self.index]
+
+    def apply_abs(self, e: np.ndarray) -> np.ndarray:
+        return e[:, self.index]
+
+    def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
+        return q[:, self.index]
+
+    def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
+        z = h[:, self.index]
+        return z, np.zeros(z.shape) if eh is None else eh[:, self.index]
 
     def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
         return self.forward(h, eh)[1]

@@ -90,7 +90,16 @@ def test_the_radius_bounds_the_error_of_every_operator():
     )
     pool = ops.AvgPool2d(3, conv.out_shape, 3)
     stack = ops.Compose([conv, bn, pool])
-    for op in (conv, bn, pool, stack):
+    n = conv.n_in
+    # a residual sum: the convolution of the first half plus the second half carried on
+    half = ops.Select(2 * n, 0, n)
+    m = conv.n_out
+    other = ops.Compose(
+        [ops.Select(2 * n, n, 2 * n), ops.Dense(rng.normal(size=(m, n)), rng.normal(size=m))]
+    )
+    res = ops.Sum([ops.Compose([half, conv]), other])
+    side = ops.Stack([ops.Compose([half, conv]), ops.Select(2 * n, 3, 40)])
+    for op in (conv, bn, pool, stack, res, side):
         h = rng.normal(size=(5, op.n_in)) * 10
         eh = np.abs(rng.normal(size=h.shape)) * 1e-6
         exact_in = h + eh * rng.uniform(-1, 1, size=h.shape)  # within eh of h
@@ -198,7 +207,7 @@ def test_operator_form_bad_input():
         def forward(self, x: Any) -> Any:
             return x + self.a(x)
 
-    with pytest.raises(pf.InvalidInputError, match=r"takes nn\.Sequential"):
+    with pytest.raises(pf.InvalidInputError, match="no activation between input and output"):
         pf.from_torch(Residual(), form="operators")
     with pytest.raises(pf.InvalidInputError, match="groups"):
         ops.Conv2d(np.ones((3, 1, 3, 3)), None, (2, 5, 5), groups=2)
@@ -210,3 +219,171 @@ def test_operator_form_bad_input():
         pf.Network.from_operators(
             [ops.Dense(np.ones((2, 3)), np.zeros(2)), ops.Dense(np.ones((1, 4)), np.zeros(1))]
         )
+
+
+# -- residual networks in operator form ----------------------------------------------
+
+
+class _Block(nn.Module):
+    """A ResNet basic block: two 3×3 convolutions with batch-norm, and a shortcut that is
+    the identity or a strided 1×1 convolution with batch-norm (a projection)."""
+
+    def __init__(self, cin: int, cout: int, stride: int) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+        self.bn1 = nn.BatchNorm2d(cout)
+        self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+        self.bn2 = nn.BatchNorm2d(cout)
+        self.short = nn.Sequential()
+        if stride != 1 or cin != cout:
+            self.short = nn.Sequential(
+                nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+            )
+
+    def forward(self, x: Any) -> Any:
+        out = torch.relu(self.bn1(self.conv1(x)))
+        return torch.relu(self.bn2(self.conv2(out)) + self.short(x))
+
+
+class _ResNet(nn.Module):
+    """ResNet-18's shape (a stem, stages of basic blocks, global average pooling, a dense
+    head) with narrow stages."""
+
+    def __init__(self, widths: Any, blocks: Any, seed: int) -> None:
+        super().__init__()
+        torch.manual_seed(seed)
+        self.conv = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+        self.bn = nn.BatchNorm2d(widths[0])
+        layers: list[Any] = []
+        c = widths[0]
+        for i, (w, n) in enumerate(zip(widths, blocks)):
+            for j in range(n):
+                layers.append(_Block(c, w, 2 if j == 0 and i > 0 else 1))
+                c = w
+        self.layers = nn.Sequential(*layers)
+        self.pool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(c, 10)
+        g = torch.Generator().manual_seed(seed)
+        with torch.no_grad():  # batch-norm statistics as after training
+            for mod in self.modules():
+                if isinstance(mod, nn.BatchNorm2d):
+                    mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+                    mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+                    mod.weight.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+                    mod.bias.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+        self.eval()
+
+    def forward(self, x: Any) -> Any:
+        x = torch.relu(self.bn(self.conv(x)))
+        return self.fc(torch.flatten(self.pool(self.layers(x)), 1))
+
+
+def test_a_residual_block_with_batch_norm_and_a_projection_matches_torch():
+    block = _Block(2, 4, 2).eval()
+    with torch.no_grad():
+        for bn in (block.bn1, block.bn2, block.short[1]):
+            bn.running_mean.uniform_(-0.5, 0.5)
+            bn.running_var.uniform_(0.5, 2)
+    model = nn.Sequential(block, nn.Flatten(), nn.Linear(4 * 3 * 3, 3)).eval()
+    net = pf.from_torch(model, input_shape=(2, 6, 6), form="operators")
+    assert net.is_operator_form and net.provenance["verified"]
+    assert net.provenance["max_abs_error"] < 1e-5
+    # the shortcut (a 1×1 convolution of the input: 4 × 3 × 3 values) is carried to the
+    # second layer as linear units, without bits, as in the dense form
+    assert net.provenance["linear_units"] == 4 * 3 * 3 and net.n_bits == 4 * 3 * 3 * 2
+    dense = pf.from_torch(model, input_shape=(2, 6, 6), form="dense")
+    assert dense.provenance["linear_units"] == 36 and dense.hidden_sizes == net.hidden_sizes
+    x = np.random.default_rng(0).normal(size=(5, 72))
+    with torch.no_grad():
+        ref = model(torch.tensor(x.reshape(5, 2, 6, 6), dtype=torch.float32)).double().numpy()
+    assert np.max(np.abs(net.forward(x) - ref)) < 1e-5
+
+
+@pytest.mark.parametrize("seed", range(2))
+def test_a_resnet_walks_exactly_as_its_dense_form(seed):
+    model = _ResNet((2, 4), (1, 1), seed).double()
+    op = pf.from_torch(model, input_shape=(3, 6, 6), form="operators")
+    dense = pf.from_torch(model, input_shape=(3, 6, 6), form="dense")
+    assert op.provenance["verified"] and dense.provenance["verified"]
+    assert op.hidden_sizes == dense.hidden_sizes
+    assert [m.tolist() for m in op.linear_units] == [m.tolist() for m in dense.linear_units]
+    for (wo, bo), (wd, bd) in zip(op.exact_weights, dense.exact_weights):
+        assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
+    rng = np.random.default_rng(seed)
+    a, b = rng.normal(size=(2, 108)), rng.normal(size=(2, 108))
+    for got, ref in zip(pf.walk_many(op, a, b), pf.walk_many(dense, a, b)):
+        assert got.method == "certified" and fields(got) == fields(ref)
+    plain = pf.walk(op, a[0], b[0], exact=False, method="float")
+    assert plain.patterns.tolist() == pf.walk(dense, a[0], b[0]).patterns.tolist()
+
+
+def test_a_resnet18_shaped_network_on_cifar_inputs_imports_and_walks():
+    # ResNet-18's 8 basic blocks in 4 stages on 3×32×32, narrow: 45,568 hidden units, whose
+    # dense form (over 2 million weights) is never built
+    model = _ResNet((4, 8, 8, 16), (2, 2, 2, 2), 0).double()
+    net = pf.from_torch(model, input_shape=(3, 32, 32))
+    assert net.is_operator_form and net.provenance["verified"]
+    assert net.depth == 17 and sum(net.hidden_sizes) == 45_568
+    rng = np.random.default_rng(0)
+    x1 = rng.normal(size=3 * 32 * 32)
+    x2 = x1 + 0.05 * rng.normal(size=x1.size)  # a short segment keeps the suite quick
+    path = pf.walk(net, x1, x2, exact=False)
+    assert path.certified and path.n_pieces > 1
+    assert (
+        path.patterns.tolist()
+        == pf.walk(net, x1, x2, exact=False, method="float").patterns.tolist()
+    )
+    with torch.no_grad():
+        mid = (x1 + x2) / 2
+        ref = model(torch.tensor(mid.reshape(1, 3, 32, 32))).numpy()[0]
+    assert np.max(np.abs(net.forward(mid) - ref)) < 1e-9
+
+
+def test_operator_form_of_graphs_refuses_what_it_cannot_keep():
+    class Pooled(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(1, 2, 3)
+            self.pool = nn.MaxPool2d(2)
+            self.fc = nn.Linear(2 * 2 * 2, 1)
+
+        def forward(self, x: Any) -> Any:
+            h = torch.relu(self.conv(x))
+            return self.fc(torch.flatten(self.pool(h) + 0.5, 1))
+
+    with pytest.raises(pf.InvalidInputError, match=r"MaxPool2d.*dense form only"):
+        pf.from_torch(Pooled(), input_shape=(1, 6, 6), form="operators")
+    auto = pf.from_torch(Pooled(), input_shape=(1, 6, 6))  # small: dense, tournament and all
+    assert not auto.is_operator_form and auto.provenance["verified"]
+
+    class Cat(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.a, self.b = nn.Linear(2, 2), nn.Linear(4, 1)
+
+        def forward(self, x: Any) -> Any:
+            return self.b(torch.cat([torch.relu(self.a(x)), x], dim=1))
+
+    joined = Cat()
+    cat = pf.from_torch(joined, form="operators")  # concatenation: a Stack of operators
+    dense = pf.from_torch(joined, form="dense")
+    assert cat.is_operator_form and cat.provenance["verified"]
+    for (wo, bo), (wd, bd) in zip(cat.exact_weights, dense.exact_weights):
+        assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
+
+    class Interleave(nn.Module):  # joined along the width: a reordering (Take)
+        def __init__(self) -> None:
+            super().__init__()
+            self.c = nn.Conv2d(1, 1, 1)
+            self.fc = nn.Linear(1 * 2 * 4, 1)
+
+        def forward(self, x: Any) -> Any:
+            h = torch.cat([torch.relu(self.c(x)), x], dim=3)
+            return self.fc(torch.flatten(h, 1))
+
+    model = Interleave()
+    net = pf.from_torch(model, input_shape=(1, 2, 2), form="operators")
+    ref = pf.from_torch(model, input_shape=(1, 2, 2), form="dense")
+    assert net.provenance["verified"]
+    x = np.random.default_rng(0).normal(size=(4, 4))
+    assert np.allclose(net.forward(x), ref.forward(x))

@@ -23,7 +23,8 @@ from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array,
 __all__ = ["from_torch", "load_state_dict"]
 
 SUPPORTED_MODULES = (
-    "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d, BatchNorm1d, "
+    "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d/2d (output size 1), "
+    "MaxPool1d, MaxPool2d, BatchNorm1d, "
     "BatchNorm2d, ReLU, LeakyReLU, Hardtanh, Tanh, Sigmoid, GELU, SiLU, Flatten, Dropout, "
     "Identity"
 )
@@ -144,6 +145,16 @@ class _Importer:
             return self._batchnorm(mod, v, where)
         if isinstance(mod, (nn.AvgPool1d, nn.AvgPool2d, nn.MaxPool1d, nn.MaxPool2d)):
             return self._pool(mod, v, where)
+        if isinstance(mod, (nn.AdaptiveAvgPool1d, nn.AdaptiveAvgPool2d)):
+            nd = 1 if isinstance(mod, nn.AdaptiveAvgPool1d) else 2
+            self._spatial(mod, v, where, nd)
+            if _tuple(mod.output_size, nd) != [1] * nd:
+                raise InvalidInputError(
+                    f"module: {where} ({name}): only global average pooling (output size 1)"
+                )
+            kernel = list(v.shape[1:])
+            windows, shape = pool_windows(v.shape, kernel, strides=[1] * nd, pads=[0] * 2 * nd)
+            return b.affine(v, average_dense(windows, v.size, int(np.prod(kernel))), None, shape)
         raise InvalidInputError(
             f"module: unsupported module {name} ({where}); from_torch takes {SUPPORTED_MODULES}, "
             "and +, −, torch.cat, flatten and view between them"
@@ -452,39 +463,30 @@ def from_torch(
     ``form``: ``"dense"`` compiles exact weight matrices (every model above);
     ``"operators"`` keeps convolutions, pooling and batch-norm as operators
     (:mod:`polyfold.operators`), so CIFAR-sized models import in a moment and
-    walks never form a matrix — for ``nn.Sequential`` models (nested ones
-    too) of ``Conv2d`` (zero padding), ``BatchNorm1d/2d``, ``AvgPool2d``,
-    ``Linear``, ``Flatten``, ``Dropout``, ``Identity`` and activations;
+    walks never form a matrix — for models of ``Conv2d`` (zero padding),
+    ``BatchNorm1d/2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d(1)`` (global average
+    pooling), ``Linear``, ``Flatten``, ``Dropout``, ``Identity`` and
+    activations, as ``nn.Sequential`` or as a graph with residual additions
+    (``+``/``−``) and scalar arithmetic (ResNets; the identity branches become
+    linear units); max-pooling and ``torch.cat`` are in dense form only.
     ``"auto"`` (default) takes operators for such a model when its dense form
     would hold more than 2 million weights, matrices otherwise.
     """
     if form not in FORMS:
         raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
-    if form != "dense":
-        mods = _sequential(module)
-        if mods is not None or form == "operators":
-            if mods is None:
-                raise InvalidInputError(
-                    f"module: form='operators' takes nn.Sequential models; {type(module).__name__} "
-                    "is not one (use form='dense' for residual blocks and other graphs)"
-                )
-            shape = _input_shape(input_shape) if input_shape is not None else None
-            if shape is None:
-                shape = _first_linear_shape(mods)
-            ops, acts = _operator_layers(mods, shape, strict=form == "operators")
-            if ops is not None and (
-                form == "operators" or sum(op.n_in * op.n_out for op in ops) > AUTO_DENSE_LIMIT
-            ):
-                net = Network.from_operators(ops, activation=acts)
-                report: dict[str, Any] = {
-                    "source": type(module).__name__,
-                    "format": "torch",
-                    "form": "operators",
-                }
-                if verify:
-                    report.update(_verify(module, net, shape, verify, seed))
-                net.provenance = report
-                return net
+    mods = _sequential(module) if form != "dense" else None
+    graph_ops = form != "dense"  # whether to try operators on the traced graph
+    if mods is not None:
+        shape = _input_shape(input_shape) if input_shape is not None else None
+        if shape is None:
+            shape = _first_linear_shape(mods)
+        ops, acts = _operator_layers(mods, shape)  # None: traced as a graph below
+        graph_ops = ops is None
+        if ops is not None and (
+            form == "operators" or sum(op.n_in * op.n_out for op in ops) > AUTO_DENSE_LIMIT
+        ):
+            net = Network.from_operators(ops, activation=acts)
+            return _finish(module, net, shape, verify, seed)
     try:
         from torch import fx, nn
     except ImportError as exc:  # pragma: no cover - optional extra
@@ -501,12 +503,31 @@ def from_torch(
     shape = _input_shape(input_shape) if input_shape is not None else None
     if shape is None:
         shape = _infer_input_shape(gm)
-    importer = _Importer(gm, shape)
+    if graph_ops:  # a graph (residual blocks): operators where the dense form is too large
+        try:
+            op_net = _build(_OperatorImporter(gm, shape))
+        except InvalidInputError:
+            if form == "operators":
+                raise
+        else:
+            dense_size = sum(op.n_in * op.n_out for op in op_net.operators)
+            if form == "operators" or dense_size > AUTO_DENSE_LIMIT:
+                return _finish(module, op_net, shape, verify, seed)
+    net = _build(_Importer(gm, shape))
+    return _finish(module, net, shape, verify, seed)
+
+
+def _build(importer: _Importer) -> Network:
     out = importer.run()
     if len(out.shape) != 1:
         out = importer.builder.reshape(out, (out.size,))
-    net = importer.builder.build(out)
-    report = {"source": type(module).__name__, "format": "torch", "form": "dense"}
+    return importer.builder.build(out)
+
+
+def _finish(module: Any, net: Network, shape: tuple[int, ...], verify: int, seed: int) -> Network:
+    """The network with its provenance (and the comparison with the module)."""
+    form = "operators" if net.is_operator_form else "dense"
+    report: dict[str, Any] = {"source": type(module).__name__, "format": "torch", "form": form}
     report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
     if verify:
         report.update(_verify(module, net, shape, verify, seed))
@@ -541,18 +562,14 @@ def _first_linear_shape(mods: list[Any]) -> tuple[int, ...]:
     )
 
 
-def _operator_layers(
-    mods: list[Any], shape: tuple[int, ...], strict: bool
-) -> tuple[list[Any] | None, list[Any]]:
-    """Operators between activations, and the activations; (None, []) if a module is not
-    supported (an error instead when ``strict``)."""
+def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any] | None, list[Any]]:
+    """Operators between activations of a sequence of modules, and the activations;
+    (None, []) when some module is not one affine layer or activation of it."""
     from torch import nn
 
-    from ..operators import AvgPool2d, ChannelAffine, Compose, Conv2d, Dense
+    from ..operators import Compose
 
     def refuse(mod: Any, why: str) -> tuple[None, list[Any]]:
-        if strict:
-            raise InvalidInputError(f"module: {type(mod).__name__} {why} in form='operators'")
         return None, []
 
     layers: list[Any] = []
@@ -574,77 +591,125 @@ def _operator_layers(
             if mod.start_dim != 1 or mod.end_dim != -1:
                 return refuse(mod, "flattens only some dimensions")
             cur = (int(np.prod(cur)),)
-        elif isinstance(mod, nn.Linear):
-            if cur != (mod.in_features,):
-                return refuse(mod, f"expects {mod.in_features} features, gets shape {cur}")
-            w = mod.weight.detach().cpu().double().numpy()
-            b = (
-                mod.bias.detach().cpu().double().numpy()
-                if mod.bias is not None
-                else np.zeros(mod.out_features)
-            )
-            pending.append(Dense(w, b))
-            cur = (int(mod.out_features),)
-        elif isinstance(mod, nn.Conv2d):
-            if len(cur) != 3 or mod.padding_mode != "zeros":
-                return refuse(mod, f"needs a (C, H, W) input and zero padding, got {cur}")
-            if mod.padding == "valid":
-                pad: Any = 0
-            elif mod.padding == "same":
-                total = [d * (k - 1) for d, k in zip(mod.dilation, mod.kernel_size)]
-                if any(v % 2 for v in total):
-                    return refuse(mod, "with asymmetric 'same' padding is not supported")
-                pad = tuple(v // 2 for v in total)
-            else:
-                pad = tuple(mod.padding)
-            bias = None if mod.bias is None else mod.bias.detach().cpu().double().numpy()
-            conv = Conv2d(
-                mod.weight.detach().cpu().double().numpy(),
-                bias,
-                (int(cur[0]), int(cur[1]), int(cur[2])),
-                tuple(mod.stride),
-                pad,
-                tuple(mod.dilation),
-                int(mod.groups),
-                backend="torch",
-            )
-            pending.append(conv)
-            cur = conv.out_shape
-        elif isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
-            if mod.running_mean is None or mod.running_var is None or cur[0] != mod.num_features:
-                return refuse(mod, "needs running statistics and matching channels")
-            var = mod.running_var.detach().double().numpy() + mod.eps
-            scale = exact_array(1.0 / np.sqrt(var))  # the one rounding, as in the dense form
-            gamma = (
-                _exact(mod.weight) if mod.weight is not None else np.full(len(scale), Fraction(1))
-            )
-            beta = _exact(mod.bias) if mod.bias is not None else np.full(len(scale), Fraction(0))
-            mean = _exact(mod.running_mean)
-            pending.append(ChannelAffine(gamma * scale, beta - gamma * scale * mean, cur))
-        elif isinstance(mod, nn.AvgPool2d):
-            if (
-                len(cur) != 3
-                or mod.ceil_mode
-                or getattr(mod, "divisor_override", None) is not None
-                or (not mod.count_include_pad and mod.padding)
-            ):
-                return refuse(mod, "with ceil_mode, divisor_override or uncounted padding")
-            pool = AvgPool2d(
-                mod.kernel_size,
-                (int(cur[0]), int(cur[1]), int(cur[2])),
-                mod.stride,
-                mod.padding,
-                backend="torch",
-            )
-            pending.append(pool)
-            cur = pool.out_shape
-        else:
-            return refuse(mod, "is not supported")
+            continue
+        got = _module_operator(mod, cur)
+        if isinstance(got, str):
+            return refuse(mod, got)
+        op, cur = got
+        pending.append(op)
     if not pending or not acts:
         return refuse(mods[-1], "leaves no output layer (the model must end with affine layers)")
     # an output that is not flat needs no operator: every tensor is a C-order flat vector
     layers.append(pending[0] if len(pending) == 1 else Compose(pending))
     return layers, acts
+
+
+def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ...]] | str:
+    """The operator of one affine module on inputs of shape ``cur`` and its output shape,
+    or why it has none."""
+    from torch import nn
+
+    from ..operators import AvgPool2d, ChannelAffine, Conv2d, Dense
+
+    if isinstance(mod, nn.Linear):
+        if cur != (mod.in_features,):
+            return f"expects {mod.in_features} features, gets shape {cur}"
+        w = mod.weight.detach().cpu().double().numpy()
+        b = (
+            mod.bias.detach().cpu().double().numpy()
+            if mod.bias is not None
+            else np.zeros(mod.out_features)
+        )
+        return Dense(w, b), (int(mod.out_features),)
+    if isinstance(mod, nn.Conv2d):
+        if len(cur) != 3 or mod.padding_mode != "zeros":
+            return f"needs a (C, H, W) input and zero padding, got {cur}"
+        if mod.padding == "valid":
+            pad: Any = 0
+        elif mod.padding == "same":
+            total = [d * (k - 1) for d, k in zip(mod.dilation, mod.kernel_size)]
+            if any(v % 2 for v in total):
+                return "with asymmetric 'same' padding is not supported"
+            pad = tuple(v // 2 for v in total)
+        else:
+            pad = tuple(mod.padding)
+        bias = None if mod.bias is None else mod.bias.detach().cpu().double().numpy()
+        conv = Conv2d(
+            mod.weight.detach().cpu().double().numpy(),
+            bias,
+            (int(cur[0]), int(cur[1]), int(cur[2])),
+            tuple(mod.stride),
+            pad,
+            tuple(mod.dilation),
+            int(mod.groups),
+            backend="torch",
+        )
+        return conv, conv.out_shape
+    if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
+        if mod.running_mean is None or mod.running_var is None or cur[0] != mod.num_features:
+            return "needs running statistics and matching channels"
+        var = mod.running_var.detach().double().numpy() + mod.eps
+        scale = exact_array(1.0 / np.sqrt(var))  # the one rounding, as in the dense form
+        gamma = _exact(mod.weight) if mod.weight is not None else np.full(len(scale), Fraction(1))
+        beta = _exact(mod.bias) if mod.bias is not None else np.full(len(scale), Fraction(0))
+        mean = _exact(mod.running_mean)
+        return ChannelAffine(gamma * scale, beta - gamma * scale * mean, cur), cur
+    if isinstance(mod, nn.AdaptiveAvgPool2d):
+        size = _tuple(mod.output_size, 2) if mod.output_size is not None else None
+        if len(cur) != 3 or size != [1, 1]:
+            return "other than global average pooling (output size 1) is not supported"
+        pool = AvgPool2d((int(cur[1]), int(cur[2])), (int(cur[0]), int(cur[1]), int(cur[2])))
+        return pool, pool.out_shape
+    if isinstance(mod, nn.AvgPool2d):
+        if (
+            len(cur) != 3
+            or mod.ceil_mode
+            or getattr(mod, "divisor_override", None) is not None
+            or (not mod.count_include_pad and mod.padding)
+        ):
+            return "with ceil_mode, divisor_override or uncounted padding"
+        pool = AvgPool2d(
+            mod.kernel_size,
+            (int(cur[0]), int(cur[1]), int(cur[2])),
+            mod.stride,
+            mod.padding,
+            backend="torch",
+        )
+        return pool, pool.out_shape
+    return "is not supported"
+
+
+class _OperatorImporter(_Importer):
+    """:class:`_Importer` building operators (:mod:`~polyfold.interop._opgraph`): residual
+    blocks, +/− and scalar arithmetic between layers, with no matrix formed."""
+
+    def __init__(self, gm: Any, input_shape: tuple[int, ...]) -> None:
+        from ._opgraph import OperatorChainBuilder
+
+        self.gm = gm
+        self.builder = OperatorChainBuilder(input_shape)  # type: ignore[assignment]
+        self.values = {}
+
+    def _module(self, mod: Any, node: Any, where: str) -> Value:
+        from torch import nn
+
+        v = self._tensor(node, where)
+        b: Any = self.builder
+        if isinstance(mod, (nn.Dropout, nn.Identity)):
+            return v
+        if isinstance(mod, nn.Flatten):
+            return b.reshape(v, _flatten_shape(v.shape, mod.start_dim, mod.end_dim))
+        act = _activation(mod)
+        if act is not None:
+            return b.activation(v, act)
+        got = _module_operator(mod, tuple(v.shape))
+        if isinstance(got, str):
+            raise InvalidInputError(
+                f"module: {type(mod).__name__} {got} in form='operators' ({where})"
+                + ("; max-pooling is in dense form only" if "Max" in type(mod).__name__ else "")
+            )
+        op, shape = got
+        return b.map(v, op, shape)
 
 
 def _verify(module: Any, net: Network, shape: tuple[int, ...], count: int, seed: int) -> dict:
