@@ -1,10 +1,14 @@
 """CIFAR-shaped CNNs as operator networks: import, memory, and walks against their peers.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_operators.py [--channels 4,8 8,16 ...]
+        [--resnet 4,8,8,16 ...]
 
 For each width (first convolution's channels, then the other two's): a
 ``nn.Sequential`` of three 3x3 convolutions with pooling and batch-norm on
 3x32x32 inputs, then two dense layers; one segment between two random images.
+``--resnet``: ResNet-18's layout (a stem, four stages of two basic blocks with
+batch-norm and projection shortcuts, global average pooling, a dense head) with
+the given stage widths (the original has 64,128,256,512).
 Reports the import time and the walk's peak memory (tracemalloc), and in one
 run: the plain float walk, the certified walk, ``chi_sampled(n=10000)`` and one
 batched forward pass of the model over the walk's own breakpoints (the
@@ -58,18 +62,73 @@ def model(c1: int, c2: int):
     ).eval()
 
 
+def resnet(widths: list[int]):
+    """ResNet-18's layout with stage widths ``widths`` (random weights, batch-norm statistics
+    as after training)."""
+    import torch
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self, cin: int, cout: int, stride: int) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(cin, cout, 3, stride, 1, bias=False)
+            self.bn1 = nn.BatchNorm2d(cout)
+            self.conv2 = nn.Conv2d(cout, cout, 3, 1, 1, bias=False)
+            self.bn2 = nn.BatchNorm2d(cout)
+            self.short = nn.Sequential()
+            if stride != 1 or cin != cout:
+                self.short = nn.Sequential(
+                    nn.Conv2d(cin, cout, 1, stride, bias=False), nn.BatchNorm2d(cout)
+                )
+
+        def forward(self, x):
+            out = torch.relu(self.bn1(self.conv1(x)))
+            return torch.relu(self.bn2(self.conv2(out)) + self.short(x))
+
+    class ResNet(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv = nn.Conv2d(3, widths[0], 3, 1, 1, bias=False)
+            self.bn = nn.BatchNorm2d(widths[0])
+            blocks, c = [], widths[0]
+            for i, w in enumerate(widths):
+                for j in range(2):
+                    blocks.append(Block(c, w, 2 if j == 0 and i > 0 else 1))
+                    c = w
+            self.layers = nn.Sequential(*blocks)
+            self.pool = nn.AdaptiveAvgPool2d(1)
+            self.fc = nn.Linear(c, 10)
+
+        def forward(self, x):
+            x = torch.relu(self.bn(self.conv(x)))
+            return self.fc(torch.flatten(self.pool(self.layers(x)), 1))
+
+    torch.manual_seed(0)
+    m = ResNet()
+    g = torch.Generator().manual_seed(0)
+    with torch.no_grad():
+        for mod in m.modules():
+            if isinstance(mod, nn.BatchNorm2d):
+                mod.running_mean.copy_(torch.randn(mod.num_features, generator=g) * 0.1)
+                mod.running_var.copy_(torch.rand(mod.num_features, generator=g) + 0.5)
+    return m.eval()
+
+
 def main() -> None:
     import torch
 
     torch.set_num_threads(1)
     parser = argparse.ArgumentParser()
-    parser.add_argument("--channels", nargs="+", default=["4,8", "8,16"])
+    parser.add_argument("--channels", nargs="*", default=["4,8", "8,16"])
+    parser.add_argument("--resnet", nargs="*", default=[])
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x1, x2 = rng.normal(size=3072), rng.normal(size=3072)
-    for spec in args.channels:
-        c1, c2 = (int(v) for v in spec.split(","))
-        m = model(c1, c2)
+    specs = [("cnn", s) for s in args.channels] + [("resnet", s) for s in args.resnet]
+    for kind, spec in specs:
+        widths = [int(v) for v in spec.split(",")]
+        m = model(*widths) if kind == "cnn" else resnet(widths)
+        name = f"CNN {widths[0]},{widths[1]},{widths[1]}" if kind == "cnn" else f"ResNet-18 {spec}"
         t_import, net = best_of(lambda: pf.from_torch(m, input_shape=(3, 32, 32)), 1)
         t_float, plain = best_of(lambda: pf.walk(net, x1, x2, exact=False, method="float"), 2)
         tracemalloc.start()
@@ -90,7 +149,7 @@ def main() -> None:
         t_fwd, _ = best_of(forward, 3)
         same = np.array_equal(plain.patterns, cert.patterns)
         print(
-            f"CNN {c1},{c2},{c2} on 3x32x32 ({net.n_hidden:,} hidden units):"
+            f"{name} on 3x32x32 ({net.n_hidden:,} hidden units):"
             f" import {t_import:.2f} s"
             f" ({net.provenance['form']}); {cert.n_pieces} pieces; float walk {t_float:.2f} s,"
             f" certified {t_cert:.2f} s ({t_cert / t_float:.1f}x, peak {peak / 2**30:.2f} GiB),"

@@ -19,7 +19,7 @@ checked in rational arithmetic:
 
 The LP is solved in float64 by HiGHS (one reused ``highspy.Highs`` object) or
 by cvxpy; its answer is turned into an exact certificate and checked. When the
-check fails, an exact rational simplex (sympy's) decides instead.
+check fails, an exact rational simplex (:func:`simplex`) decides instead.
 """
 
 from __future__ import annotations
@@ -301,30 +301,117 @@ def _exact_farkas(a_q: np.ndarray, b_q: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def _exact_lp(a_q: np.ndarray, b_q: np.ndarray) -> Feasibility:
-    from sympy import Matrix, Rational
-    from sympy.solvers.simplex import linprog
+    """Decide ``A x < b`` by two exact LPs (:func:`simplex`), and check the answer.
 
+    First: maximise ``r ≤ 1`` with ``A x + r ‖a_i‖_1 ≤ b`` (strictly feasible iff the
+    optimum is positive). Otherwise Motzkin's alternative: minimise ``b · y`` over
+    ``y ≥ 0``, ``Aᵀ y = 0``, ``Σ y = 1``, whose optimum is then at most 0.
+    """
     m, d = a_q.shape
-
-    def rat(v: Fraction) -> Rational:
-        return Rational(v.numerator, v.denominator)
-
-    # maximise r s.t. A x + r‖a_i‖_1 ≤ b, r ≤ 1, in standard form (all variables ≥ 0):
-    # x = x⁺ − x⁻ and r = 1 − r', i.e. minimise r' s.t. A x⁺ − A x⁻ − r'‖a_i‖_1 ≤ b − ‖a_i‖_1.
     norms = [sum(abs(v) for v in row) for row in a_q]
-    a_ub = Matrix(
-        [[rat(v) for v in row] + [-rat(v) for v in row] + [-rat(n)] for row, n in zip(a_q, norms)]
-    )
-    b_ub = Matrix([rat(v - n) for v, n in zip(b_q, norms)])
-    c = Matrix([0] * (2 * d) + [1])
-    _, sol = linprog(c, a_ub, b_ub)
-    sol = [Fraction(str(v)) for v in sol]
-    x = [p - q for p, q in zip(sol[:d], sol[d : 2 * d])]
-    if 1 - sol[-1] > 0:
-        return Feasibility(True, np.array(x, dtype=object), None, None, "exact")
-    a_eq = Matrix([[rat(a_q[i, j]) for i in range(m)] for j in range(d)] + [[1] * m])
-    b_eq = Matrix([0] * d + [1])
-    # (the inequality Σ y ≤ 1 is implied; sympy wants some inequality block)
-    _, y = linprog(Matrix([rat(v) for v in b_q]), Matrix([[1] * m]), Matrix([1]), a_eq, b_eq)
-    farkas = np.array([Fraction(str(v)) for v in y], dtype=object)
+    # standard form: x = x⁺ − x⁻, r = 1 − r', a slack per row, all ≥ 0; minimise r'
+    rows = [
+        [*row, *(-v for v in row), -n, *(Fraction(int(i == k)) for k in range(m))]
+        for i, (row, n) in enumerate(zip(a_q, norms))
+    ]
+    rhs = [v - n for v, n in zip(b_q, norms)]
+    cost = [Fraction(0)] * (2 * d) + [Fraction(1)] + [Fraction(0)] * m
+    status, sol = simplex(rows, rhs, cost)
+    if status != "optimal":  # pragma: no cover - the LP is feasible and bounded
+        raise AssertionError(f"strict-feasibility LP: {status}")
+    x = np.array([p - q for p, q in zip(sol[:d], sol[d : 2 * d])], dtype=object)
+    if 1 - sol[2 * d] > 0:
+        if not all(s > 0 for s in b_q - a_q.dot(x)):  # pragma: no cover - simplex is exact
+            raise AssertionError("exact LP: the witness is not strictly inside")
+        return Feasibility(True, x, None, None, "exact")
+    eq_rows = [[a_q[i, j] for i in range(m)] for j in range(d)] + [[Fraction(1)] * m]
+    status, y = simplex(eq_rows, [Fraction(0)] * d + [Fraction(1)], list(b_q))
+    farkas = np.array(y, dtype=object)
+    if (
+        status != "optimal" or any(v != 0 for v in farkas.dot(a_q)) or farkas.dot(b_q) > 0
+    ):  # pragma: no cover - Motzkin's alternative holds when the first LP says infeasible
+        raise AssertionError(f"Motzkin LP: {status}")
     return Feasibility(False, None, None, farkas, "exact")
+
+
+def simplex(
+    rows: list[list[Fraction]], rhs: list[Fraction], cost: list[Fraction]
+) -> tuple[str, list[Fraction]]:
+    """Minimise ``cost · z`` subject to ``rows · z = rhs`` and ``z ≥ 0``, exactly.
+
+    Two-phase tableau simplex in rational arithmetic with Bland's rule (no
+    cycling). Returns ``("optimal", z)``, ``("infeasible", [])`` or
+    ``("unbounded", [])``.
+
+    >>> simplex([[1, 1, 1]], [4], [-1, -2, 0])  # max x + 2y with x + y ≤ 4 (a slack)
+    ('optimal', [Fraction(0, 1), Fraction(4, 1), Fraction(0, 1)])
+    >>> simplex([[1, 1]], [-1], [0, 0])[0]
+    'infeasible'
+    """
+    m, n = len(rows), len(cost)
+    table: list[list[Fraction]] = []
+    for row, q in zip(rows, rhs):
+        r = [Fraction(v) for v in row] + [Fraction(q)]
+        table.append([-v for v in r] if r[-1] < 0 else r)
+    # phase I: one artificial variable per row (columns n .. n + m − 1), basic at first
+    for i, r in enumerate(table):
+        r[n:n] = [Fraction(int(i == k)) for k in range(m)]
+    basis = list(range(n, n + m))
+    width = n + m
+    phase1 = [Fraction(0)] * n + [Fraction(1)] * m
+    if not _pivot_to_optimum(table, basis, phase1, width, allowed=width):
+        raise AssertionError("phase I is bounded")  # pragma: no cover
+    if sum(table[i][-1] for i, b in enumerate(basis) if b >= n) > 0:
+        return "infeasible", []
+    # drive artificial variables out of the basis (or drop their redundant rows)
+    for i in range(len(basis) - 1, -1, -1):
+        if basis[i] < n:
+            continue
+        col = next((j for j in range(n) if table[i][j] != 0), None)
+        if col is None:
+            del table[i], basis[i]
+        else:
+            _pivot(table, basis, i, col)
+    for r in table:
+        del r[n : n + m]
+    if not _pivot_to_optimum(table, basis, [Fraction(v) for v in cost], n, allowed=n):
+        return "unbounded", []
+    z = [Fraction(0)] * n
+    for i, b in enumerate(basis):
+        z[b] = table[i][-1]
+    return "optimal", z
+
+
+def _pivot(table: list[list[Fraction]], basis: list[int], i: int, j: int) -> None:
+    row = table[i]
+    p = row[j]
+    table[i] = row = [v / p for v in row]
+    for k, other in enumerate(table):
+        if k != i and other[j] != 0:
+            f = other[j]
+            table[k] = [a - f * b for a, b in zip(other, row)]
+    basis[i] = j
+
+
+def _pivot_to_optimum(
+    table: list[list[Fraction]], basis: list[int], cost: list[Fraction], width: int, allowed: int
+) -> bool:
+    """Pivot with Bland's rule until no reduced cost is negative; False if unbounded."""
+    while True:
+        # reduced costs c_j − c_B · column_j
+        reduced = [
+            cost[j] - sum(cost[b] * table[i][j] for i, b in enumerate(basis))
+            for j in range(min(width, allowed))
+        ]
+        entering = next((j for j, v in enumerate(reduced) if v < 0), None)
+        if entering is None:
+            return True
+        best: tuple[Fraction, int, int] | None = None
+        for i, r in enumerate(table):
+            if r[entering] > 0:
+                key = (r[-1] / r[entering], basis[i], i)
+                if best is None or key < best:
+                    best = key
+        if best is None:
+            return False
+        _pivot(table, basis, best[2], entering)

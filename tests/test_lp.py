@@ -43,6 +43,16 @@ def test_touching_half_planes_are_infeasible_strictly():
     assert not res.feasible and [str(v) for v in res.farkas] == ["1/2", "1/2"]
 
 
+def test_the_exact_backend_on_a_degenerate_system():
+    # z < 0 and z > 0 (y unconstrained but for y < 0): infeasible, and the certificate must
+    # combine the two z rows — an earlier exact fallback (sympy's simplex) returned (0, 1, 0),
+    # which is not one (y·A = (0, 1, 0) ≠ 0)
+    a, b = [[0, 0, 1], [0, 1, 0], [0, 0, -1]], [0, 0, 0]
+    res = interior_point(a, b, backend="exact")
+    assert not res.feasible and verify_certificate(a, b, res)
+    assert list(res.farkas) == [F(1, 2), 0, F(1, 2)]
+
+
 def test_zero_rows():
     assert not interior_point([[0, 0], [1, 0]], [0, 1]).feasible  # 0 < 0 fails
     res = interior_point([[0, 0]], [1])  # 0 < 1 holds everywhere
