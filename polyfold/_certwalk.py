@@ -841,8 +841,12 @@ def _exact_intervals(
 
 
 def _float_rows(ze: np.ndarray) -> np.ndarray:
-    """float64 of rationals (Python rounds ``Fraction`` correctly; ``fmpq`` via Fraction)."""
-    flat = [float(to_fraction(v)) for v in np.asarray(ze, dtype=object).ravel()]
+    """float64 of rationals, correctly rounded (Python's true division of integers is;
+    ``Fraction`` and ints through it too)."""
+    flat = [
+        int(v.p) / int(v.q) if type(v) is fmpq else float(to_fraction(v))
+        for v in np.asarray(ze, dtype=object).ravel()
+    ]
     return np.array(flat, dtype=np.float64).reshape(np.shape(ze))
 
 

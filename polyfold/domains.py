@@ -193,10 +193,33 @@ class Slice:
                 f"slice: the network takes {net.n_inputs} inputs, the slice lives in "
                 f"{self.origin.size}"
             )
+        if net.is_operator_form:  # apply the first layer to the basis: a 2-column map
+            return self._compose_operators(net)
         layers = net.exact_weights
         w1, b1 = layers[0]
         layers[0] = (w1.dot(self.basis), b1 + w1.dot(self.origin))
         return Network(layers, **net.options)
+
+    def _compose_operators(self, net: Network) -> Network:
+        """:meth:`compose` keeping the other layers as operators: the first layer ``W h + b``
+        becomes the dense ``(W B, W o + b)``, computed by applying it to the basis columns
+        ``B`` and to the origin ``o`` exactly."""
+        from ._arith import ExactBackend
+        from .operators import Dense
+
+        first = net.operators[0]
+        cols = ExactBackend.array(self.basis.T)  # (k, d): the basis columns as rows
+        origin = ExactBackend.array(self.origin[None, :])
+        wb = first.exact_apply(cols, bias=False).T  # (n1, k)
+        bo = first.exact_apply(origin)[0]
+        to_q = np.vectorize(lambda v: Fraction(int(v.p), int(v.q)), otypes=[object])
+        w_ex, b_ex = to_q(wb), to_q(bo)
+        dense = Dense(
+            np.array([[float(v) for v in row] for row in w_ex]),
+            np.array([float(v) for v in b_ex]),
+            exact=(w_ex, b_ex),
+        )
+        return Network.from_operators([dense, *net.operators[1:]], **net.options)
 
 
 Domain = Union[Polytope, Slice]  # noqa: UP007 - a runtime alias on Python 3.10

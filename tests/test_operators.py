@@ -387,3 +387,32 @@ def test_operator_form_of_graphs_refuses_what_it_cannot_keep():
     assert net.provenance["verified"]
     x = np.random.default_rng(0).normal(size=(4, 4))
     assert np.allclose(net.forward(x), ref.forward(x))
+
+
+def test_a_slice_of_an_operator_network_never_forms_its_large_layers():
+    # a 1x40x40 input and a 3x3 convolution: the first layer's dense form (1,444 x 1,600
+    # entries) is refused, but a plane needs only the layer applied to its two basis images
+    torch.manual_seed(3)
+    model = nn.Sequential(
+        nn.Conv2d(1, 1, 3),
+        nn.ReLU(),
+        nn.Flatten(),
+        nn.Linear(38 * 38, 4),
+        nn.ReLU(),
+        nn.Linear(4, 2),
+    ).eval()
+    net = pf.from_torch(model, input_shape=(1, 40, 40), form="operators")
+    with pytest.raises(pf.InvalidInputError, match="dense form"):
+        net.exact_weights  # noqa: B018 - the whole network's matrices are too large
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=1600)
+    plane = pf.Slice.through(x, x + 1e-3 * rng.normal(size=1600), x + 1e-3 * rng.normal(size=1600))
+    G = pf.region_graph(net, plane, exact=False)
+    assert len(G) >= 1 and abs(sum(d["area"] for _, d in G.nodes(data=True)) - 0.5) < 1e-9
+    for key, data in G.nodes(data=True):  # the witness, in input space, has its pattern
+        assert pf.regions.pattern_key(net.pattern(data["witness"], exact=False)) == key
+    small = plane.compose(net)
+    assert small.is_operator_form and small.n_inputs == 2
+    alpha = np.array([0.2, 0.3])
+    point = plane.origin.astype(float) + plane.basis.astype(float) @ alpha
+    assert np.allclose(small.forward(alpha), net.forward(point))

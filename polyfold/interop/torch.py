@@ -20,7 +20,7 @@ from ..errors import InvalidInputError, require
 from ..network import Network
 from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
 
-__all__ = ["from_torch", "load_state_dict"]
+__all__ = ["from_torch", "layer_inputs", "load_state_dict", "transformer_mlp"]
 
 SUPPORTED_MODULES = (
     "Linear, Conv1d, Conv2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d/2d (output size 1), "
@@ -777,3 +777,69 @@ def load_state_dict(module: Any, path: str | os.PathLike[str]) -> Any:
             f"path: {name!r} does not fit {type(module).__name__}: {str(exc).splitlines()[0]}"
         ) from exc
     return module
+
+
+def transformer_mlp(layer: Any) -> Any:
+    """The feed-forward block of a transformer layer, as ``nn.Sequential(Linear, σ, Linear)``.
+
+    The slide deck measures a transformer's folding "after the attention head": in the
+    MLP that follows it. ``layer`` is an ``nn.TransformerEncoderLayer`` or
+    ``nn.TransformerDecoderLayer`` (or any module with ``linear1``, ``activation``
+    and ``linear2``, as those have); the result shares their parameters, so
+    :func:`from_torch` imports exactly the block the model runs. Dropout (off at
+    inference) is left out. Collect the block's inputs with :func:`layer_inputs`.
+
+    >>> from torch import nn
+    >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, activation="gelu")
+    >>> mlp = transformer_mlp(layer)
+    >>> [type(m).__name__ for m in mlp]
+    ['Linear', 'GELU', 'Linear']
+    """
+    from torch import nn
+    from torch.nn import functional as F
+
+    missing = [name for name in ("linear1", "linear2", "activation") if not hasattr(layer, name)]
+    if missing:
+        raise InvalidInputError(
+            f"layer: expected a transformer layer with linear1, activation and linear2 "
+            f"(nn.TransformerEncoderLayer or nn.TransformerDecoderLayer); "
+            f"{type(layer).__name__} has no {', '.join(missing)}"
+        )
+    act = layer.activation
+    if not isinstance(act, nn.Module):
+        known = {F.relu: nn.ReLU, F.gelu: nn.GELU, F.silu: nn.SiLU, F.tanh: nn.Tanh}
+        if act not in known:
+            raise InvalidInputError(
+                f"layer: activation {getattr(act, '__name__', act)!r} is not relu, gelu, silu "
+                "or tanh"
+            )
+        act = known[act]()
+    return nn.Sequential(layer.linear1, act, layer.linear2)
+
+
+def layer_inputs(model: Any, submodule: Any, *inputs: Any) -> np.ndarray:
+    """What reaches ``submodule`` when ``model(*inputs)`` runs, one row per position.
+
+    A forward hook on ``submodule`` records its first input; the result is a float64
+    array of shape ``(-1, features)`` (batch and sequence positions flattened), the
+    points between which to walk the submodule (for a transformer's MLP: the
+    attention block's output, after its residual and normalisation). The model
+    runs in eval mode without gradients; its ``training`` flag is restored.
+    """
+    import torch
+
+    seen: list[Any] = []
+    handle = submodule.register_forward_hook(lambda mod, args, out: seen.append(args[0]))
+    was_training = model.training
+    model.eval()
+    try:
+        with torch.no_grad():
+            model(*inputs)
+    finally:
+        handle.remove()
+        model.train(was_training)
+    if not seen:
+        raise InvalidInputError("submodule: it did not run in model(*inputs)")
+    rows = [t.detach().double().cpu().numpy() for t in seen]
+    width = rows[0].shape[-1]
+    return np.concatenate([r.reshape(-1, width) for r in rows])

@@ -252,15 +252,14 @@ def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
 
 def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Iterator[FastCells]:
     """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float)."""
-    layers = [(np.asarray(w, dtype=np.float64), np.asarray(b)) for w, b in net.weights]
+    layers = net.operators  # float applies: operator networks need no matrix here
     n_split = net.depth + (1 if net.include_output else 0)
     linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
-    offsets = np.cumsum([0] + [w.shape[0] for w, _ in layers])
+    offsets = np.cumsum([0] + [op.n_out for op in layers])
     xy = np.asarray(polygon, dtype=np.float64)
-    w0, b0 = layers[0]
     pool = _Pool(
         xy=xy,
-        values=xy @ w0.T + b0,
+        values=layers[0].apply(xy),
         vid=np.arange(len(xy)),
         label=np.full(len(xy), -1, dtype=np.int64),
         start=np.array([0]),
@@ -278,8 +277,7 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Itera
             prev = linear[layer - 1]
             h = net.activations[layer - 1](part.values)
             h[:, prev] = part.values[:, prev]
-            w, b = layers[layer]
-            part.values = h @ w.T + b
+            part.values = layers[layer].apply(h)
             _split_layer(part, layer, offsets, linear)
             _finish_layer(part, int(offsets[layer]), linear[layer])
         yield _finished(part)
