@@ -109,6 +109,17 @@ class _Importer:
             raise InvalidInputError(f"module: {where} expects a tensor input")
         return v
 
+    def _shape_or_activation(self, mod: Any, v: Value) -> Value | None:
+        """``v`` through a module that only passes it on, reshapes it or activates it."""
+        from torch import nn
+
+        if isinstance(mod, (nn.Dropout, nn.Identity)):
+            return v
+        if isinstance(mod, nn.Flatten):
+            return self.builder.reshape(v, _flatten_shape(v.shape, mod.start_dim, mod.end_dim))
+        act = _activation(mod)
+        return None if act is None else self.builder.activation(v, act)
+
     # -- layers --------------------------------------------------------------------
     def _module(self, mod: Any, node: Any, where: str) -> Value:
         from torch import nn
@@ -116,13 +127,9 @@ class _Importer:
         v = self._tensor(node, where)
         b = self.builder
         name = type(mod).__name__
-        if isinstance(mod, (nn.Dropout, nn.Identity)):
-            return v
-        if isinstance(mod, nn.Flatten):
-            return b.reshape(v, _flatten_shape(v.shape, mod.start_dim, mod.end_dim))
-        act = _activation(mod)
-        if act is not None:
-            return b.activation(v, act)
+        simple = self._shape_or_activation(mod, v)
+        if simple is not None:
+            return simple
         if isinstance(mod, nn.Linear):
             if len(v.shape) != 1:
                 if v.shape[0] == 1 and int(np.prod(v.shape)) == mod.in_features:
@@ -691,17 +698,12 @@ class _OperatorImporter(_Importer):
         self.values = {}
 
     def _module(self, mod: Any, node: Any, where: str) -> Value:
-        from torch import nn
 
         v = self._tensor(node, where)
         b: Any = self.builder
-        if isinstance(mod, (nn.Dropout, nn.Identity)):
-            return v
-        if isinstance(mod, nn.Flatten):
-            return b.reshape(v, _flatten_shape(v.shape, mod.start_dim, mod.end_dim))
-        act = _activation(mod)
-        if act is not None:
-            return b.activation(v, act)
+        simple = self._shape_or_activation(mod, v)
+        if simple is not None:
+            return simple
         got = _module_operator(mod, tuple(v.shape))
         if isinstance(got, str):
             raise InvalidInputError(

@@ -159,12 +159,7 @@ def region_graph(
             f"{' and '.join('exact' if m else 'float' for m in modes)} mode, not the {engine} "
             f"engine in {mode} mode"
         )
-    if max_regions is not None:
-        max_regions = check_count(max_regions, "max_regions")
-    if time_budget is not None:
-        time_budget = check_budget(time_budget, "time_budget")
-    deadline = None if time_budget is None else time.perf_counter() + time_budget
-    budget = Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
+    budget = _budget(max_regions, time_budget, progress)
     fallback = None
     graph: nx.Graph | None = None
     if route == "certified":
@@ -248,13 +243,18 @@ def region_arrays(
         raise InvalidInputError(
             f"domain: region_arrays needs a 2-D domain, this one has dimension {work.n_inputs}"
         )
+    budget = _budget(max_regions, time_budget, progress)
+    try:
+        return vectorised_arrays(work, poly, budget)
+    finally:
+        budget.progress.close()
+
+
+def _budget(max_regions: Any, time_budget: Any, progress: bool | None) -> Budget:
+    """The checked ``max_regions`` and ``time_budget`` as a :class:`Budget` with its bar."""
     if max_regions is not None:
         max_regions = check_count(max_regions, "max_regions")
     if time_budget is not None:
         time_budget = check_budget(time_budget, "time_budget")
     deadline = None if time_budget is None else time.perf_counter() + time_budget
-    budget = Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
-    try:
-        return vectorised_arrays(work, poly, budget)
-    finally:
-        budget.progress.close()
+    return Budget(max_regions, deadline, progress_bar(progress, unit="regions"))
