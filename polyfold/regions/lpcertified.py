@@ -154,7 +154,7 @@ def _certify(net: Network, poly: Polytope, cells: list[Any]) -> _Proof | None:
     hom, owner, pts = _dedupe(hom, owner, pts)
     X, D = hom[:, :d], hom[:, d]
 
-    # 1. feasibility (closed) and exact tight sets at every vertex; units vanishing on a cell
+    # ... each satisfying its cell's closed inequalities; exact tight sets; vanishing units
     tight_pairs, vanishing = _check_points(
         net, maps, rows, bits, linear, dom, owner, X, D, pts, strict=False
     )
@@ -178,8 +178,9 @@ def _certify(net: Network, poly: Polytope, cells: list[Any]) -> _Proof | None:
     if neighbours is None:
         return None
 
-    # 2. witnesses strictly inside: the centroid of a simple vertex and its d neighbours
-    # (a full-dimensional simplex in the cell), else the mean of all the cell's vertices
+    # 2. (after 3: it uses the edges) witnesses strictly inside: the centroid of a simple
+    # vertex and its d neighbours (a full-dimensional simplex in the cell), else the mean
+    # of all the cell's vertices
     spans = []
     for vs in per_cell:
         simple = next((v for v in vs if len(tight_f[v]) == d), None)
