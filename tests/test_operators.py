@@ -416,3 +416,16 @@ def test_a_slice_of_an_operator_network_never_forms_its_large_layers():
     alpha = np.array([0.2, 0.3])
     point = plane.origin.astype(float) + plane.basis.astype(float) @ alpha
     assert np.allclose(small.forward(alpha), net.forward(point))
+
+
+def test_the_smooth_walk_runs_on_an_operator_network():
+    # GELU after a convolution: certified crossings through the operators, and the same
+    # crossings as on the dense form
+    torch.manual_seed(0)
+    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.GELU(), nn.Flatten(), nn.Linear(72, 3)).eval()
+    op = pf.from_torch(model, input_shape=(1, 8, 8), form="operators")
+    dense = pf.from_torch(model, input_shape=(1, 8, 8), form="dense")
+    x1, x2 = np.random.default_rng(0).normal(size=(2, 64))
+    a, b = pf.smooth_walk(op, x1, x2), pf.smooth_walk(dense, x1, x2)
+    assert a.certified and b.certified and len(a.crossings) > 0
+    assert np.array_equal(a.patterns, b.patterns) and a.chi == b.chi
