@@ -18,7 +18,16 @@ from flint import fmpq, fmpq_mat, fmpz
 
 from .errors import InvalidInputError, parse_rational
 
-__all__ = ["ExactBackend", "FloatBackend", "as_fmpq", "as_fraction", "brief", "to_fraction"]
+__all__ = [
+    "ExactBackend",
+    "FloatBackend",
+    "as_fmpq",
+    "as_fraction",
+    "brief",
+    "float_array",
+    "to_float",
+    "to_fraction",
+]
 
 _EXACT_SCALARS = (numbers.Integral, Fraction, str, fmpq, fmpz)
 
@@ -137,3 +146,17 @@ def _brief_number(v: Any) -> str:
     if isinstance(v, (bool, np.bool_)):
         return str(int(v))
     return f"{v:.6g}" if isinstance(v, (float, np.floating)) else str(v)
+
+
+def to_float(v: Any) -> float:
+    """A rational (or int) as float64, ``±inf`` beyond float64's range instead of an error."""
+    try:
+        return float(v)
+    except OverflowError:
+        return float("inf") if v > 0 else float("-inf")
+
+
+def float_array(arr: Any) -> np.ndarray:
+    """float64 views of an array of rationals or ints (see :func:`to_float`)."""
+    arr = np.asarray(arr, dtype=object)
+    return np.array([to_float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)

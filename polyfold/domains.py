@@ -204,7 +204,7 @@ class Slice:
         """:meth:`compose` keeping the other layers as operators: the first layer ``W h + b``
         becomes the dense ``(W B, W o + b)``, computed by applying it to the basis columns
         ``B`` and to the origin ``o`` exactly."""
-        from ._arith import ExactBackend
+        from ._arith import ExactBackend, to_fraction
         from .operators import Dense
 
         first = net.operators[0]
@@ -212,7 +212,7 @@ class Slice:
         origin = ExactBackend.array(self.origin[None, :])
         wb = first.exact_apply(cols, bias=False).T  # (n1, k)
         bo = first.exact_apply(origin)[0]
-        to_q = np.vectorize(lambda v: Fraction(int(v.p), int(v.q)), otypes=[object])
+        to_q = np.vectorize(to_fraction, otypes=[object])
         w_ex, b_ex = to_q(wb), to_q(bo)
         dense = Dense(
             np.array([[float(v) for v in row] for row in w_ex]),

@@ -19,7 +19,7 @@ import numpy as np
 from flint import fmpq
 
 from . import _certwalk
-from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros
+from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros, float_array, to_float
 from .activations import Activation, get_activation
 from .errors import InvalidInputError, check_flag, check_index
 
@@ -54,18 +54,6 @@ def exact_matrix(value: Any, name: str) -> np.ndarray:
     flat_vals = [as_fraction(v, name) for v in arr.ravel()]
     out.ravel()[:] = flat_vals if flat_vals else []
     return out.reshape(arr.shape)
-
-
-def _fraction_to_float(arr: np.ndarray) -> np.ndarray:
-    """float64 views of exact weights; beyond float64's range they become ±inf."""
-    return np.array([_to_float(v) for v in arr.ravel()], dtype=np.float64).reshape(arr.shape)
-
-
-def _to_float(v: Fraction) -> float:
-    try:
-        return float(v)
-    except OverflowError:
-        return float("inf") if v > 0 else float("-inf")
 
 
 def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
@@ -462,10 +450,8 @@ class Network:
         """
         if self._ops is not None:  # the operators' own float64 weights, densified
             dense = [op.to_dense() for op in self._ops]
-            return tuple((_fraction_to_float(w), _fraction_to_float(b)) for w, b in dense)
-        return tuple(
-            (_fraction_to_float(w), _fraction_to_float(b)) for w, b in zip(self._w, self._b)
-        )
+            return tuple((float_array(w), float_array(b)) for w, b in dense)
+        return tuple((float_array(w), float_array(b)) for w, b in zip(self._w, self._b))
 
     @cached_property
     def floats_finite(self) -> bool:
@@ -478,7 +464,7 @@ class Network:
     def is_float_exact(self) -> bool:
         """Whether every weight is exactly a float64 (float mode then computes on this network)."""
         return all(
-            all(np.isfinite(_to_float(v)) and Fraction(float(v)) == v for v in arr.ravel())
+            all(np.isfinite(to_float(v)) and Fraction(float(v)) == v for v in arr.ravel())
             for pair in zip(self._w, self._b)
             for arr in pair
         )

@@ -576,9 +576,6 @@ def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any]
 
     from ..operators import Compose
 
-    def refuse(mod: Any, why: str) -> tuple[None, list[Any]]:
-        return None, []
-
     layers: list[Any] = []
     acts: list[Any] = []
     pending: list[Any] = []
@@ -589,23 +586,23 @@ def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any]
         act = _activation(mod)
         if act is not None:
             if not pending:
-                return refuse(mod, "follows another activation with no affine layer between")
+                return None, []  # an activation after an activation
             layers.append(pending[0] if len(pending) == 1 else Compose(pending))
             acts.append(act)
             pending = []
             continue
         if isinstance(mod, nn.Flatten):
             if mod.start_dim != 1 or mod.end_dim != -1:
-                return refuse(mod, "flattens only some dimensions")
+                return None, []  # a partial flatten
             cur = (int(np.prod(cur)),)
             continue
         got = _module_operator(mod, cur)
         if isinstance(got, str):
-            return refuse(mod, got)
+            return None, []  # not one affine layer: the graph importer takes it
         op, cur = got
         pending.append(op)
     if not pending or not acts:
-        return refuse(mods[-1], "leaves no output layer (the model must end with affine layers)")
+        return None, []  # no output layer after the last activation
     # an output that is not flat needs no operator: every tensor is a C-order flat vector
     layers.append(pending[0] if len(pending) == 1 else Compose(pending))
     return layers, acts

@@ -40,6 +40,7 @@ __all__ = [
     "as_numbers",
     "bit_positions",
     "finish",
+    "interrupted_graph",
     "interruptible",
     "neighbour",
     "new_graph",
@@ -122,6 +123,13 @@ class Budget:
 def new_graph(method: str) -> nx.Graph:
     """An empty region graph of ``method``, complete until an engine says otherwise."""
     return nx.Graph(method=method, complete=True, interrupted=False, adjacency_complete=True)
+
+
+def interrupted_graph(method: str) -> nx.Graph:
+    """The empty graph of an all-or-nothing route that Ctrl-C stopped before its proof."""
+    graph = new_graph(method)
+    graph.graph.update(complete=False, interrupted=True)
+    return graph
 
 
 def interruptible(cells: Iterable[Any], graph: nx.Graph) -> Iterator[Any]:

@@ -51,7 +51,7 @@ from .._numeric import TINY, U
 from ..domains import Polytope
 from ..geometry import polygon_area
 from ..network import Network
-from ._build import Budget, bit_positions, new_graph, pattern_keys
+from ._build import Budget, bit_positions, interrupted_graph, new_graph, pattern_keys
 from ._exact import Maps, as_integers, forward_bounds, packed_keys
 from .vectorised import FastCells, fast_planar_cells, incidence
 
@@ -335,9 +335,7 @@ def certified_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph | 
     try:
         cells = certified_planar_cells(net, poly.vertices_2d())
     except KeyboardInterrupt:  # nothing is certified before the end: no region to return
-        graph = new_graph(METHOD)
-        graph.graph.update(complete=False, interrupted=True)
-        return graph
+        return interrupted_graph(METHOD)
     if cells is None:
         return None
     keep, position = bit_positions(net)

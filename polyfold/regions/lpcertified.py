@@ -64,11 +64,12 @@ import networkx as nx
 import numpy as np
 from flint import fmpz_mat
 
+from .._arith import float_array
 from .._numeric import SAFE, TINY, U, dot_factor
 from ..domains import Polytope
 from ..geometry import FLOAT_TOL
 from ..network import Network
-from ._build import Budget, bit_positions, new_graph, pattern_key
+from ._build import Budget, bit_positions, interrupted_graph, new_graph, pattern_key
 from ._exact import Maps, as_integers, forward_bounds, packed_keys
 from .lpengine import vertex_cells
 
@@ -92,9 +93,7 @@ def certified_lp_graph(
         cells = vertex_cells(net, poly, tol)
         proof = None if cells is None or not cells else _certify(net, poly, cells)
     except KeyboardInterrupt:  # nothing is certified before the end: no region to return
-        graph = new_graph(METHOD)
-        graph.graph.update(complete=False, interrupted=True)
-        return graph
+        return interrupted_graph(METHOD)
     if proof is None:
         return None
     graph = _graph(net, proof, poly.dim)
@@ -125,8 +124,8 @@ def _certify(net: Network, poly: Polytope, cells: list[Any]) -> _Proof | None:
         return None
     n_split = net.depth + (1 if net.include_output else 0)
     offsets = np.cumsum([0] + [w.shape[0] for w, _ in net.weights[:n_split]])
-    linear = np.concatenate([*net.linear_units, np.zeros(net.n_outputs, dtype=bool)])
-    linear = linear[: int(offsets[-1])]
+    keep, _ = bit_positions(net)
+    linear = np.zeros(int(offsets[-1]), dtype=bool) if keep is None else ~keep
     maps = Maps(net, bits, offsets)
     dom = _domain_rows(poly)
     md = len(dom)
@@ -345,14 +344,6 @@ def _mean(X: np.ndarray, D: np.ndarray, vs: list[int]) -> list[int]:
 # -- checks at points ---------------------------------------------------------------------
 
 
-def _float(n: int) -> float:
-    """``n`` as a float, ``±inf`` beyond float64's range (a filter then decides nothing)."""
-    try:
-        return float(n)
-    except OverflowError:
-        return float("inf") if n > 0 else float("-inf")
-
-
 def _check_points(
     net: Network,
     maps: Maps,
@@ -381,7 +372,7 @@ def _check_points(
     # the domain's rows: a float filter, then integers
     # (the rows' and products' rounding, and the points' own 2u: see forward_bounds)
     with np.errstate(all="ignore"):
-        fd = np.array([[_float(c) for c in row] for row in dom.tolist()], dtype=np.float64)
+        fd = float_array(dom)
         val = pts @ fd[:, :-1].T + fd[:, -1]
         size = np.abs(pts) @ np.abs(fd[:, :-1]).T + np.abs(fd[:, -1])
         bound = (dot_factor(pts.shape[1] + 1) + 4 * U) * SAFE * size + TINY

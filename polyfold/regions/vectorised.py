@@ -389,8 +389,9 @@ def _assemble(
     flipped[np.arange(len(one)), edge_unit[one]] ^= True
     other = packed_keys(flipped).ravel()
     order = np.argsort(keys, kind="stable")
-    at = np.minimum(np.searchsorted(keys[order], other), max(len(order) - 1, 0))
-    found = (keys[order][at] == other) if len(order) else np.zeros(len(one), dtype=bool)
+    ordered = keys[order]
+    at = np.minimum(np.searchsorted(ordered, other), max(len(order) - 1, 0))
+    found = (ordered[at] == other) if len(order) else np.zeros(len(one), dtype=bool)
     i, j = owner[one], order[at] if len(order) else owner[one]
     real = found & (i < j)  # each edge once, from its smaller end
     pair_list = np.c_[i[real], j[real]]
