@@ -532,7 +532,9 @@ def certified_batch(
             if not _same_crossings(claimed, (k_all, j_all, q_all)):
                 exact_store().count += 1  # the float walk's list is refuted; the proven one stands
         if k_all.size:
-            tn, tlo_n, thi_n, zn, rn = _new_knots(lc, z, r, tf, tlo, thi, k_all, j_all, q_all)
+            tn, tlo_n, thi_n, alpha, dalpha = _knot_parameters(
+                lc, z, r, tf, tlo, thi, k_all, j_all, q_all
+            )
             if corrupt is not None:
                 tn = corrupt("knots", i, tn)
                 outside = (tn < tlo_n) | (tn > thi_n)
@@ -541,7 +543,10 @@ def certified_batch(
             born_n = np.stack([np.full(len(k_all), i), j_all, q_all], axis=1)
             order = np.lexsort((tn, k_all))
             kn, tn, tlo_n, thi_n = k_all[order], tn[order], tlo_n[order], thi_n[order]
-            zn, rn, born_n = zn[order], rn[order], born_n[order]
+            born_n = born_n[order]
+            zn, rn = _knot_rows(
+                lc, z, r, kn, born_n[:, 1], born_n[:, 2], alpha[order], dalpha[order]
+            )
             clash = (kn[1:] == kn[:-1]) & ~(thi_n[:-1] < tlo_n[1:])
             bad_k = np.unique(kn[1:][clash])
             posn = _order_positions(pos, kn, born_n[:, 1], once=len(lc.crit) == 1)
@@ -696,7 +701,7 @@ def _exact_order(kn: np.ndarray, tn: np.ndarray, ids: np.ndarray, store: _Exact)
     return np.array(sorted(range(len(kn)), key=lambda n: keys[n]), dtype=np.intp)
 
 
-def _new_knots(
+def _knot_parameters(
     lc: _LayerConst,
     z: np.ndarray,
     r: np.ndarray,
@@ -707,12 +712,12 @@ def _new_knots(
     j: np.ndarray,
     q: np.ndarray,
 ) -> tuple[np.ndarray, ...]:
-    """Float knots of the crossings ``(k, j, q)``: parameters, enclosures, values, radii.
+    """Float parameters of the crossings ``(k, j, q)``, their enclosures, and ``α`` with its
+    uncertainty (for :func:`_knot_rows`).
 
     With ``A = |Z_a − c|`` and ``B = |Z_b − c|`` at the interval's exact ends,
     the crossing is at ``t* = (1 − α) t_a + α t_b`` with ``α = A/(A + B)``,
     monotone in ``A`` and ``B``: enclosing them encloses ``α`` and ``t*``.
-    Values at ``t*`` are ``(1 − α) Z_a + α Z_b`` (the layer is affine there).
     """
     c = lc.cf[q]
     dl, dr = z[k, j] - c, z[k + 1, j] - c
@@ -735,21 +740,60 @@ def _new_knots(
     t_lo = np.minimum(la + alo * (lb - la), la + ahi * (lb - la)) - slack_lo
     t_hi = np.maximum(ua + alo * (ub - ua), ua + ahi * (ub - ua)) + slack_hi
     t_lo, t_hi = np.maximum(t_lo, la), np.minimum(t_hi, ub)
-    za, zb = z[k], z[k + 1]
-    diff = zb - za
-    zn = za + alpha[:, None] * diff
-    rows = np.arange(len(k))
-    zn[rows, j] = c  # the crossing unit is exactly at its critical value
     dalpha = np.maximum(alpha - alo, ahi - alpha)
-    ra, rb = r[k], r[k + 1]
-    rn = (
-        np.maximum(ra, rb)
-        + dalpha[:, None] * (np.abs(diff) + ra + rb)
-        + 2.1 * _U * np.abs(diff)
-        + 1.1 * _U * np.abs(zn)
-    ) * _SAFE + _TINY
+    return t_new, t_lo, t_hi, alpha, dalpha
+
+
+# rows of knots × units computed together in _knot_rows (a block that stays in cache)
+_BLOCK_ENTRIES = 1 << 16
+
+
+def _knot_rows(
+    lc: _LayerConst,
+    z: np.ndarray,
+    r: np.ndarray,
+    k: np.ndarray,
+    j: np.ndarray,
+    q: np.ndarray,
+    alpha: np.ndarray,
+    dalpha: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Values and radii at the crossings: ``(1 − α) Z_a + α Z_b`` (the layer is affine on
+    the interval), the radius covering both ends' radii, ``α``'s uncertainty and the
+    rounding; the crossing unit is exactly at its critical value.
+
+    Computed a block of rows at a time, in place, so the ``knots × units`` arrays are
+    written once instead of through a temporary per operation.
+    """
+    n, width = len(k), z.shape[1]
+    zn = np.empty((n, width))
+    rn = np.empty((n, width))
+    step = max(1, _BLOCK_ENTRIES // max(width, 1))
+    for lo in range(0, n, step):
+        hi = min(n, lo + step)
+        ka = k[lo:hi]
+        za, zb, ra, rb = z[ka], z[ka + 1], r[ka], r[ka + 1]
+        diff = np.subtract(zb, za, out=zb)  # zb is a copy (fancy indexing)
+        zo, ro = zn[lo:hi], rn[lo:hi]
+        np.multiply(diff, alpha[lo:hi, None], out=zo)
+        zo += za
+        np.abs(diff, out=diff)  # |Z_b − Z_a| from here on
+        np.maximum(ra, rb, out=ro)
+        ra += rb
+        ra += diff
+        ra *= dalpha[lo:hi, None]
+        ro += ra
+        diff *= 2.1 * _U
+        ro += diff
+        np.abs(zo, out=za)
+        za *= 1.1 * _U
+        ro += za
+        ro *= _SAFE
+        ro += _TINY
+    rows = np.arange(n)
+    zn[rows, j] = lc.cf[q]
     rn[rows, j] = lc.dc[q]
-    return t_new, t_lo, t_hi, zn, rn
+    return zn, rn
 
 
 def _interval_cells(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
@@ -759,6 +803,10 @@ def _interval_cells(sa: np.ndarray, sb: np.ndarray) -> np.ndarray:
     ones are the same critical value (a flat stretch) or its two neighbours.
     """
     return np.where(sa & 1, np.where(sb & 1, (sa + sb) >> 1, sb), sa)
+
+
+# an interval with more new knots than this gets its positions as one block (_block_positions)
+_BIG_GROUP = 32
 
 
 def _order_positions(
@@ -773,21 +821,27 @@ def _order_positions(
     sitting exactly on it at its own knot. No radius is involved. ``once``:
     each unit crosses at most once per interval (a single critical value).
     """
-    n, width = len(kn), pos.shape[1]
+    n = len(kn)
     out = _interval_cells(pos[kn], pos[kn + 1])
     if once and (n < 2 or not np.any(kn[1:] == kn[:-1])):  # one crossing per interval
         sa = pos[kn, jn].astype(np.int16)
         step = np.sign(pos[kn + 1, jn].astype(np.int16) - sa)
         out[np.arange(n), jn] = np.where(sa & 1, sa + step, sa) + step
         return out
-    # every pair (knot, crossing) of the same interval: knot before, at or after it
     new_group = np.r_[True, kn[1:] != kn[:-1]]
     first = np.flatnonzero(new_group)
     size = np.diff(np.r_[first, n])
+    for g in np.flatnonzero(size > _BIG_GROUP):
+        _block_positions(out, pos, kn[first[g]], jn, first[g], first[g] + size[g])
+    small = size <= _BIG_GROUP
+    if not small.any():
+        return out
+    # in the small intervals, every pair (knot, crossing): knot before, at or after it
     group = np.cumsum(new_group) - 1
-    reps = size[group]
+    reps = np.where(small, size, 0)[group]
     pe = np.repeat(np.arange(n), reps)
     pn = first[group][pe] + np.arange(len(pe)) - np.repeat(np.cumsum(reps) - reps, reps)
+    width = pos.shape[1]
     flat = pn * width + jn[pe]
     moves = np.zeros(n * width, dtype=np.int16)
     if once:  # no unit crosses twice in an interval: the pairs' cells are distinct
@@ -803,6 +857,29 @@ def _order_positions(
     start = np.where(sa & 1, sa + step, sa)
     out.ravel()[cells] = start + step * moves[cells]
     return out
+
+
+def _block_positions(
+    out: np.ndarray, pos: np.ndarray, k: int, jn: np.ndarray, lo: int, hi: int
+) -> None:
+    """:func:`_order_positions` on the knots ``lo:hi`` of one interval ``k``, as a block.
+
+    A unit crossing there moves ``2 C − I`` positions at a knot: ``C`` counts its
+    crossings up to and including the knot, ``I`` is whether it crosses at the knot —
+    a cumulative sum down the knots, ``O(knots × crossing units)`` like the output.
+    """
+    units, inv = np.unique(jn[lo:hi], return_inverse=True)
+    at = np.zeros((hi - lo, len(units)), dtype=np.int16)
+    at[np.arange(hi - lo), inv] = 1
+    moves = np.cumsum(at, axis=0, dtype=np.int16)
+    moves *= 2
+    moves -= at
+    sa = pos[k, units].astype(np.int16)
+    step = np.sign(pos[k + 1, units].astype(np.int16) - sa)
+    start = np.where(sa & 1, sa + step, sa)
+    moves *= step
+    moves += start
+    out[lo:hi, units] = moves
 
 
 def _exact_intervals(

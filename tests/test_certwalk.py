@@ -182,6 +182,46 @@ def test_certified_route_equals_the_rational_walk(kind):
         assert repaired > 0  # the family is full of exact zeros: the repair runs
 
 
+@pytest.mark.parametrize("kind", ["integer", "hardtanh", "float"])
+@pytest.mark.parametrize("big_group", [0, 1])
+def test_positions_in_blocks_equal_the_rational_walk(kind, big_group, monkeypatch):
+    # intervals with more new knots than _BIG_GROUP take the block route (a cumulative sum
+    # down the knots); forcing it everywhere on small networks, and letting wide ones
+    # (40-90 units in one interval) take it on their own, must change nothing
+    from polyfold import _certwalk
+
+    monkeypatch.setattr(_certwalk, "_BIG_GROUP", big_group)
+    rng = np.random.default_rng(10 + KINDS.index(kind))
+    for _ in range(20):
+        net, x1, x2 = _family(rng, kind)
+        for r, g in zip(pf.walk_many(net, x1, x2, method="rational"), pf.walk_many(net, x1, x2)):
+            assert fields(g) == fields(r)
+    monkeypatch.setattr(_certwalk, "_BIG_GROUP", 32)
+    blocks = []
+    block_positions = _certwalk._block_positions
+    monkeypatch.setattr(
+        _certwalk,
+        "_block_positions",
+        lambda out, pos, k, jn, lo, hi: (
+            blocks.append(hi - lo) or block_positions(out, pos, k, jn, lo, hi)
+        ),
+    )
+    for seed in range(3):
+        rng = np.random.default_rng(seed)
+        width = int(rng.integers(40, 90))
+        layers = [(rng.integers(-3, 4, size=(width, 2)), rng.integers(-2, 3, size=width) / 2)]
+        layers += [(rng.integers(-1, 2, size=(6, width)), np.zeros(6)), (np.ones((1, 6)), [0])]
+        act = "hardtanh" if kind == "hardtanh" else "relu"
+        if kind == "float":
+            layers = [(rng.normal(size=w.shape), rng.normal(size=len(b))) for w, b in layers]
+        net = pf.Network.from_layers(layers, activation=act)
+        x1 = rng.integers(-8, 9, size=(3, 2)) / 2
+        x2 = -x1 + rng.integers(-1, 2, size=(3, 2)) / 4  # through the middle: many crossings
+        for r, g in zip(pf.walk_many(net, x1, x2, method="rational"), pf.walk_many(net, x1, x2)):
+            assert fields(g) == fields(r)
+    assert blocks and max(blocks) > 32  # the wide layers took the block route
+
+
 def test_plain_float_walk_is_never_certified_and_the_certified_one_never_wrong():
     # the integer family is where float64 goes wrong; count what each float route does
     rng = np.random.default_rng(7)
