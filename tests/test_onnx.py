@@ -127,7 +127,7 @@ def test_skip_connection_becomes_linear_units(tmp_path):
     assert list(net.forward(x, exact=True)) == [8, 1]
 
 
-def test_convolution_pooling_concat_transpose_against_onnxruntime(tmp_path):
+def _cnn_model(tmp_path):
     rng = np.random.default_rng(3)
     inits = {
         "K": rng.normal(size=(3, 1, 3, 3)),
@@ -154,13 +154,117 @@ def test_convolution_pooling_concat_transpose_against_onnxruntime(tmp_path):
         helper.make_node("Tanh", ["cat"], ["th"]),
         helper.make_node("MatMul", ["th", "W"], ["y"]),
     ]
-    path = _model(nodes, inits, [1, 1, 4, 4], 3, tmp_path / "cnn.onnx")
+    return _model(nodes, inits, [1, 1, 4, 4], 3, tmp_path / "cnn.onnx")
+
+
+def test_convolution_pooling_concat_transpose_against_onnxruntime(tmp_path):
+    path = _cnn_model(tmp_path)
     net = pf.from_onnx(path)
     assert net.provenance["verified"], net.provenance
     assert net.provenance["max_abs_error"] < 1e-5
     assert [a.name for a in net.activations] == ["relu", "relu", "relu", "tanh"]
     # the max-pool tournament: 3 channels x 4 windows, two rounds of comparisons
     assert net.n_bits == 48 + 24 + 12 + (12 + 32 + 12)
+
+
+def _residual_model(tmp_path):
+    """Conv (asymmetric pads: one matrix) → BN → Relu → Conv + skip → Relu → MaxPool (odd,
+    padded windows) → GlobalAveragePool, and a 1-D branch: Reshape → Conv1d → AveragePool."""
+    rng = np.random.default_rng(5)
+    inits = {
+        "K1": rng.normal(size=(3, 2, 3, 3)),
+        "scale": rng.uniform(0.5, 2, size=3),
+        "bias": rng.normal(size=3),
+        "mean": rng.normal(size=3),
+        "var": rng.uniform(0.5, 2, size=3),
+        "K2": rng.normal(size=(3, 3, 3, 3)),
+        "b2": rng.normal(size=3),
+        "flat": np.array([1, 3, -1]),
+        "K3": rng.normal(size=(2, 3, 3)),
+        "W": rng.normal(size=(3 + 2 * 6, 2)),
+    }
+    nodes = [
+        helper.make_node("Conv", ["x", "K1"], ["c1"], pads=[1, 1, 2, 2]),  # 3x6x6
+        helper.make_node(
+            "BatchNormalization", ["c1", "scale", "bias", "mean", "var"], ["bn"], epsilon=1e-3
+        ),
+        helper.make_node("Relu", ["bn"], ["r1"]),
+        helper.make_node("Conv", ["r1", "K2", "b2"], ["c2"], pads=[1, 1, 1, 1]),
+        helper.make_node("Add", ["c2", "r1"], ["sum"]),
+        helper.make_node("Relu", ["sum"], ["r2"]),
+        helper.make_node(
+            "MaxPool", ["r2"], ["mp"], kernel_shape=[3, 3], strides=[2, 2], pads=[1, 1, 1, 1]
+        ),
+        helper.make_node("GlobalAveragePool", ["mp"], ["gap"]),  # 3x1x1
+        helper.make_node("Flatten", ["gap"], ["g"], axis=1),
+        helper.make_node("Reshape", ["r2", "flat"], ["seq"]),  # 3 x 36
+        helper.make_node("Conv", ["seq", "K3"], ["c3"], strides=[2], pads=[1, 1]),  # 2 x 18
+        helper.make_node("AveragePool", ["c3"], ["ap"], kernel_shape=[3], strides=[3]),  # 2x6
+        helper.make_node("Flatten", ["ap"], ["a"], axis=1),
+        helper.make_node("Concat", ["g", "a"], ["cat"], axis=1),
+        helper.make_node("MatMul", ["cat", "W"], ["y"]),
+    ]
+    return _model(nodes, inits, [1, 2, 5, 5], 2, tmp_path / "res.onnx")
+
+
+@pytest.mark.parametrize("build", [_cnn_model, _residual_model], ids=["cnn", "residual"])
+def test_operator_form_equals_the_dense_form(tmp_path, build):
+    path = build(tmp_path)
+    op = pf.from_onnx(path, form="operators")
+    dense = pf.from_onnx(path, form="dense")
+    assert op.is_operator_form and not dense.is_operator_form
+    assert op.provenance["form"] == "operators" and dense.provenance["form"] == "dense"
+    assert op.provenance["verified"], op.provenance  # against onnxruntime (float32)
+    x = np.random.default_rng(9).normal(size=(16, op.n_inputs))
+    ours, theirs = op.forward(x), dense.forward(x)
+    assert np.max(np.abs(ours - theirs)) <= 1e-12 * (1 + np.max(np.abs(theirs)))
+    assert op.hidden_sizes == dense.hidden_sizes
+    for (wo, bo), (wd, bd) in zip(op.exact_weights, dense.exact_weights):
+        assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
+    for a, b in zip(op.linear_units, dense.linear_units):
+        assert np.array_equal(a, b)
+    assert pf.from_onnx(path).is_operator_form is False  # auto: small, so matrices
+    if all(a.name == "relu" for a in op.activations):
+        rng = np.random.default_rng(0)
+        x1, x2 = rng.normal(size=(2, op.n_inputs))
+        p, q = pf.walk(op, x1, x2), pf.walk(dense, x1, x2)
+        assert p.n_pieces > 1 and p.patterns.tolist() == q.patterns.tolist()
+        assert list(p.breakpoints) == list(q.breakpoints)
+
+
+def test_acasxu_in_operator_form_walks_as_the_dense_form():
+    op = pf.from_onnx(ACAS[0], form="operators")
+    dense = pf.from_onnx(ACAS[0])
+    assert op.is_operator_form and op.provenance["verified"]
+    rng = np.random.default_rng(1)
+    a, b = rng.uniform(-0.5, 0.5, size=(2, 5))
+    p, q = pf.walk(op, a, b), pf.walk(dense, a, b)
+    assert p.patterns.tolist() == q.patterns.tolist() and list(p.breakpoints) == list(q.breakpoints)
+    with pytest.raises(pf.InvalidInputError, match="form: expected one of"):
+        pf.from_onnx(ACAS[0], form="matrix")
+
+
+def test_a_large_model_is_refused_in_dense_form_and_imported_as_operators(tmp_path):
+    rng = np.random.default_rng(2)
+    k = rng.normal(size=(8, 3, 3, 3)) / 5
+    nodes = [
+        helper.make_node("Conv", ["x", "K"], ["c"], pads=[1, 1, 1, 1]),  # 8 x 18 x 18
+        helper.make_node("Relu", ["c"], ["r"]),
+        helper.make_node("GlobalAveragePool", ["r"], ["g"]),
+        helper.make_node("Flatten", ["g"], ["f"], axis=1),
+        helper.make_node("MatMul", ["f", "W"], ["y"]),
+    ]
+    path = _model(
+        nodes, {"K": k, "W": rng.normal(size=(8, 2))}, [1, 3, 18, 18], 2, tmp_path / "big.onnx"
+    )
+    with pytest.raises(
+        pf.InvalidInputError, match=r"dense form needs an exact matrix.*form='operators'"
+    ):
+        pf.from_onnx(path, form="dense")
+    net = pf.from_onnx(path)  # auto: 972 × 2,592 dense weights: operators
+    assert net.is_operator_form and net.provenance["verified"]
+    x1, x2 = rng.normal(size=(2, net.n_inputs))
+    assert pf.walk(net, x1, x2, exact=False).certified
 
 
 def test_unsupported_and_malformed_models(tmp_path):

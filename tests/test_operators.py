@@ -196,8 +196,11 @@ def test_operator_form_bad_input():
     model = nn.Sequential(
         nn.Conv2d(1, 2, 3), nn.ReLU(), nn.MaxPool2d(2), nn.Flatten(), nn.Linear(2, 1)
     )
-    with pytest.raises(pf.InvalidInputError, match="MaxPool2d is not supported"):
-        pf.from_torch(model, input_shape=(1, 6, 6), form="operators")
+    with pytest.raises(pf.InvalidInputError, match=r"Linear expects 2 features, gets shape \(8,\)"):
+        pf.from_torch(model, input_shape=(1, 6, 6), form="operators")  # 2 channels × 2 × 2
+    norm = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(), nn.LayerNorm([2, 4, 4]))
+    with pytest.raises(pf.InvalidInputError, match="LayerNorm is not supported"):
+        pf.from_torch(norm, input_shape=(1, 6, 6), form="operators")
 
     class Residual(nn.Module):
         def __init__(self) -> None:
@@ -339,23 +342,72 @@ def test_a_resnet18_shaped_network_on_cifar_inputs_imports_and_walks():
     assert np.max(np.abs(net.forward(mid) - ref)) < 1e-9
 
 
-def test_operator_form_of_graphs_refuses_what_it_cannot_keep():
-    class Pooled(nn.Module):
-        def __init__(self) -> None:
-            super().__init__()
-            self.conv = nn.Conv2d(1, 2, 3)
-            self.pool = nn.MaxPool2d(2)
-            self.fc = nn.Linear(2 * 2 * 2, 1)
+class _Pooled(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.conv = nn.Conv2d(1, 2, 3)
+        self.pool = nn.MaxPool2d(2)
+        self.fc = nn.Linear(2 * 2 * 2, 1)
 
-        def forward(self, x: Any) -> Any:
-            h = torch.relu(self.conv(x))
-            return self.fc(torch.flatten(self.pool(h) + 0.5, 1))
+    def forward(self, x: Any) -> Any:
+        h = torch.relu(self.conv(x))
+        return self.fc(torch.flatten(self.pool(h) + 0.5, 1))
 
-    with pytest.raises(pf.InvalidInputError, match=r"MaxPool2d.*dense form only"):
-        pf.from_torch(Pooled(), input_shape=(1, 6, 6), form="operators")
-    auto = pf.from_torch(Pooled(), input_shape=(1, 6, 6))  # small: dense, tournament and all
-    assert not auto.is_operator_form and auto.provenance["verified"]
 
+def _pooling_models() -> list[tuple[Any, tuple[int, ...]]]:
+    torch.manual_seed(3)
+    return [
+        (_Pooled(), (1, 6, 6)),
+        (  # overlapping padded windows of 9 (an odd tournament), stride 2
+            nn.Sequential(
+                nn.Conv2d(1, 3, 3),
+                nn.ReLU(),
+                nn.MaxPool2d(3, stride=2, padding=1),
+                nn.Flatten(),
+                nn.Linear(12, 2),
+            ),
+            (1, 5, 5),
+        ),
+        (  # 1-D layers: a (C, 1, L) view of the 2-D operators
+            nn.Sequential(
+                nn.Conv1d(2, 3, 3, padding=1, dilation=1),
+                nn.BatchNorm1d(3).eval(),
+                nn.ReLU(),
+                nn.MaxPool1d(3),
+                nn.AvgPool1d(2),
+                nn.Flatten(),
+                nn.Linear(3, 2),
+            ),
+            (2, 7),
+        ),
+    ]
+
+
+@pytest.mark.parametrize("case", range(3))
+def test_max_pooling_in_operator_form_is_the_dense_tournament(case):
+    model, shape = _pooling_models()[case]
+    if case == 2:
+        bn = model[1]
+        bn.running_mean.uniform_(-0.5, 0.5)
+        bn.running_var.uniform_(0.5, 2.0)
+    op = pf.from_torch(model, input_shape=shape, form="operators")
+    dense = pf.from_torch(model, input_shape=shape, form="dense")
+    assert op.is_operator_form and op.provenance["verified"] and dense.provenance["verified"]
+    assert op.hidden_sizes == dense.hidden_sizes  # the same tournament, unit for unit
+    for (wo, bo), (wd, bd) in zip(op.exact_weights, dense.exact_weights):
+        assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
+    for a, b in zip(op.linear_units, dense.linear_units):
+        assert np.array_equal(a, b)
+    rng = np.random.default_rng(case)
+    x1, x2 = rng.normal(size=(2, op.n_inputs))
+    p, q = pf.walk(op, x1, x2), pf.walk(dense, x1, x2)
+    assert p.n_pieces > 1 and p.patterns.tolist() == q.patterns.tolist()
+    assert list(p.breakpoints) == list(q.breakpoints) and p.chi == q.chi
+    fast = pf.walk(op, x1, x2, exact=False)
+    assert fast.certified and fast.patterns.tolist() == q.patterns.tolist()
+
+
+def test_concatenations_in_operator_form_equal_the_dense_form():
     class Cat(nn.Module):
         def __init__(self) -> None:
             super().__init__()

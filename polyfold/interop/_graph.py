@@ -28,8 +28,18 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..network import Network
+from ..operators import MAX_DENSE_ENTRIES
 
-__all__ = ["ChainBuilder", "Value", "conv_dense", "exact_array", "pool_windows"]
+__all__ = [
+    "AUTO_DENSE_LIMIT",
+    "FORMS",
+    "ChainBuilder",
+    "Value",
+    "as_exact",
+    "conv_dense",
+    "exact_array",
+    "pool_windows",
+]
 
 
 def exact_array(values: Any) -> np.ndarray:
@@ -40,7 +50,21 @@ def exact_array(values: Any) -> np.ndarray:
     return out
 
 
+# the importers' forms; form="auto" keeps matrices while the dense form has at most
+# this many weights
+FORMS = ("auto", "dense", "operators")
+AUTO_DENSE_LIMIT = 2_000_000
+
+
 def _zeros(shape: Any) -> np.ndarray:
+    """Exact zeros; a matrix beyond :data:`~polyfold.operators.MAX_DENSE_ENTRIES` entries is
+    refused (each entry is a Python rational) instead of exhausting memory."""
+    if np.ndim(shape) == 1 and len(shape) == 2 and shape[0] * shape[1] > MAX_DENSE_ENTRIES:
+        raise InvalidInputError(
+            f"model: the dense form needs an exact matrix of {shape[0]:,} × {shape[1]:,} "
+            f"entries (more than {MAX_DENSE_ENTRIES:,}); import it with form='operators', "
+            "which keeps convolutions, pooling and batch-norm as operators"
+        )
     out = np.empty(shape, dtype=object)
     out.fill(Fraction(0))
     return out
@@ -109,12 +133,12 @@ class ChainBuilder:
         self, v: Value, w: Any, b: Any = None, shape: tuple[int, ...] | None = None
     ) -> Value:
         """``W v + b`` (``W``, ``b`` exact object arrays or anything Fraction-convertible)."""
-        w = _as_exact(w)
+        w = as_exact(w)
         if w.ndim != 2 or w.shape[1] != v.size:
             raise InvalidInputError(
                 f"model: an affine map of shape {w.shape} cannot take a tensor of size {v.size}"
             )
-        bias = _zeros(w.shape[0]) if b is None else np.broadcast_to(_as_exact(b), (w.shape[0],))
+        bias = _zeros(w.shape[0]) if b is None else np.broadcast_to(as_exact(b), (w.shape[0],))
         out_shape = shape if shape is not None else (w.shape[0],)
         if v.sel is not None and len(set(v.sel.tolist())) == v.size:
             a = _zeros((w.shape[0], self._widths[v.level]))
@@ -124,8 +148,8 @@ class ChainBuilder:
 
     def scale(self, v: Value, factor: Any, shift: Any = None) -> Value:
         """Elementwise ``factor · v + shift`` (a diagonal affine map, e.g. batch-norm)."""
-        f = np.broadcast_to(_as_exact(factor), (v.size,))
-        s = _zeros(v.size) if shift is None else np.broadcast_to(_as_exact(shift), (v.size,))
+        f = np.broadcast_to(as_exact(factor), (v.size,))
+        s = _zeros(v.size) if shift is None else np.broadcast_to(as_exact(shift), (v.size,))
         return Value(v.level, v.shape, f * v.c + s, A=f[:, None] * self.matrix(v))
 
     def take(self, v: Value, index: Any, shape: tuple[int, ...]) -> Value:
@@ -277,7 +301,7 @@ def _pad(a: np.ndarray, width: int) -> np.ndarray:
     return a
 
 
-def _as_exact(values: Any) -> np.ndarray:
+def as_exact(values: Any) -> np.ndarray:
     arr = values if isinstance(values, np.ndarray) else np.asarray(values, dtype=object)
     if arr.dtype == object:
         if all(isinstance(v, Fraction) for v in arr.ravel()):

@@ -15,16 +15,19 @@ applied to batches of knots — memory ``O(knots × units)``.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from fractions import Fraction
 from typing import Any
 
 import numpy as np
 
+from .._arith import float_array
 from ..errors import InvalidInputError
 from ..network import Network
-from ..operators import ChannelAffine, Compose, Operator, Select, Stack, Sum, Take
-from ._graph import Value
+from ..operators import ChannelAffine, Compose, Dense, Operator, Select, Stack, Sum, Take
+from ._graph import Value, as_exact
 
 __all__ = ["OpValue", "OperatorChainBuilder"]
 
@@ -84,6 +87,78 @@ class OperatorChainBuilder:
                 f"model: an operator taking {op.n_in} inputs cannot take a tensor of size {u.n}"
             )
         return OpValue(u.level, tuple(shape), _EMPTY, expr=("map", u.expr, op), n=op.n_out)
+
+    def affine(
+        self, v: Value, w: Any, b: Any = None, shape: tuple[int, ...] | None = None
+    ) -> OpValue:
+        """``W v + b`` for an exact matrix ``W`` (as :meth:`ChainBuilder.affine`): a
+        :class:`~polyfold.operators.Dense` operator, float64 weights with the exact ones kept
+        when they differ (the certificate then accounts for the rounding)."""
+        w_ex = _exact(w, 2)
+        n_out = w_ex.shape[0]
+        b_ex = _exact(np.zeros(n_out) if b is None else np.broadcast_to(b, (n_out,)), 1)
+        weight, bias = float_array(w_ex), float_array(b_ex)
+        exact = (w_ex, b_ex) if not _is_float(weight, w_ex) or not _is_float(bias, b_ex) else None
+        dense = Dense(weight, bias, exact=exact)
+        return self.map(v, dense, shape if shape is not None else (n_out,))
+
+    def take(self, v: Value, index: Any, shape: tuple[int, ...]) -> OpValue:
+        """Entries ``v[index]`` (flat indices) as a tensor of ``shape``, exactly."""
+        u = _op_value(v)
+        idx = np.asarray(index, dtype=np.intp).ravel()
+        if idx.size != int(np.prod(shape)):
+            raise InvalidInputError(f"model: {idx.size} entries cannot have the shape {shape}")
+        if np.array_equal(idx, np.arange(u.n)):
+            return self.reshape(u, shape)
+        return OpValue(u.level, tuple(shape), _EMPTY, expr=("take", u.expr, idx), n=idx.size)
+
+    def max_pool(
+        self, v: Value, windows: Sequence[Sequence[int]], shape: tuple[int, ...]
+    ) -> OpValue:
+        """``max`` over each window of flat indices, as the same ReLU tournament as
+        :meth:`ChainBuilder.max_pool` (``max(a, b) = b + relu(a − b)``, bit 1 when ``a > b``;
+        the carried entries are linear units), units in the same order, with no matrix formed."""
+        if any(len(w) == 0 for w in windows):
+            raise InvalidInputError("model: a pooling window covers no input")
+        current, groups = _op_value(v), [list(w) for w in windows]
+        while any(len(g) > 1 for g in groups):
+            left, right, carry = [], [], []
+            for g in groups:
+                pairs = len(g) // 2
+                left += g[0 : 2 * pairs : 2]
+                right += g[1 : 2 * pairs : 2]
+                carry += g[1 : 2 * pairs : 2] + g[2 * pairs :]
+            diff = self.add(
+                self.take(current, left, (len(left),)), self.take(current, right, (len(right),)), -1
+            )
+            wins = self.activation(diff, "relu")  # bit 1: the left input is larger
+            kept = self.lift(self.take(current, carry, (len(carry),)), wins.level)
+            # where each group's carried entries sit in ``kept``: the pairs' right, then the odd
+            paired: list[int] = []
+            odd: list[int] = []
+            new_groups: list[list[int]] = []
+            q = 0
+            for g in groups:
+                pairs = len(g) // 2
+                paired += range(q, q + pairs)
+                odd += range(q + pairs, q + len(g) - pairs)
+                q += len(g) - pairs
+            n_pairs = len(paired)
+            p = o = 0
+            for g in groups:
+                pairs = len(g) // 2
+                entries = list(range(p, p + pairs))
+                p += pairs
+                if len(g) % 2:
+                    entries.append(n_pairs + o)
+                    o += 1
+                new_groups.append(entries)
+            parts = [self.add(wins, self.take(kept, paired, (n_pairs,)))] if n_pairs else []
+            if odd:
+                parts.append(self.take(kept, odd, (len(odd),)))
+            current = parts[0] if len(parts) == 1 else self.concat_along(parts, 0)
+            groups = new_groups
+        return self.take(current, [g[0] for g in groups], shape)
 
     def reshape(self, v: Value, shape: tuple[int, ...]) -> OpValue:
         u = _op_value(v)
@@ -176,6 +251,21 @@ class OperatorChainBuilder:
         layers.append(_compile(o.expr, self._widths[depth]))
         acts = [a if a is not None else "relu" for a in self._acts]  # all-linear layers: any
         return Network.from_operators(layers, activation=acts, linear_units=linear, **options)
+
+
+def _exact(values: Any, ndim: int) -> np.ndarray:
+    out = as_exact(values)
+    if out.ndim != ndim:
+        raise InvalidInputError(f"model: expected a {ndim}-D array of weights, got {out.shape}")
+    return out
+
+
+def _is_float(floats: np.ndarray, exact: np.ndarray) -> bool:
+    """Whether every exact value is the float64 beside it."""
+    return all(
+        math.isfinite(f) and Fraction(f) == q
+        for f, q in zip(floats.ravel().tolist(), exact.ravel())
+    )
 
 
 def _op_value(v: Value) -> OpValue:

@@ -21,7 +21,18 @@ import numpy as np
 
 from ..errors import InvalidInputError
 from ..network import Network
-from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
+from ..operators import MAX_DENSE_ENTRIES, AvgPool2d, Conv2d
+from ._graph import (
+    AUTO_DENSE_LIMIT,
+    FORMS,
+    ChainBuilder,
+    Value,
+    average_dense,
+    conv_dense,
+    exact_array,
+    pool_windows,
+)
+from ._opgraph import OperatorChainBuilder
 
 __all__ = ["from_onnx"]
 
@@ -51,7 +62,9 @@ SUPPORTED = (
 )
 
 
-def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) -> Network:
+def from_onnx(
+    path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0, form: str = "auto"
+) -> Network:
     """Import an ONNX model as an exact :class:`~polyfold.Network`.
 
     Supported operators: ``MatMul`` and ``Gemm`` (``transB``, ``alpha``,
@@ -68,8 +81,20 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
 
     With ``verify > 0`` the network is evaluated against onnxruntime (when
     installed) on ``verify`` random inputs; ``net.provenance`` records the
-    largest absolute difference.
+    largest absolute difference and ``net.provenance["form"]`` the form taken.
+
+    ``form`` as in :func:`~polyfold.interop.torch.from_torch`: ``"dense"``
+    compiles exact weight matrices; ``"operators"`` keeps ``Conv`` (1-D and
+    2-D with symmetric padding), ``AveragePool``/``GlobalAveragePool`` (1-D
+    and 2-D) and ``BatchNormalization`` as operators, ``MatMul``/``Gemm`` as
+    dense operators, ``MaxPool`` as a tournament of operators, skip
+    connections as linear units (:mod:`polyfold.operators`), so walks never
+    form a matrix; other nodes without an operator form become one matrix
+    each, refused when it would be too large. ``"auto"`` (default) takes
+    operators when the dense form would hold more than 2 million weights.
     """
+    if form not in FORMS:
+        raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
     try:
         import onnx
         from onnx import numpy_helper
@@ -98,8 +123,35 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
     if not shape:
         raise InvalidInputError("model: the input has no shape")
     tensor_shape = tuple(shape[1:]) if len(shape) > 1 else tuple(shape)
-    builder = ChainBuilder(tensor_shape)
-    values: dict[str, Any] = {inputs[0].name: builder.input()}
+    net = None
+    if form != "dense":
+        try:
+            net = _compile(graph, consts, inputs[0].name, OperatorChainBuilder(tensor_shape))
+        except InvalidInputError:
+            if form == "operators":
+                raise
+        else:
+            dense_size = sum(op.n_in * op.n_out for op in net.operators)
+            if form == "auto" and dense_size <= AUTO_DENSE_LIMIT:
+                net = None
+    if net is None:
+        net = _compile(graph, consts, inputs[0].name, ChainBuilder(tensor_shape))
+    report: dict[str, Any] = {"source": name, "format": "onnx", "input_shape": shape}
+    report["form"] = "operators" if net.is_operator_form else "dense"
+    report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
+    if verify:
+        report.update(_check_onnxruntime(net, name, inputs[0].name, shape, verify, seed))
+    net.provenance = report
+    return net
+
+
+def _compile(graph: Any, consts: dict[str, np.ndarray], input_name: str, builder: Any) -> Network:
+    """The network of ``graph`` built by ``builder`` (exact matrices or operators)."""
+    import onnx
+    from onnx import numpy_helper
+
+    consts = dict(consts)  # Constant nodes add to it
+    values: dict[str, Any] = {input_name: builder.input()}
     for node in graph.node:
         if node.op_type == "Constant":
             attr = node.attribute[0]
@@ -135,13 +187,7 @@ def from_onnx(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) 
         raise InvalidInputError("model: the graph output is not computed from the input")
     if len(result.shape) != 1:
         result = builder.reshape(result, (result.size,))
-    net = builder.build(result)
-    report: dict[str, Any] = {"source": name, "format": "onnx", "input_shape": shape}
-    report["linear_units"] = int(sum(m.sum() for m in net.linear_units))
-    if verify:
-        report.update(_check_onnxruntime(net, name, inputs[0].name, shape, verify, seed))
-    net.provenance = report
-    return net
+    return builder.build(result)
 
 
 def _full(v: Value) -> tuple[int, ...]:
@@ -167,7 +213,7 @@ def _ints(attrs: dict[str, Any], key: str, default: list[int]) -> list[int]:
     return [int(v) for v in attrs.get(key, default)]
 
 
-def _node(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
+def _node(b: Any, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
     x = args[0]
     tensors = [a for a in args if isinstance(a, Value)]
     if not tensors:  # constant folding is not polyfold's business
@@ -275,11 +321,15 @@ def _node(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], wher
     raise AssertionError(op)  # pragma: no cover - SUPPORTED lists every branch
 
 
-def _spatial(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
+def _spatial(b: Any, op: str, args: list[Any], attrs: dict[str, Any], where: str) -> Any:
     x = args[0]
     nd = len(x.shape) - 1
     if nd < 1:
         raise InvalidInputError(f"model: {where} needs a (channels, spatial…) input")
+    if op == "GlobalAveragePool" and isinstance(b, OperatorChainBuilder) and nd in (1, 2):
+        full = list(x.shape[1:]) if nd == 2 else [1, x.shape[1]]
+        pool = AvgPool2d(tuple(full), (x.shape[0], *full))
+        return b.map(x, pool, (x.shape[0],) + (1,) * nd)
     if op == "GlobalAveragePool":
         windows, _ = pool_windows(x.shape, list(x.shape[1:]), strides=[1] * nd, pads=[0] * 2 * nd)
         return b.affine(x, average_dense(windows, x.size, None), None, (x.shape[0],) + (1,) * nd)
@@ -305,6 +355,18 @@ def _spatial(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], w
             )
     elif auto == "VALID":
         pads = [0] * 2 * nd
+    if isinstance(b, OperatorChainBuilder) and op != "MaxPool":
+        structured = _spatial_operator(op, x.shape, args, attrs, kernel, strides, dil, pads)
+        if structured is not None:
+            operator, shape = structured
+            return b.map(x, operator, shape)
+        if x.size * int(np.prod(_out_shape(op, x.shape, args, kernel, strides, dil, pads))) > (
+            MAX_DENSE_ENTRIES
+        ):
+            raise InvalidInputError(
+                f"model: {where} has no operator form (asymmetric padding, more than 2 spatial "
+                "dimensions, or uncounted padding) and its matrix would be too large"
+            )
     if op == "Conv":
         dense, shape = conv_dense(
             exact_array(args[1]),
@@ -324,6 +386,70 @@ def _spatial(b: ChainBuilder, op: str, args: list[Any], attrs: dict[str, Any], w
     windows, shape = pool_windows(x.shape, kernel, strides=strides, pads=pads)
     divisor = int(np.prod(kernel)) if attrs.get("count_include_pad", 0) else None
     return b.affine(x, average_dense(windows, x.size, divisor), None, shape)
+
+
+def _out_shape(
+    op: str,
+    shape: tuple[int, ...],
+    args: list[Any],
+    kernel: list[int],
+    strides: list[int],
+    dil: list[int],
+    pads: list[int],
+) -> tuple[int, ...]:
+    nd = len(shape) - 1
+    channels = int(np.asarray(args[1]).shape[0]) if op == "Conv" else shape[0]
+    spatial = [
+        (shape[1 + i] + pads[i] + pads[i + nd] - dil[i] * (kernel[i] - 1) - 1) // strides[i] + 1
+        for i in range(nd)
+    ]
+    return (channels, *spatial)
+
+
+def _spatial_operator(
+    op: str,
+    shape: tuple[int, ...],
+    args: list[Any],
+    attrs: dict[str, Any],
+    kernel: list[int],
+    strides: list[int],
+    dil: list[int],
+    pads: list[int],
+) -> tuple[Any, tuple[int, ...]] | None:
+    """A ``Conv``/``AveragePool`` node as a structured operator on ``(C, H, W)`` (a 1-D one on
+    ``(C, 1, L)``, the same flat order), or None when it has none (more than two spatial
+    dimensions, asymmetric padding, padding left out of an average)."""
+    nd = len(shape) - 1
+    if nd not in (1, 2) or pads[:nd] != pads[nd:]:
+        return None
+    if op == "AveragePool" and any(pads) and not attrs.get("count_include_pad", 0):
+        return None
+    lift = (lambda v, fill: [fill, *v]) if nd == 1 else (lambda v, fill: list(v))
+    in_shape = (shape[0], *lift(shape[1:], 1))
+    if op == "Conv":
+        weight = np.asarray(args[1], dtype=np.float64)
+        if nd == 1:
+            weight = weight[:, :, None, :]
+        bias = None
+        if len(args) > 2 and args[2] is not None:
+            bias = np.asarray(args[2], dtype=np.float64)
+        operator: Any = Conv2d(
+            weight,
+            bias,
+            in_shape,
+            tuple(lift(strides, 1)),
+            tuple(lift(pads[:nd], 0)),
+            tuple(lift(dil, 1)),
+            int(attrs.get("group", 1)),
+        )
+    else:
+        if any(d != 1 for d in dil):
+            return None
+        operator = AvgPool2d(
+            tuple(lift(kernel, 1)), in_shape, tuple(lift(strides, 1)), tuple(lift(pads[:nd], 0))
+        )
+    out = operator.out_shape
+    return operator, (out[0], out[2]) if nd == 1 else out
 
 
 def _check_onnxruntime(

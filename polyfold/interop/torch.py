@@ -18,7 +18,16 @@ import numpy as np
 
 from ..errors import InvalidInputError, require
 from ..network import Network
-from ._graph import ChainBuilder, Value, average_dense, conv_dense, exact_array, pool_windows
+from ._graph import (
+    AUTO_DENSE_LIMIT,
+    FORMS,
+    ChainBuilder,
+    Value,
+    average_dense,
+    conv_dense,
+    exact_array,
+    pool_windows,
+)
 
 __all__ = ["from_torch", "layer_inputs", "load_state_dict", "transformer_mlp"]
 
@@ -433,11 +442,6 @@ def _infer_input_shape(gm: Any) -> tuple[int, ...]:
     )
 
 
-FORMS = ("auto", "dense", "operators")
-# form="auto" keeps matrices while the dense form has at most this many weights
-AUTO_DENSE_LIMIT = 2_000_000
-
-
 def from_torch(
     module: Any,
     *,
@@ -470,14 +474,17 @@ def from_torch(
     ``form``: ``"dense"`` compiles exact weight matrices (every model above);
     ``"operators"`` keeps convolutions, pooling and batch-norm as operators
     (:mod:`polyfold.operators`), so CIFAR-sized models import in a moment and
-    walks never form a matrix — for models of ``Conv2d`` (zero padding),
-    ``BatchNorm1d/2d``, ``AvgPool2d``, ``AdaptiveAvgPool2d(1)`` (global average
-    pooling), ``Linear``, ``Flatten``, ``Dropout``, ``Identity`` and
-    activations, as ``nn.Sequential`` or as a graph with residual additions
-    (``+``/``−``) and scalar arithmetic (ResNets; the identity branches become
-    linear units); max-pooling and ``torch.cat`` are in dense form only.
-    ``"auto"`` (default) takes operators for such a model when its dense form
-    would hold more than 2 million weights, matrices otherwise.
+    walks never form a matrix — for models of ``Conv1d``/``Conv2d`` (zero
+    padding), ``BatchNorm1d/2d``, ``AvgPool1d/2d``, ``AdaptiveAvgPool2d(1)``
+    (global average pooling), ``MaxPool1d/2d`` (the same tournament as the
+    dense form, built from selections), ``Linear``, ``Flatten``, ``Dropout``,
+    ``Identity`` and activations, as ``nn.Sequential`` or as a graph with
+    residual additions (``+``/``−``), ``torch.cat`` and scalar arithmetic
+    (ResNets; the identity branches become linear units). ``"auto"`` (default)
+    takes operators for such a model when its dense form would hold more than
+    2 million weights, matrices otherwise. The dense form refuses a matrix of
+    more than 2 million exact entries with a message instead of exhausting
+    memory.
     """
     if form not in FORMS:
         raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
@@ -625,6 +632,15 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
             else np.zeros(mod.out_features)
         )
         return Dense(w, b), (int(mod.out_features),)
+    if isinstance(mod, (nn.Conv1d, nn.AvgPool1d)):
+        # a 1-D layer is the 2-D one on a (C, 1, L) view: the same flat C order
+        if len(cur) != 2:
+            return f"needs a (C, L) input, got {cur}"
+        got = _module_operator(_as_2d(mod), (cur[0], 1, cur[1]))
+        if isinstance(got, str):
+            return got
+        op, (c, _, length) = got
+        return op, (c, length)
     if isinstance(mod, nn.Conv2d):
         if len(cur) != 3 or mod.padding_mode != "zeros":
             return f"needs a (C, H, W) input and zero padding, got {cur}"
@@ -683,6 +699,38 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
     return "is not supported"
 
 
+def _as_2d(mod: Any) -> Any:
+    """A ``Conv1d``/``AvgPool1d`` as the ``Conv2d``/``AvgPool2d`` acting on ``(C, 1, L)``,
+    sharing the weights (no copy of the module's state is kept)."""
+    from torch import nn
+
+    if isinstance(mod, nn.AvgPool1d):
+        kernel, stride = _tuple(mod.kernel_size, 1), _tuple(mod.stride, 1)
+        return nn.AvgPool2d(
+            (1, kernel[0]),
+            (1, stride[0]),
+            (0, _tuple(mod.padding, 1)[0]),
+            ceil_mode=mod.ceil_mode,
+            count_include_pad=mod.count_include_pad,
+        )
+    padding: Any = mod.padding if isinstance(mod.padding, str) else (0, mod.padding[0])
+    conv = nn.Conv2d(
+        mod.in_channels,
+        mod.out_channels,
+        (1, mod.kernel_size[0]),
+        (1, mod.stride[0]),
+        padding,
+        (1, mod.dilation[0]),
+        mod.groups,
+        bias=mod.bias is not None,
+        padding_mode=mod.padding_mode,
+    )
+    conv.weight = nn.Parameter(mod.weight.detach()[:, :, None, :], requires_grad=False)
+    if mod.bias is not None:
+        conv.bias = nn.Parameter(mod.bias.detach(), requires_grad=False)
+    return conv
+
+
 class _OperatorImporter(_Importer):
     """:class:`_Importer` building operators (:mod:`~polyfold.interop._opgraph`): residual
     blocks, +/− and scalar arithmetic between layers, with no matrix formed."""
@@ -701,11 +749,14 @@ class _OperatorImporter(_Importer):
         simple = self._shape_or_activation(mod, v)
         if simple is not None:
             return simple
+        from torch import nn
+
+        if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
+            return self._pool(mod, v, where)  # the tournament, built from operators
         got = _module_operator(mod, tuple(v.shape))
         if isinstance(got, str):
             raise InvalidInputError(
                 f"module: {type(mod).__name__} {got} in form='operators' ({where})"
-                + ("; max-pooling is in dense form only" if "Max" in type(mod).__name__ else "")
             )
         op, shape = got
         return b.map(v, op, shape)
