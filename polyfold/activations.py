@@ -69,6 +69,33 @@ class Activation:
         """Kinks and threshold crossings, sorted and without repeats."""
         return tuple(sorted(set(self.kinks) | set(self.level_set(tau))))
 
+    def slopes(self, z: Any) -> list[Fraction]:
+        """The exact slope ``σ'`` of the piece just below each value of ``z`` (exact numbers).
+
+        On a linear region every unit sits on one piece; at a kink this is the
+        slope from below — so a ReLU unit exactly at 0 counts as inactive, as its
+        bit does. Piecewise-linear activations only.
+
+        >>> get_activation("hardtanh").slopes([Fraction(-2), Fraction(-1), Fraction(0), 1])
+        [Fraction(0, 1), Fraction(0, 1), Fraction(1, 1), Fraction(1, 1)]
+        """
+        if self.smooth:
+            raise InvalidInputError(
+                f"net: {self.name} is smooth: it has no linear pieces (use a piecewise-linear "
+                "network, or polyfold.smooth for its crossings)"
+            )
+        one, zero = Fraction(1), Fraction(0)
+        name = self.name
+        if name == "identity":
+            return [one for _ in z]
+        if name == "relu":
+            return [one if v > 0 else zero for v in z]
+        if name == "leaky_relu":
+            return [one if v > 0 else self.slope for v in z]
+        if name == "hardtanh":
+            return [one if -1 < v <= 1 else zero for v in z]
+        return [one if v > 0 else -one for v in z]  # abs
+
     def __call__(self, z: np.ndarray) -> np.ndarray:
         """Apply elementwise; works on float64 and on exact object arrays."""
         name = self.name

@@ -20,13 +20,12 @@ argmax changes are exact roots (:func:`class_changes`).
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
-from flint import fmpq, fmpq_mat
+from flint import fmpq
 
 from . import folding
 from ._arith import to_fraction
@@ -69,54 +68,43 @@ def _check_label(net: Network, label: Any) -> int:
     return int(label)
 
 
-def _output_map(net: Network, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The exact affine output map ``z = M x + m`` on the linear piece containing ``x``
-    (units exactly at 0 count as inactive, as their bit does)."""
-    zs = net.preactivations(x, exact=True)
-    return net.local_maps([z > 0 for z in zs[:-1]])[-1]
-
-
 def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndarray, int]:
     """The margin ``ℓ(x) = max_{j≠y} z_j − z_y``, its exact gradient, and the runner-up class.
 
-    On the linear piece of ``x`` (units exactly at 0 count as inactive, as their
-    bit does) the gradient is ``(e_j − e_y)ᵀ W_L D_{L−1} W_{L−1} ⋯ D_1 W_1``, one
-    exact vector–matrix product per layer, backwards.
+    On the linear piece of ``x`` (a unit at a kink takes the slope from below: a
+    ReLU unit exactly at 0 counts as inactive, as its bit does) the gradient is
+    ``(e_j − e_y)ᵀ W_L D_{L−1} W_{L−1} ⋯ D_1 W_1``, ``D_k`` the diagonal of the
+    activations' slopes (:meth:`~polyfold.activations.Activation.slopes`): one
+    exact vector–Jacobian product per layer, backwards, through each layer's
+    operator (:meth:`~polyfold.operators.Operator.exact_vjp`: a transposed
+    convolution for a convolution), so operator networks of any size need no
+    matrix. Ties go to the lower class index.
     """
     label = _check_label(net, label)
+    smooth = [a.name for a in net.activations if a.smooth]
+    if smooth:
+        raise InvalidInputError(
+            f"net: exact gradients need a piecewise-linear network; this one has {smooth[0]}"
+        )
     xq = _exact_point(x, net, "x")
     zs = net.preactivations(xq, exact=True)
     z = [to_fraction(v) for v in zs[-1]]
     others = [j for j in range(net.n_outputs) if j != label]
     runner = max(others, key=lambda j: (z[j], -j))
-    weights = _flint_weights(net)
-    entries = [fmpq(0)] * net.n_outputs
-    entries[runner], entries[label] = fmpq(1), fmpq(-1)
-    v = fmpq_mat(1, net.n_outputs, entries)
-    for layer in range(len(weights) - 1, -1, -1):
-        v = v * weights[layer]
-        if layer > 0:  # the mask of the hidden layer below
-            act = net.activations[layer - 1]
-            low = fmpq(act.slope.numerator, act.slope.denominator)
-            on = np.array([bool(t > 0) for t in zs[layer - 1]]) | net.linear_units[layer - 1]
-            row = v.entries()
-            v = fmpq_mat(1, len(row), [e if a else e * low for e, a in zip(row, on)])
-    grad = np.array([to_fraction(e) for e in v.entries()], dtype=object)
+    v = np.empty((1, net.n_outputs), dtype=object)
+    v.fill(fmpq(0))
+    v[0, runner], v[0, label] = fmpq(1), fmpq(-1)
+    ops = net.operators
+    for layer in range(len(ops) - 1, -1, -1):
+        v = ops[layer].exact_vjp(v)
+        if layer > 0:  # the slopes of the hidden layer below (1 on linear units)
+            slopes = net.activations[layer - 1].slopes(zs[layer - 1])
+            lin = net.linear_units[layer - 1]
+            for u, g in enumerate(slopes):
+                if g != 1 and not lin[u]:
+                    v[0, u] = v[0, u] * fmpq(g.numerator, g.denominator)
+    grad = np.array([to_fraction(e) for e in v[0]], dtype=object)
     return z[runner] - z[label], grad, runner
-
-
-_FLINT_WEIGHTS: weakref.WeakKeyDictionary[Network, list[fmpq_mat]] = weakref.WeakKeyDictionary()
-
-
-def _flint_weights(net: Network) -> list[fmpq_mat]:
-    """The exact weight matrices as python-flint matrices (built once per network)."""
-    if net not in _FLINT_WEIGHTS:
-        mats = []
-        for w, _ in net.exact_weights:
-            flat = [fmpq(v.numerator, v.denominator) for v in w.ravel()]
-            mats.append(fmpq_mat(w.shape[0], w.shape[1], flat))
-        _FLINT_WEIGHTS[net] = mats
-    return _FLINT_WEIGHTS[net]
 
 
 def _sign(v: np.ndarray) -> np.ndarray:

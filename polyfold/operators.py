@@ -66,6 +66,18 @@ def _fmpq_rows(values: np.ndarray) -> np.ndarray:
     return out
 
 
+def _fraction(v: Any) -> Fraction:
+    """``v`` as a Fraction of Python ints (numpy integers inside a Fraction break fmpq)."""
+    q = Fraction(v)
+    return Fraction(int(q.numerator), int(q.denominator))
+
+
+def _fmpq_zeros(shape: tuple[int, int]) -> np.ndarray:
+    out = np.empty(shape, dtype=object)
+    out.fill(fmpq(0))
+    return out
+
+
 class Operator:
     """An affine map ``R^n_in → R^n_out`` applied to batches of points (rows)."""
 
@@ -77,7 +89,7 @@ class Operator:
     def __getstate__(self) -> dict[str, Any]:
         # python-flint and torch caches are rebuilt on first use
         state = dict(self.__dict__)
-        for key in ("_ex", "_exb"):
+        for key in ("_ex", "_exb", "_ext"):
             if key in state:
                 state[key] = None
         state.pop("_tk", None)
@@ -99,6 +111,11 @@ class Operator:
 
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         """Exact ``W q + b`` (or ``W q``) on an object array of ``fmpq`` rows."""
+        raise NotImplementedError
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        """Exact ``v W`` for an object array of ``fmpq`` rows ``v`` (``n_out`` columns): the
+        transpose of the linear part, for exact gradients (back-propagation) without ``W``."""
         raise NotImplementedError
 
     def bias_error(self) -> np.ndarray:
@@ -206,6 +223,12 @@ class Dense(Operator):
             self._exb = _fmpq_rows(b)
         out = exact_matmul(q, self._ex)
         return out + self._exb if bias else out
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        if self.__dict__.get("_ext") is None:
+            w = self.weight if self.exact is None else self.exact[0]
+            self._ext = fmpq_mat(w.shape[0], w.shape[1], list(_fmpq_rows(w).ravel()))
+        return exact_matmul(v, self._ext)
 
 
 def _pair(v: Any, name: str) -> tuple[int, int]:
@@ -355,6 +378,38 @@ class Conv2d(Operator):
             out = out + _fmpq_rows(self.bias)[None, :, None]
         return out.reshape(k, -1)
 
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        """The transposed convolution: window gradients ``v · kernel`` by python-flint, then
+        added back onto the (padded) image, one kernel offset at a time."""
+        k = v.shape[0]
+        c, h, w = self.in_shape
+        c_out, c_in_g, kh, kw = self.weight.shape
+        per = c_out // self.groups
+        (sh, sw), (ph, pw), (dh, dw) = self.stride, self.padding, self.dilation
+        if self.__dict__.get("_ext") is None:
+            ker = self.weight.reshape(self.groups, per, -1)
+            self._ext = [fmpq_mat(per, ker.shape[2], list(_fmpq_rows(g).ravel())) for g in ker]
+        p_count = self.out_h * self.out_w
+        vg = v.reshape(k, self.groups, per, p_count)
+        img = np.empty((k, c, h + 2 * ph, w + 2 * pw), dtype=object)
+        img.fill(fmpq(0))
+        for g in range(self.groups):
+            rows = np.ascontiguousarray(vg[:, g].transpose(0, 2, 1)).reshape(k * p_count, per)
+            win = exact_matmul(rows, self._ext[g])  # K*P, cin*kh*kw
+            win = win.reshape(k, self.out_h, self.out_w, c_in_g, kh, kw)
+            block = img[:, g * c_in_g : (g + 1) * c_in_g]
+            for i in range(kh):
+                for j in range(kw):
+                    r0, c0 = i * dh, j * dw
+                    view = block[
+                        :,
+                        :,
+                        r0 : r0 + sh * (self.out_h - 1) + 1 : sh,
+                        c0 : c0 + sw * (self.out_w - 1) + 1 : sw,
+                    ]
+                    view += win[:, :, :, :, i, j].transpose(0, 3, 1, 2)
+        return np.ascontiguousarray(img[:, :, ph : ph + h, pw : pw + w]).reshape(k, -1)
+
 
 @dataclass(eq=False)
 class ChannelAffine(Operator):
@@ -369,8 +424,8 @@ class ChannelAffine(Operator):
     in_shape: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        self._scale_q = [Fraction(v) for v in np.ravel(self.scale)]
-        self._shift_q = [Fraction(v) for v in np.ravel(self.shift)]
+        self._scale_q = [_fraction(v) for v in np.ravel(self.scale)]
+        self._shift_q = [_fraction(v) for v in np.ravel(self.shift)]
         c = self.in_shape[0]
         if len(self._scale_q) != c or len(self._shift_q) != c:
             raise InvalidInputError(f"scale, shift: expected {c} per-channel values")
@@ -401,6 +456,10 @@ class ChannelAffine(Operator):
             t = np.repeat(np.array([fmpq(*v.as_integer_ratio()) for v in self._shift_q]), self._per)
             out = out + t[None, :]
         return out
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        s = np.repeat(np.array([fmpq(*x.as_integer_ratio()) for x in self._scale_q]), self._per)
+        return v * s[None, :]
 
 
 @dataclass(eq=False)
@@ -444,6 +503,10 @@ class AvgPool2d(Operator):
         kh, kw = self.kernel
         return self._sum.exact_apply(q) * fmpq(1, kh * kw)
 
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        kh, kw = self.kernel
+        return self._sum.exact_vjp(v) * fmpq(1, kh * kw)
+
 
 @dataclass(eq=False)
 class Compose(Operator):
@@ -477,6 +540,11 @@ class Compose(Operator):
         for op in self.ops:
             q = op.exact_apply(q, bias=bias)
         return q
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        for op in reversed(self.ops):
+            v = op.exact_vjp(v)
+        return v
 
     def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         # stage by stage: each stage's rounding joins the radius the next one propagates
@@ -520,6 +588,11 @@ class Select(Operator):
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         return q[:, self.start : self.stop]
 
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        out = _fmpq_zeros((v.shape[0], self.n_in))
+        out[:, self.start : self.stop] = v
+        return out
+
     def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         z = h[:, self.start : self.stop]
         r = np.zeros(z.shape) if eh is None else eh[:, self.start : self.stop]
@@ -562,6 +635,13 @@ class Stack(Operator):
 
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         return np.concatenate([op.exact_apply(q, bias=bias) for op in self.ops], axis=1)
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        bounds = np.cumsum([0] + [op.n_out for op in self.ops])
+        out = self.ops[0].exact_vjp(v[:, bounds[0] : bounds[1]])
+        for op, lo, hi in zip(self.ops[1:], bounds[1:], bounds[2:]):
+            out = out + op.exact_vjp(v[:, lo:hi])
+        return out
 
     def bias_error(self) -> np.ndarray:
         return np.concatenate([op.bias_error() for op in self.ops])
@@ -621,6 +701,12 @@ class Sum(Operator):
             out = out + op.exact_apply(q, bias=bias)
         return out
 
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        out = self.ops[0].exact_vjp(v)
+        for op in self.ops[1:]:
+            out = out + op.exact_vjp(v)
+        return out
+
     def bias_error(self) -> np.ndarray:
         out = self.ops[0].bias_error()
         for op in self.ops[1:]:
@@ -670,6 +756,12 @@ class Take(Operator):
 
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
         return q[:, self.index]
+
+    def exact_vjp(self, v: np.ndarray) -> np.ndarray:
+        out = _fmpq_zeros((v.shape[0], self.n_in))
+        for r in range(v.shape[0]):  # an index may repeat (overlapping windows): add
+            np.add.at(out[r], self.index, v[r])
+        return out
 
     def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
         z = h[:, self.index]

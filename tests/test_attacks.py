@@ -40,6 +40,78 @@ def test_margin_gradient_is_the_exact_slope():
         assert runner2 == runner and (other - value) / h == grad[i]
 
 
+def _exact_difference_quotients(net, x, label):
+    """The margin's slopes by exact finite differences inside the linear region of ``x``."""
+    value, grad, runner = margin_gradient(net, x, label)
+    h = F(1, 10**12)
+    for i in range(len(x)):
+        step = x.copy()
+        step[i] += h
+        assert (net.pattern(step) == net.pattern(x)).all()  # the same region
+        other, _, runner2 = margin_gradient(net, step, label)
+        assert runner2 == runner and (other - value) / h == grad[i]
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"activation": ("leaky_relu", "1/8")},
+        {"activation": "hardtanh"},
+        {"activation": "abs"},
+        {"linear_units": [[0, 2], [1]]},
+    ],
+    ids=["leaky", "hardtanh", "abs", "linear-units"],
+)
+def test_margin_gradient_is_the_exact_slope_for_every_activation(options):
+    base = pf.zoo.random_network([3, 6, 6, 4], seed=1)
+    net = pf.Network.from_layers(base.exact_weights, **options)
+    rng = np.random.default_rng(0)
+    for _ in range(3):
+        x = np.array([F(int(v), 7) for v in rng.integers(-7, 8, size=3)], dtype=object)
+        _exact_difference_quotients(net, x, 1)
+
+
+def test_margin_gradient_of_an_operator_network_without_matrices():
+    torch = pytest.importorskip("torch")
+    from torch import nn
+
+    class Block(nn.Module):
+        def __init__(self) -> None:
+            super().__init__()
+            self.conv1 = nn.Conv2d(2, 3, 3, stride=2, padding=1)
+            self.bn = nn.BatchNorm2d(3).eval()
+            self.conv2 = nn.Conv2d(3, 3, 3, padding=1, groups=3)
+            self.pool = nn.MaxPool2d(2)
+            self.fc = nn.Linear(12, 3)
+
+        def forward(self, x):
+            h = torch.relu(self.bn(self.conv1(x)))
+            h = torch.relu(self.conv2(h) + h)
+            return self.fc(torch.flatten(self.pool(h), 1))
+
+    torch.manual_seed(0)
+    model = Block()
+    model.bn.running_mean.uniform_(-0.5, 0.5)
+    model.bn.running_var.uniform_(0.5, 2.0)
+    op = pf.from_torch(model, input_shape=(2, 8, 8), form="operators")
+    dense = pf.from_torch(model, input_shape=(2, 8, 8), form="dense")
+    rng = np.random.default_rng(1)
+    x = np.array([F(int(v), 16) for v in rng.integers(-16, 17, size=op.n_inputs)], dtype=object)
+    got, want = margin_gradient(op, x, 0), margin_gradient(dense, x, 0)
+    assert got[0] == want[0] and got[2] == want[2] and list(got[1]) == list(want[1])
+    _exact_difference_quotients(op, x, 0)  # and the slopes are the margin's
+    _, end = fgsm(op, x, 0, F(1, 8))
+    assert list(end) == list(fgsm(dense, x, 0, F(1, 8))[1])
+
+
+def test_margin_gradient_refuses_smooth_networks():
+    net = pf.Network.from_layers(
+        [([[1], [-1]], [0, 0]), ([[1, 0], [0, 1]], [0, 0])], activation="tanh"
+    )
+    with pytest.raises(pf.InvalidInputError, match="piecewise-linear network; this one has tanh"):
+        margin_gradient(net, [0.5], 0)
+
+
 @pytest.mark.parametrize("seed", range(5))
 def test_margin_roots_agree_with_the_exact_output(seed):
     net = pf.zoo.random_network([2, 8, 8, 3], seed=seed)

@@ -9,6 +9,7 @@ from typing import Any
 
 import numpy as np
 import pytest
+from flint import fmpq
 from reference import path_fields
 
 import polyfold as pf
@@ -82,6 +83,39 @@ def test_each_operator_matches_torch_and_the_dense_form(module, shape):
         assert np.array_equal(wo, wd) and np.array_equal(bo, bd)
 
 
+def _every_operator(rng: np.random.Generator) -> list[Any]:
+    return [
+        ops.Dense(rng.normal(size=(3, 4)), rng.normal(size=3)),
+        ops.Conv2d(
+            rng.normal(size=(4, 1, 3, 2)),
+            rng.normal(size=4),
+            (2, 5, 6),
+            stride=(2, 1),
+            padding=(1, 2),
+            dilation=(1, 2),
+            groups=2,
+        ),
+        ops.Conv2d(rng.normal(size=(3, 2, 3, 3)), None, (2, 4, 4), stride=2, padding=1),
+        ops.ChannelAffine([F(1, 3), 2.5], [1, 0], (2, 3)),
+        ops.AvgPool2d(2, (2, 4, 4), padding=1, stride=1),
+        ops.Take(5, np.array([4, 0, 0, 2])),
+        ops.Select(6, 1, 4),
+        ops.Compose([ops.Dense(rng.normal(size=(6, 4)), np.zeros(6)), ops.Take(6, [5, 1, 1])]),
+        ops.Stack([ops.Select(4, 0, 2), ops.Dense(rng.normal(size=(3, 4)), np.ones(3))]),
+        ops.Sum([ops.Select(4, 0, 2), ops.Dense(rng.normal(size=(2, 4)), np.ones(2))]),
+    ]
+
+
+def test_the_exact_transpose_of_every_operator_is_the_dense_one():
+    rng = np.random.default_rng(0)
+    for op in _every_operator(rng):
+        w, _ = op.to_dense()
+        v = rng.integers(-5, 6, size=(2, op.n_out))
+        got = op.exact_vjp(np.array([[fmpq(int(a), 4) for a in row] for row in v], dtype=object))
+        want = (v.astype(object) * F(1, 4)).dot(w)
+        assert [[F(int(q.p), int(q.q)) for q in row] for row in got] == want.tolist()
+
+
 def test_the_radius_bounds_the_error_of_every_operator():
     rng = np.random.default_rng(1)
     conv = ops.Conv2d(rng.normal(size=(4, 2, 3, 3)), rng.normal(size=4), (2, 6, 6), 1, 1)
@@ -132,6 +166,14 @@ def test_operator_walk_equals_dense_walk(seed):
         assert f.patterns.tolist() == r.patterns.tolist() and not p.certified
     assert pf.chi_sampled(op, a[0], b[0], n=200) == pf.chi_sampled(dense, a[0], b[0], n=200)
     assert np.array_equal(op.pattern(a), dense.pattern(a))
+    if seed == 0:  # the polyline walk and the global measure Φ, exactly as the dense form
+        corners = np.vstack([a[:2], b[:1]])
+        assert fields(pf.walk_polyline(op, corners)) == fields(pf.walk_polyline(dense, corners))
+        X, y = 4 * np.vstack([a, b]), np.array([0, 0, 0, 1, 1, 1])
+        g_op = pf.global_folding(op, X, y, clusters=None, pairs="all")
+        g_dense = pf.global_folding(dense, X, y, clusters=None, pairs="all")
+        assert g_op.phi == g_dense.phi and g_op.chi == g_dense.chi and len(g_op.chi) == 15
+        assert g_op.complete and g_op.exact
 
 
 def test_slice_region_graph_of_an_operator_network_equals_the_dense_one():
@@ -340,6 +382,17 @@ def test_a_resnet18_shaped_network_on_cifar_inputs_imports_and_walks():
         mid = (x1 + x2) / 2
         ref = model(torch.tensor(mid.reshape(1, 3, 32, 32))).numpy()[0]
     assert np.max(np.abs(net.forward(mid) - ref)) < 1e-9
+    # the attacks: the exact margin gradient by transposed operators, as torch's autograd
+    from polyfold.attacks import fgsm, margin_gradient
+
+    _, grad, runner = margin_gradient(net, x1, 0)
+    xt = torch.tensor(x1.reshape(1, 3, 32, 32), requires_grad=True)
+    logits = model(xt)[0]
+    (logits[runner] - logits[0]).backward()
+    auto = xt.grad.numpy().ravel()
+    assert np.max(np.abs(np.array([float(g) for g in grad]) - auto)) <= 1e-12 * np.abs(auto).max()
+    start, end = fgsm(net, x1, 0, F(1, 100))
+    assert pf.walk(net, start, end, exact=False).certified
 
 
 class _Pooled(nn.Module):
