@@ -1,7 +1,7 @@
 """CIFAR-shaped CNNs as operator networks: import, memory, and walks against their peers.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_operators.py [--channels 4,8 8,16 ...]
-        [--resnet 4,8,8,16 ...]
+        [--resnet 4,8,8,16 ...] [--memory]
 
 For each width (first convolution's channels, then the other two's): a
 ``nn.Sequential`` of three 3x3 convolutions with pooling and batch-norm on
@@ -9,15 +9,17 @@ For each width (first convolution's channels, then the other two's): a
 ``--resnet``: ResNet-18's layout (a stem, four stages of two basic blocks with
 batch-norm and projection shortcuts, global average pooling, a dense head) with
 the given stage widths (the original has 64,128,256,512).
-Reports the import time and the walk's peak memory (tracemalloc), and in one
-run: the plain float walk, the certified walk, ``chi_sampled(n=10000)`` and one
-batched forward pass of the model over the walk's own breakpoints (the
-physical limit: every breakpoint evaluated once per layer).
+Reports the import time (and with ``--memory`` the certified walk's peak,
+by tracemalloc in a run of its own), and in one run: the plain float walk, the
+certified walk, ``chi_sampled(n=10000)`` and one batched forward pass of the
+model over the walk's own breakpoints, in float32 and float64 (the physical
+limit: every breakpoint evaluated once per layer).
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import os
 import time
 import tracemalloc
@@ -121,6 +123,7 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--channels", nargs="*", default=["4,8", "8,16"])
     parser.add_argument("--resnet", nargs="*", default=[])
+    parser.add_argument("--memory", action="store_true", help="the walk's peak (tracemalloc)")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x1, x2 = rng.normal(size=3072), rng.normal(size=3072)
@@ -131,10 +134,13 @@ def main() -> None:
         name = f"CNN {widths[0]},{widths[1]},{widths[1]}" if kind == "cnn" else f"ResNet-18 {spec}"
         t_import, net = best_of(lambda: pf.from_torch(m, input_shape=(3, 32, 32)), 1)
         t_float, plain = best_of(lambda: pf.walk(net, x1, x2, exact=False, method="float"), 2)
-        tracemalloc.start()
         t_cert, cert = best_of(lambda: pf.walk(net, x1, x2, exact=False), 1)
-        peak = tracemalloc.get_traced_memory()[1]
-        tracemalloc.stop()
+        peak = float("nan")
+        if args.memory:  # tracemalloc slows allocation: a separate run
+            tracemalloc.start()
+            pf.walk(net, x1, x2, exact=False)
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
         t_samp, _ = best_of(lambda: pf.chi_sampled(net, x1, x2, n=10_000, exact=False), 1)
         ts = np.asarray(cert.bounds[0], dtype=np.float64)
         pts = torch.tensor(
@@ -142,11 +148,13 @@ def main() -> None:
             dtype=torch.float32,
         )
 
-        def forward():
+        def forward(model=m, batch=pts):
             with torch.no_grad():
-                return m(pts)
+                return model(batch)
 
         t_fwd, _ = best_of(forward, 3)
+        m64 = copy.deepcopy(m).double()
+        t_fwd64, _ = best_of(lambda: forward(m64, pts.double()), 3)
         same = np.array_equal(plain.patterns, cert.patterns)
         print(
             f"{name} on 3x32x32 ({net.n_hidden:,} hidden units):"
@@ -154,8 +162,9 @@ def main() -> None:
             f" ({net.provenance['form']}); {cert.n_pieces} pieces; float walk {t_float:.2f} s,"
             f" certified {t_cert:.2f} s ({t_cert / t_float:.1f}x, peak {peak / 2**30:.2f} GiB),"
             f" chi_sampled(n=10000) {t_samp:.2f} s ({t_samp / t_float:.1f}x the float walk),"
-            f" one torch forward over the breakpoints {t_fwd:.2f} s"
-            f" (float walk {t_float / t_fwd:.1f}x it); same patterns: {same}"
+            f" one torch forward over the breakpoints {t_fwd:.2f} s in float32, {t_fwd64:.2f} s in"
+            f" float64 (float walk {t_float / t_fwd:.1f}x, {t_float / t_fwd64:.1f}x;"
+            f" certified {t_cert / t_fwd64:.1f}x float64); same patterns: {same}"
         )
 
 

@@ -30,6 +30,13 @@ class Activation:
     ``name`` is one of ``"relu"``, ``"leaky_relu"``, ``"hardtanh"``, ``"abs"``,
     ``"identity"`` or a smooth ``"tanh"``, ``"sigmoid"``, ``"gelu"``,
     ``"silu"``; ``slope`` is leaky ReLU's negative slope.
+
+    Parameters
+    ----------
+    name
+        The activation's name (see above).
+    slope
+        Leaky ReLU's slope for ``z < 0`` (``0`` for the others).
     """
 
     name: str
@@ -37,7 +44,7 @@ class Activation:
 
     @property
     def smooth(self) -> bool:
-        """A smooth activation (tanh, sigmoid, GELU, SiLU): float evaluation only."""
+        """Whether the activation is smooth (tanh, sigmoid, GELU, SiLU), so float-only."""
         return self.name in SMOOTH
 
     @property
@@ -49,7 +56,19 @@ class Activation:
         return ()
 
     def level_set(self, tau: Fraction) -> tuple[Fraction, ...]:
-        """Pre-activation values ``z`` on non-constant pieces with ``σ(z) = τ``."""
+        """Pre-activation values ``z`` on non-constant pieces with ``σ(z) = τ``.
+
+        Parameters
+        ----------
+        tau
+            The threshold ``τ`` of the pattern.
+
+        Returns
+        -------
+        tuple of fractions.Fraction
+            The values, exactly (none when ``τ`` lies outside the range of the
+            non-constant pieces).
+        """
         name = self.name
         if name == "relu":
             return (tau,) if tau > 0 else ()
@@ -66,7 +85,18 @@ class Activation:
         return (tau,)
 
     def critical(self, tau: Fraction) -> tuple[Fraction, ...]:
-        """Kinks and threshold crossings, sorted and without repeats."""
+        """Kinks and threshold crossings, sorted and without repeats.
+
+        Parameters
+        ----------
+        tau
+            The threshold ``τ`` of the pattern.
+
+        Returns
+        -------
+        tuple of fractions.Fraction
+            The pre-activation values where a unit's bit or slope can change.
+        """
         return tuple(sorted(set(self.kinks) | set(self.level_set(tau))))
 
     def slopes(self, z: Any) -> list[Fraction]:
@@ -76,6 +106,25 @@ class Activation:
         slope from below — so a ReLU unit exactly at 0 counts as inactive, as its
         bit does. Piecewise-linear activations only.
 
+        Parameters
+        ----------
+        z
+            Exact pre-activation values (ints, ``Fraction`` or ``fmpq``).
+
+        Returns
+        -------
+        list of fractions.Fraction
+            One slope per value: ``1`` or ``0`` (ReLU), ``1`` or the slope (leaky
+            ReLU), ``1`` on ``(−1, 1]`` and ``0`` outside (hard tanh), ``±1``
+            (absolute value), ``1`` (identity).
+
+        Raises
+        ------
+        InvalidInputError
+            For a smooth activation.
+
+        Examples
+        --------
         >>> get_activation("hardtanh").slopes([Fraction(-2), Fraction(-1), Fraction(0), 1])
         [Fraction(0, 1), Fraction(0, 1), Fraction(1, 1), Fraction(1, 1)]
         """
@@ -142,7 +191,24 @@ def smooth_value(name: str, z: np.ndarray) -> np.ndarray:
 
 
 def get_activation(spec: Any, name: str = "activation") -> Activation:
-    """Turn ``"relu"``, ``("leaky_relu", 0.01)`` or an :class:`Activation` into one."""
+    """Turn ``"relu"``, ``("leaky_relu", 0.01)`` or an :class:`Activation` into one.
+
+    Parameters
+    ----------
+    spec
+        A name, a ``(name, slope)`` pair for leaky ReLU, or an :class:`Activation`.
+    name
+        The argument's name in error messages.
+
+    Returns
+    -------
+    Activation
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown name or a slope that is not a number.
+    """
     if isinstance(spec, Activation):
         return spec
     slope = Fraction(1, 100)

@@ -79,6 +79,27 @@ def margin_gradient(net: Network, x: Any, label: int) -> tuple[Fraction, np.ndar
     operator (:meth:`~polyfold.operators.Operator.exact_vjp`: a transposed
     convolution for a convolution), so operator networks of any size need no
     matrix. Ties go to the lower class index.
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear classifier (dense or operator form) with at least
+        two outputs.
+    x
+        One input point (converted exactly).
+    label
+        The class ``y`` whose margin is measured.
+
+    Returns
+    -------
+    tuple
+        ``(ℓ(x), ∇ℓ(x), j)``: the margin (a ``Fraction``), its gradient (an
+        object array of ``Fraction``) and the runner-up class ``j``.
+
+    Raises
+    ------
+    InvalidInputError
+        For a bad label, a point of the wrong shape, or a smooth network.
     """
     label = _check_label(net, label)
     smooth = [a.name for a in net.activations if a.smooth]
@@ -112,7 +133,24 @@ def _sign(v: np.ndarray) -> np.ndarray:
 
 
 def fgsm(net: Network, x: Any, label: int, eps: Any) -> tuple[np.ndarray, np.ndarray]:
-    """The FGSM ray ``(x, x + ε·sign(∇ℓ(x)))`` for the margin loss, exactly."""
+    """The FGSM ray ``(x, x + ε·sign(∇ℓ(x)))`` for the margin loss, exactly.
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear classifier.
+    x
+        The clean input.
+    label
+        Its class.
+    eps
+        The step ``ε > 0`` (exact).
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        The ray's two end points, exact.
+    """
     e = _positive(eps, "eps")
     xq = _exact_point(x, net, "x")
     _, grad, _ = margin_gradient(net, xq, label)
@@ -134,6 +172,29 @@ def pgd(
 
     ``Π`` clips to the box ``[x − ε, x + ε]`` and, when given, to ``[lo, hi]``.
     ``step`` defaults to ``ε/4``. Returns the iterates, ``(steps + 1, d)``.
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear classifier.
+    x
+        The clean input.
+    label
+        Its class.
+    eps
+        The radius ``ε > 0`` of the box around ``x``.
+    step
+        The step ``α > 0`` (default ``ε/4``).
+    steps
+        The number of iterations.
+    lo, hi
+        Optional bounds of the input domain.
+
+    Returns
+    -------
+    numpy.ndarray
+        The iterates, exact, shape ``(steps + 1, d)``: a polyline for
+        :func:`~polyfold.walks.walk_polyline`.
     """
     e = _positive(eps, "eps")
     a = _positive(step if step is not None else e / 4, "step")
@@ -169,6 +230,23 @@ def class_changes(net: Network, path: Path) -> list[tuple[Fraction, int, int]]:
     logits on the left differs from the one on the right. The logits are
     affine in ``t`` on every piece (and every segment of a polyline), so each
     change is an exact root of a class-pair margin.
+
+    Parameters
+    ----------
+    net
+        The classifier the path was walked on.
+    path
+        An exact path (a walk or a polyline walk).
+
+    Returns
+    -------
+    list of tuple
+        ``(t, before, after)`` in increasing ``t``.
+
+    Raises
+    ------
+    InvalidInputError
+        When the path is not exact.
     """
     if not path.exact:
         raise InvalidInputError("path: class changes are computed on exact paths (exact=True)")
@@ -212,6 +290,19 @@ def prefix_before_change(net: Network, path: Path) -> Path | None:
     """The walk from the path's start to its first class change.
 
     None when the predicted class never changes along the path.
+
+    Parameters
+    ----------
+    net
+        The classifier the path was walked on.
+    path
+        An exact path.
+
+    Returns
+    -------
+    Path or None
+        The walk up to the first change (its end point is on the decision
+        boundary), or None.
     """
     changes = class_changes(net, path)
     if not changes:
@@ -229,7 +320,21 @@ def prefix_before_change(net: Network, path: Path) -> Path | None:
 
 @dataclass(frozen=True, eq=False)
 class AttackReport:
-    """Per example: the clean label, the FGSM end point's class, χ and Ī_nz of the attack path."""
+    """Per example: the clean label, the FGSM end point's class, χ and Ī_nz of the attack path.
+
+    Attributes
+    ----------
+    labels : numpy.ndarray
+        The clean labels.
+    perturbed_classes : numpy.ndarray
+        The predicted class at each FGSM end point.
+    chi : list of fractions.Fraction
+        χ of each attack path.
+    interaction : list of fractions.Fraction
+        ``Ī_nz`` of each attack path.
+    changes : list
+        The class changes (:func:`class_changes`) along each path.
+    """
 
     labels: np.ndarray
     perturbed_classes: np.ndarray
@@ -239,7 +344,28 @@ class AttackReport:
 
 
 def interaction_report(net: Network, X: Any, y: Any, eps: Any) -> AttackReport:
-    """FGSM paths from clean inputs: χ, ``Ī_nz`` and the class changes along each."""
+    """FGSM paths from clean inputs: χ, ``Ī_nz`` and the class changes along each.
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear classifier.
+    X
+        Clean inputs, ``(m, d)``.
+    y
+        Their labels, ``(m,)``.
+    eps
+        The FGSM step ``ε > 0``.
+
+    Returns
+    -------
+    AttackReport
+
+    Raises
+    ------
+    InvalidInputError
+        When ``X`` and ``y`` do not match.
+    """
     x = as_points(X, "X", net.n_inputs, exact=False)
     labels = np.asarray(y)
     if x.ndim != 2 or labels.shape != (x.shape[0],):
@@ -264,6 +390,17 @@ class InteractionStudy:
     two classes): ``chi``, ``inter`` (``Ī_nz``), ``I`` (the list ``I(k)``) and
     ``changes`` (the exact class changes) of the clean path and of the path
     between the attacked end points (keys ending in ``_attacked``).
+
+    Attributes
+    ----------
+    rows : list of dict
+        One dict per pair of points (see above).
+    classes : tuple
+        The two classes.
+    attack : str
+        ``"fgsm"`` or ``"pgd"``.
+    eps : fractions.Fraction
+        The attack's radius.
     """
 
     rows: list[dict[str, Any]]
@@ -285,7 +422,12 @@ class InteractionStudy:
         return Fraction(sum(r["inter"] > r["inter_attacked"] for r in self.rows), len(self.rows))
 
     def table(self) -> list[dict[str, Any]]:
-        """The rows with floats for printing (I(k) lists left out)."""
+        """The rows with floats for printing (I(k) lists left out).
+
+        Returns
+        -------
+        list of dict
+        """
         keys = ("i", "j", "chi", "chi_attacked", "inter", "inter_attacked")
         out = []
         for r in self.rows:

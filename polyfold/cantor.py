@@ -44,7 +44,19 @@ F = Fraction
 
 
 def cantor_a(x: Fraction, k: int) -> Fraction:
-    """``A⁽ᵏ⁾(x)`` exactly."""
+    """``A⁽ᵏ⁾(x)`` exactly.
+
+    Parameters
+    ----------
+    x
+        A point of ``[0, 1]`` (exact).
+    k
+        The depth ``k >= 0``.
+
+    Returns
+    -------
+    fractions.Fraction
+    """
     for _ in range(k):
         x = max(-3 * x + 1, F(0), 3 * x - 2)
     return x
@@ -53,6 +65,18 @@ def cantor_a(x: Fraction, k: int) -> Fraction:
 def boundary(k: int) -> list[tuple[Fraction, Fraction]]:
     """The vertices ``(x, g_k(x))`` of the boundary polyline, left to right, exactly.
 
+    Parameters
+    ----------
+    k
+        The depth ``k >= 0``.
+
+    Returns
+    -------
+    list of tuple of fractions.Fraction
+        ``(x, g_k(x))`` at ``x = 0``, every breakpoint, and ``x = 1``.
+
+    Examples
+    --------
     >>> [(str(x), str(y)) for x, y in boundary(1)]
     [('0', '1'), ('1/3', '1/2'), ('2/3', '1/2'), ('1', '1')]
     """
@@ -73,6 +97,18 @@ def boundary(k: int) -> list[tuple[Fraction, Fraction]]:
 def lattice_form(k: int) -> tuple[list[tuple[Fraction, Fraction]], list[list[int]]]:
     """``g_k = max_i min_{j ∈ S_i} ℓ_j``: the lines ``ℓ_j = (slope, intercept)`` and the groups.
 
+    Parameters
+    ----------
+    k
+        The depth ``k >= 0``.
+
+    Returns
+    -------
+    tuple
+        ``(lines, groups)``: ``(slope, intercept)`` pairs and the index sets ``S_i``.
+
+    Examples
+    --------
     >>> lines, groups = lattice_form(1)
     >>> [(str(s), str(c)) for s, c in lines], groups
     ([('-3/2', '1'), ('0', '1/2'), ('3/2', '-1/2')], [[0], [1], [2]])
@@ -214,6 +250,25 @@ def cantornet(k: int, representation: str = "A") -> Network:
     The output is ``y − (A⁽ᵏ⁾(x) + 1)/2`` on ``[0, 1]²``; the pattern includes
     the output unit's bit.
 
+    Parameters
+    ----------
+    k
+        The depth ``k >= 1``.
+    representation
+        ``"A"``, ``"B"`` or ``"C"`` (three networks computing the same function).
+
+    Returns
+    -------
+    Network
+        Two inputs ``(x, y)``, one output.
+
+    Raises
+    ------
+    InvalidInputError
+        For a depth below 1 or an unknown representation.
+
+    Examples
+    --------
     >>> net = cantornet(1)
     >>> net.hidden_sizes, net.forward([F(1, 2), F(3, 4)], exact=True)[0]
     ((3, 2), Fraction(1, 4))
@@ -241,6 +296,18 @@ def verify_output(net: Network, k: int) -> tuple[bool, np.ndarray | None]:
     affine on each piece too, so agreement at the pieces' vertices proves
     agreement everywhere. Returns ``(True, None)`` or ``(False, point)`` with a
     point where the two differ.
+
+    Parameters
+    ----------
+    net
+        A 2-input network with one output.
+    k
+        The depth whose ``g_k`` to compare with.
+
+    Returns
+    -------
+    tuple
+        ``(True, None)``, or ``(False, point)``.
     """
     from .domains import Box
     from .geometry import clip_polygon

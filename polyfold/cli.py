@@ -47,6 +47,20 @@ def segment_report(
 
     Returns the report and the exact path. Timings are the best of three runs
     (the first run also pays one-time costs such as converting the weights).
+
+    Parameters
+    ----------
+    net
+        A piecewise-linear network.
+    x1, x2
+        The segment's end points.
+    samples
+        The sample counts of the sampling estimator.
+
+    Returns
+    -------
+    tuple
+        ``(report, path)``: a JSON-ready dict and the exact :class:`~polyfold.path.Path`.
     """
     path, t_exact = _timed(walk, net, x1, x2, exact=True, repeat=3)
     fpath, t_float = _timed(walk, net, x1, x2, exact=False, repeat=3)
@@ -146,6 +160,18 @@ def _parse_point(text: str, name: str) -> list[Fraction]:
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
+    """``polyfold demo``: the exact walk, the float walk and the sampler on the digits MLP.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .datasets import digits
     from .zoo import digits_mlp
 
@@ -188,7 +214,24 @@ def cmd_demo(args: argparse.Namespace) -> int:
 def smooth_report(
     net: Network, x1: Any, x2: Any, samples: Sequence[int] = SAMPLE_SIZES
 ) -> tuple[dict[str, Any], Any]:
-    """For smooth activations: certified crossings (:func:`smooth_walk`) and sampled estimates."""
+    """For smooth activations: certified crossings and sampled estimates.
+
+    The crossings come from :func:`~polyfold.smooth.smooth_walk`.
+
+    Parameters
+    ----------
+    net
+        A network with a smooth activation.
+    x1, x2
+        The segment's end points.
+    samples
+        The sample counts of the sampling estimator.
+
+    Returns
+    -------
+    tuple
+        ``(report, path)``: a JSON-ready dict and the :class:`~polyfold.smooth.SmoothPath`.
+    """
     from .smooth import smooth_walk
 
     a = np.array([float(v) for v in x1])
@@ -261,6 +304,18 @@ def _load_model(path: str) -> Network:
 
 
 def cmd_chi(args: argparse.Namespace) -> int:
+    """``polyfold chi``: χ of one segment of a saved model, exactly, and sampled.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     net = _load_model(args.model)
     x1, x2 = _parse_point(args.x1, "--x1"), _parse_point(args.x2, "--x2")
     if any(act.smooth for act in net.activations):
@@ -306,6 +361,18 @@ def _graphml_ready(graph: Any) -> Any:
 
 
 def cmd_regions(args: argparse.Namespace) -> int:
+    """``polyfold regions``: the linear regions of a 2-input model or of a plane.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .domains import Box, Slice
     from .regions import region_graph
 
@@ -370,6 +437,18 @@ def cmd_regions(args: argparse.Namespace) -> int:
 
 
 def cmd_study(args: argparse.Namespace) -> int:
+    """``polyfold study``: a folding study: train on an embedded data set, track Φ.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .studies import DATASETS, study
 
     _check_output(args.out, "--out")
@@ -444,6 +523,18 @@ def _label(value: Any) -> Any:
 
 
 def cmd_phi(args: argparse.Namespace) -> int:
+    """``polyfold phi``: the global folding measure Φ of a model on a data set.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from concurrent.futures import ProcessPoolExecutor
 
     from .phi import fold_paths
@@ -529,6 +620,18 @@ def cmd_phi(args: argparse.Namespace) -> int:
 
 
 def cmd_estimator(args: argparse.Namespace) -> int:
+    """``polyfold estimator``: the sampling estimator's error against the exact χ.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .estimator import estimator_report
 
     _png_ready(args.png)
@@ -570,6 +673,18 @@ def cmd_estimator(args: argparse.Namespace) -> int:
 
 
 def cmd_layers(args: argparse.Namespace) -> int:
+    """``polyfold layers``: Φ per subset of hidden layers.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .layers import layer_folding
 
     _png_ready(args.png)
@@ -596,6 +711,18 @@ def cmd_layers(args: argparse.Namespace) -> int:
 
 
 def cmd_interaction(args: argparse.Namespace) -> int:
+    """``polyfold interaction``: the interaction coefficient along clean and attacked paths.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from .attacks import interaction_study
 
     _png_ready(args.png)
@@ -660,6 +787,18 @@ def _cell(column: str, value: Any) -> str:
 
 
 def cmd_check(args: argparse.Namespace) -> int:
+    """``polyfold check``: a registered property (theorem) checked on random networks.
+
+    Parameters
+    ----------
+    args
+        The parsed command line (:func:`build_parser`).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success.
+    """
     from . import theorems
 
     if args.list or args.name is None:
@@ -767,6 +906,12 @@ def _data_options(cmd: argparse.ArgumentParser) -> None:
 
 
 def build_parser() -> argparse.ArgumentParser:
+    """The ``polyfold`` command line: one sub-command per task (``polyfold --help``).
+
+    Returns
+    -------
+    argparse.ArgumentParser
+    """
     fmt = argparse.ArgumentDefaultsHelpFormatter
     parser = argparse.ArgumentParser(
         prog="polyfold",
@@ -957,6 +1102,19 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run the ``polyfold`` command line.
+
+    Parameters
+    ----------
+    argv
+        The arguments (default ``sys.argv[1:]``).
+
+    Returns
+    -------
+    int
+        The exit status: 0 on success, 2 for bad input (the message names the
+        argument), 130 when interrupted.
+    """
     argv = sys.argv[1:] if argv is None else list(argv)
     # a point such as -1,-1/2 is a value, not an option: argparse only knows plain negatives
     argv = [" " + a if re.match(r"^-[0-9.]", a) else a for a in argv]

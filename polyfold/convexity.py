@@ -67,6 +67,14 @@ class UnionGeometry:
     hyperplanes (every distinct region inequality, normalised) and, for each
     hyperplane and region, whether the region lies on its ``≥`` or ``≤`` side.
     Build it once and pass it to :func:`is_union_convex` for many subsets.
+
+    Parameters
+    ----------
+    net
+        The network.
+    domain
+        A :class:`~polyfold.domains.Box`, :class:`~polyfold.domains.Polytope` or
+        :class:`~polyfold.domains.Slice`.
     """
 
     net: Network
@@ -118,6 +126,22 @@ class UnionConvexity:
     pattern not in ``S``. When the non-convexity is shown by a proof rather
     than a segment (an arrangement with an outsider no hyperplane separates,
     ``evidence=False``), ``unseparated`` names that outsider.
+
+    Attributes
+    ----------
+    convex : bool
+    separators : dict or None
+        Per outsider (its region key, a 0/1 string): ``(c, γ)``, a hyperplane of
+        the regions' inequalities with the union on one side and the outsider's
+        region on the other.
+    segment : tuple of numpy.ndarray or None
+        Two exact points of the union whose segment leaves it.
+    path : Path or None
+        The exact walk of ``segment``.
+    outside_piece : int or None
+        The index of a piece of ``path`` outside the union.
+    unseparated : str or None
+        An outsider no hyperplane separates (``evidence=False``).
     """
 
     convex: bool
@@ -172,6 +196,31 @@ def is_union_convex(
     With ``evidence=False`` a non-convex verdict for a one-hidden-layer
     network may rest on the separation argument alone (no segment search).
 
+    Parameters
+    ----------
+    net
+        The network.
+    S
+        Realizable patterns (rows of bits or 0/1 strings).
+    domain
+        The domain ``D``.
+    geometry
+        A :class:`UnionGeometry` of ``net`` and ``domain`` to reuse.
+    evidence
+        Whether a non-convex verdict must carry a segment (see above).
+
+    Returns
+    -------
+    UnionConvexity
+
+    Raises
+    ------
+    InvalidInputError
+        When a pattern of ``S`` is not realizable in ``domain`` or has the
+        wrong length.
+
+    Examples
+    --------
     >>> import polyfold as pf
     >>> net = pf.Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
     >>> box = pf.Box([-1, -1], [1, 1])
@@ -272,7 +321,26 @@ def _in_closed_region(geo: UnionGeometry, key: str, x: np.ndarray) -> bool:
 
 @dataclass(frozen=True, eq=False)
 class Lemma1Report:
-    """Both sides of Lemma 1 on many subsets: counts and every disagreement with evidence."""
+    """Both sides of Lemma 1 on many subsets: counts and every disagreement with evidence.
+
+    Attributes
+    ----------
+    n_regions : int
+        The realizable patterns in the domain.
+    checked, convex, agree : int
+        Subsets checked, those whose union is convex, and those where both
+        sides agree.
+    disagreements : list
+        ``(S, hamming, union)`` for each subset where they differ: its keys,
+        the :class:`~polyfold.intervals.HammingConvexity` and the
+        :class:`UnionConvexity`.
+    undecided : list
+        Subsets left undecided.
+    complete : bool
+        False when ``time_budget`` or Ctrl-C stopped the check.
+    interrupted : bool
+        Whether Ctrl-C stopped it.
+    """
 
     n_regions: int
     checked: int
@@ -316,6 +384,34 @@ def check_lemma1(
     counterexamples, reported with both sides' evidence. ``time_budget``
     (seconds) or Ctrl-C stop early with the subsets checked so far, and the
     report says ``complete=False``.
+
+    Parameters
+    ----------
+    net
+        The network.
+    domain
+        The domain.
+    subsets
+        ``"all"`` or a number of random subsets.
+    seed
+        The random seed of the subsets.
+    evidence
+        Whether non-convex verdicts carry a segment.
+    geometry
+        A :class:`UnionGeometry` to reuse.
+    time_budget
+        Seconds after which to stop (the report then says so).
+    progress
+        Report progress on standard error.
+
+    Returns
+    -------
+    Lemma1Report
+
+    Raises
+    ------
+    InvalidInputError
+        When ``"all"`` would be too many subsets for the network's depth.
     """
     check_progress(progress)
     deadline = None

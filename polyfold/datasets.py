@@ -22,6 +22,13 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
     Returns ``(X, y)``: ``X`` float64 of shape ``(1797, 64)`` scaled to
     ``[0, 1]`` (pixel values 0..16 divided by 16, exactly), ``y`` int labels 0..9.
 
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``.
+
+    Examples
+    --------
     >>> X, y = digits()
     >>> X.shape, int(y.max())
     ((1797, 64), 9)
@@ -35,6 +42,22 @@ def digits() -> tuple[np.ndarray, np.ndarray]:
 def moons(n: int = 200, *, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     """Two interleaving half circles (scikit-learn's ``make_moons``), seeded.
 
+    Parameters
+    ----------
+    n
+        The number of points.
+    noise
+        The standard deviation of the Gaussian noise.
+    seed
+        The random seed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``: float64 ``(n, 2)`` and int labels 0/1.
+
+    Examples
+    --------
     >>> X, y = moons(10)
     >>> X.shape, sorted(set(y.tolist()))
     ((10, 2), [0, 1])
@@ -48,7 +71,24 @@ def moons(n: int = 200, *, noise: float = 0.1, seed: int = 0) -> tuple[np.ndarra
 def circles(
     n: int = 200, *, noise: float = 0.05, factor: float = 0.5, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Two concentric circles (scikit-learn's ``make_circles``), seeded."""
+    """Two concentric circles (scikit-learn's ``make_circles``), seeded.
+
+    Parameters
+    ----------
+    n
+        The number of points.
+    noise
+        The standard deviation of the Gaussian noise.
+    factor
+        The inner circle's radius relative to the outer one.
+    seed
+        The random seed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``: float64 ``(n, 2)`` and int labels 0/1.
+    """
     from sklearn.datasets import make_circles
 
     x, y = make_circles(n_samples=_count(n), noise=_noise(noise), factor=factor, random_state=seed)
@@ -60,6 +100,26 @@ def spirals(
 ) -> tuple[np.ndarray, np.ndarray]:
     """``arms`` interleaved spirals of ``n`` points in all, seeded.
 
+    Parameters
+    ----------
+    n
+        The number of points in all.
+    arms
+        The number of spirals (classes).
+    turns
+        How many turns each spiral makes.
+    noise
+        The standard deviation of the Gaussian noise.
+    seed
+        The random seed.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``: float64 ``(n, 2)`` and int labels ``0..arms−1``.
+
+    Examples
+    --------
     >>> X, y = spirals(9, arms=3)
     >>> X.shape, np.bincount(y).tolist()
     ((9, 2), [3, 3, 3])
@@ -75,7 +135,15 @@ def spirals(
 
 
 class Split(NamedTuple):
-    """A labelled data set cut in two: ``X_train, y_train, X_test, y_test``."""
+    """A labelled data set cut in two: ``X_train, y_train, X_test, y_test``.
+
+    Attributes
+    ----------
+    X_train, y_train : numpy.ndarray
+        The training part.
+    X_test, y_test : numpy.ndarray
+        The test part.
+    """
 
     X_train: np.ndarray
     y_train: np.ndarray
@@ -89,8 +157,30 @@ def split(X: Any, y: Any, *, test: float = 0.2, seed: int = 0) -> Split:
     Each class keeps its share in both parts, so a Φ measured on the test part
     sees every class the training part sees — unless a class is so small that
     its share rounds to nothing; then it has no test points, and
-    :func:`polyfold.fold_paths` with ``classes=`` says so.
+    :func:`~polyfold.phi.fold_paths` with ``classes=`` says so.
 
+    Parameters
+    ----------
+    X
+        Inputs, ``(m, d)``.
+    y
+        Labels, ``(m,)``.
+    test
+        The share of each class put in the test part, in ``(0, 1)``.
+    seed
+        The random seed.
+
+    Returns
+    -------
+    Split
+
+    Raises
+    ------
+    InvalidInputError
+        When ``X`` and ``y`` do not match or ``test`` is outside ``(0, 1)``.
+
+    Examples
+    --------
     >>> X, y = digits()
     >>> parts = split(X, y, test=0.25)
     >>> len(parts.y_test), len(parts.y_train), sorted(set(parts.y_test.tolist())) == list(range(10))
@@ -115,6 +205,23 @@ def load_arrays(path: str | os.PathLike[str]) -> tuple[np.ndarray, np.ndarray]:
     """A user's labelled data: ``.npz`` with arrays ``X`` and ``y``, or ``.csv`` (label last).
 
     Rows and labels must match and every value must be finite; no pickle is loaded.
+
+    Parameters
+    ----------
+    path
+        A ``.npz`` file with arrays ``X`` and ``y``, or a ``.csv`` file whose
+        last column is the label.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``.
+
+    Raises
+    ------
+    InvalidInputError
+        For another file type, a file that cannot be read, mismatched rows or
+        non-finite values.
     """
     name = os.fspath(path)
     try:

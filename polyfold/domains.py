@@ -29,6 +29,24 @@ __all__ = ["Box", "Domain", "Polytope", "Slice", "as_domain"]
 class Polytope:
     """``{x : A x ≤ b}``, which must be bounded with non-empty interior.
 
+    Parameters
+    ----------
+    A
+        The constraint matrix, ``(m, d)`` (exact rationals accepted).
+    b
+        The right-hand side, ``(m,)``.
+    check
+        Whether to prove that the polytope is bounded with non-empty interior
+        (one LP each).
+
+    Raises
+    ------
+    InvalidInputError
+        When the shapes do not match or, with ``check``, the set is empty,
+        flat or unbounded.
+
+    Examples
+    --------
     >>> Polytope([[1, 0], [0, 1], [-1, -1]], [1, 1, 0]).dim
     2
     """
@@ -65,12 +83,33 @@ class Polytope:
         return bounding_box(self.A, self.b)
 
     def contains(self, x: Any) -> bool:
-        """Whether ``x`` (exact) satisfies ``A x ≤ b``."""
+        """Whether ``x`` (exact) satisfies ``A x ≤ b``.
+
+        Parameters
+        ----------
+        x
+            One point (converted exactly).
+
+        Returns
+        -------
+        bool
+        """
         xq = exact_matrix(x, "x")
         return bool(all(v <= 0 for v in self.A.dot(xq) - self.b))
 
     def vertices_2d(self) -> list[tuple[Fraction, Fraction]]:
-        """The vertices of a 2-D polytope in counter-clockwise order, exactly."""
+        """The vertices of a 2-D polytope in counter-clockwise order, exactly.
+
+        Returns
+        -------
+        list of tuple
+            ``(x, y)`` pairs of ``Fraction``.
+
+        Raises
+        ------
+        InvalidInputError
+            When the polytope is not 2-D.
+        """
         if self.dim != 2:
             raise InvalidInputError(f"domain: expected a 2-D polytope, got dimension {self.dim}")
         lo, hi = self.bounds
@@ -89,6 +128,19 @@ class Polytope:
 class Box(Polytope):
     """The box ``lo ≤ x ≤ hi`` (finite bounds, ``lo < hi`` in every coordinate).
 
+    Parameters
+    ----------
+    lo, hi
+        The lower and upper corners (exact rationals accepted).
+
+    Raises
+    ------
+    InvalidInputError
+        When the corners differ in length, are not finite, or ``lo < hi``
+        fails in some coordinate.
+
+    Examples
+    --------
     >>> Box([-1, -1], [1, 1]).dim
     2
     """
@@ -127,6 +179,21 @@ class Slice:
     ``basis`` has shape ``(d, k)`` with linearly independent columns;
     ``domain`` is a :class:`Box` or :class:`Polytope` in the ``k`` slice
     coordinates. :meth:`through` builds the plane (or triangle) through points.
+
+    Parameters
+    ----------
+    origin
+        A point of the input space, ``(d,)``.
+    basis
+        The directions, ``(d, k)``.
+    domain
+        The region of slice coordinates.
+
+    Raises
+    ------
+    InvalidInputError
+        When the shapes do not match the domain's dimension or the columns are
+        dependent.
     """
 
     origin: np.ndarray
@@ -164,6 +231,22 @@ class Slice:
 
         With ``triangle=True`` (default) the domain is the triangle they span
         (``α ≥ 0``, ``α1 + α2 ≤ 1``); otherwise the box ``[−½, 3/2]²`` around it.
+
+        Parameters
+        ----------
+        *points
+            Three input points of one dimension.
+        triangle
+            The triangle (default) or the box around it.
+
+        Returns
+        -------
+        Slice
+
+        Raises
+        ------
+        InvalidInputError
+            When there are not three points or they lie on one line.
         """
         if len(points) != 3:
             raise InvalidInputError(f"points: expected three points, got {len(points)}")
@@ -182,12 +265,35 @@ class Slice:
         return int(self.basis.shape[1])
 
     def to_input(self, alpha: Any) -> np.ndarray:
-        """Input-space point(s) ``origin + basis · α`` (exact)."""
+        """Input-space point(s) ``origin + basis · α`` (exact).
+
+        Parameters
+        ----------
+        alpha
+            Slice coordinates, ``(k,)`` or ``(m, k)``.
+
+        Returns
+        -------
+        numpy.ndarray
+            The input points, exact, ``(d,)`` or ``(m, d)``.
+        """
         a = exact_matrix(alpha, "alpha")
         return self.origin + a.dot(self.basis.T)
 
     def compose(self, net: Network) -> Network:
-        """The network ``α ↦ net(origin + basis · α)``, with the same pattern options."""
+        """The network ``α ↦ net(origin + basis · α)``, with the same pattern options.
+
+        Parameters
+        ----------
+        net
+            A network on the slice's input space.
+
+        Returns
+        -------
+        Network
+            A ``k``-input network (for an operator network: its first operator
+            composed with the basis, the others kept).
+        """
         if net.n_inputs != self.origin.size:
             raise InvalidInputError(
                 f"slice: the network takes {net.n_inputs} inputs, the slice lives in "
@@ -226,7 +332,26 @@ Domain = Union[Polytope, Slice]  # noqa: UP007 - a runtime alias on Python 3.10
 
 
 def as_domain(net: Network, domain: Any) -> tuple[Network, Polytope, Slice | None]:
-    """Resolve a domain: the network to work on, its polytope, and the slice if any."""
+    """Resolve a domain: the network to work on, its polytope, and the slice if any.
+
+    Parameters
+    ----------
+    net
+        The network.
+    domain
+        A :class:`Box`, :class:`Polytope` or :class:`Slice`.
+
+    Returns
+    -------
+    tuple
+        ``(network, polytope, slice or None)``: for a slice, the composed
+        network and the slice's domain.
+
+    Raises
+    ------
+    InvalidInputError
+        When the domain is of another type or dimension.
+    """
     if isinstance(domain, Slice):
         return domain.compose(net), domain.domain, domain
     if isinstance(domain, Polytope):

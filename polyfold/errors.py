@@ -51,7 +51,25 @@ _INSTALL = {
 
 
 def require(module: str, feature: str) -> object:
-    """Import an optional dependency, or raise an error saying what needs it and how to install."""
+    """Import an optional dependency, or raise an error saying what needs it and how to install.
+
+    Parameters
+    ----------
+    module
+        The module to import.
+    feature
+        What needs it (named in the error).
+
+    Returns
+    -------
+    module
+        The imported module.
+
+    Raises
+    ------
+    MissingDependencyError
+        When the module is not installed.
+    """
     import importlib
 
     try:
@@ -68,21 +86,74 @@ class UndecidedError(PolyfoldError, ArithmeticError):
 
 
 def check_flag(value: object, name: str) -> bool:
-    """A boolean option, or an error naming it (truthy strings are not accepted)."""
+    """A boolean option, or an error naming it (truthy strings are not accepted).
+
+    Parameters
+    ----------
+    value
+        The option's value.
+    name
+        The option's name in the error.
+
+    Returns
+    -------
+    bool
+
+    Raises
+    ------
+    InvalidInputError
+        When ``value`` is not a bool (or numpy bool).
+    """
     if type(value).__name__ not in ("bool", "bool_"):
         raise InvalidInputError(f"{name}: expected True or False, got {value!r}")
     return bool(value)
 
 
 def check_index(value: object, name: str) -> int:
-    """An integer index (``int`` or numpy integer; not a bool, float or string)."""
+    """An integer index (``int`` or numpy integer; not a bool, float or string).
+
+    Parameters
+    ----------
+    value
+        The index.
+    name
+        Its name in the error.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        When ``value`` is not an integer.
+    """
     if type(value).__name__ in ("bool", "bool_") or not _is_integer(value):
         raise InvalidInputError(f"{name}: expected an integer index, got {value!r}")
     return int(value)  # type: ignore[call-overload]
 
 
 def check_count(value: object, name: str, minimum: int = 1) -> int:
-    """An integer ``>= minimum``."""
+    """An integer ``>= minimum``.
+
+    Parameters
+    ----------
+    value
+        The count.
+    name
+        Its name in the error.
+    minimum
+        The smallest count allowed.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    InvalidInputError
+        When ``value`` is not an integer or is below ``minimum``.
+    """
     if type(value).__name__ in ("bool", "bool_") or not _is_integer(value):
         raise InvalidInputError(f"{name}: expected an integer >= {minimum}, got {value!r}")
     if int(value) < minimum:  # type: ignore[call-overload]
@@ -115,7 +186,24 @@ def check_between(
 
 
 def check_budget(value: object, name: str) -> float:
-    """A finite number of seconds ``>= 0``."""
+    """A finite number of seconds ``>= 0``.
+
+    Parameters
+    ----------
+    value
+        The budget in seconds.
+    name
+        Its name in the error.
+
+    Returns
+    -------
+    float
+
+    Raises
+    ------
+    InvalidInputError
+        When ``value`` is not a finite number ``>= 0``.
+    """
     ok = type(value).__name__ not in ("bool", "bool_") and isinstance(value, (int, float))
     if not ok:
         ok = (
@@ -130,7 +218,24 @@ def check_budget(value: object, name: str) -> float:
 
 def parse_rational(text: str, name: str) -> object:
     """A string such as ``"1/3"``, ``"-2.5"`` or ``"1e-3"`` as a ``Fraction``, refusing
-    strings whose size would exhaust time or memory."""
+    strings whose size would exhaust time or memory.
+
+    Parameters
+    ----------
+    text
+        The string.
+    name
+        Its name in the error.
+
+    Returns
+    -------
+    fractions.Fraction
+
+    Raises
+    ------
+    InvalidInputError
+        When the string is not a number or would be too large to convert.
+    """
     from fractions import Fraction
 
     s = text.strip()

@@ -35,7 +35,22 @@ _SEGMENTS_PER_BATCH = 64  # samples of this many segments go through one forward
 
 @dataclass(frozen=True)
 class EstimatorRow:
-    """The sampling estimator with ``n`` samples against the exact χ, over all segments."""
+    """The sampling estimator with ``n`` samples against the exact χ, over all segments.
+
+    Attributes
+    ----------
+    n : int
+        The number of samples per segment.
+    mae : fractions.Fraction
+        The mean absolute error of the sampled χ.
+    missed : fractions.Fraction or None
+        The fraction of folded segments that the sampler sees flat (None when
+        nothing folds).
+    unseen : fractions.Fraction
+        The fraction of regions the sampler never sees.
+    over, under : fractions.Fraction
+        The fractions of segments it over- and under-estimates.
+    """
 
     n: int
     mae: Fraction
@@ -47,7 +62,18 @@ class EstimatorRow:
 
 @dataclass(frozen=True, eq=False)
 class EstimatorReport:
-    """Per ``n``, an :class:`EstimatorRow`; ``chi`` and ``sampled[n]`` per segment."""
+    """Per ``n``, an :class:`EstimatorRow`; ``chi`` and ``sampled[n]`` per segment.
+
+    Attributes
+    ----------
+    rows : list of EstimatorRow
+    chi : list of fractions.Fraction
+        The exact χ per segment.
+    sampled : dict
+        Per ``n``, the sampled χ per segment.
+    ends : numpy.ndarray or None
+        With ``data=(X, y)``: the rows ``(i, j)`` of ``X`` each segment joins.
+    """
 
     rows: list[EstimatorRow]
     chi: list[Fraction]
@@ -56,7 +82,17 @@ class EstimatorReport:
 
     def table(self, number: Callable[[Fraction], Any] = float) -> list[dict[str, Any]]:
         """The rows as dicts, each fraction through ``number`` (``float`` for printing or
-        a CSV, ``str`` for an exact JSON document); ``missed`` is None when nothing folds."""
+        a CSV, ``str`` for an exact JSON document); ``missed`` is None when nothing folds.
+
+        Parameters
+        ----------
+        number
+            How to write each fraction.
+
+        Returns
+        -------
+        list of dict
+        """
         return [
             {
                 "n": r.n,
@@ -126,6 +162,8 @@ def estimator_report(
         For smooth activations, mismatched arrays, ``n < 2``, both or neither of
         ``x1, x2`` and ``data``, or data with a single class.
 
+    Examples
+    --------
     >>> from polyfold import zoo
     >>> rep = estimator_report(zoo.tent(), [[0.125]], [[0.875]], ns=(3, 9))
     >>> [(r.n, str(r.mae), str(r.unseen)) for r in rep.rows]

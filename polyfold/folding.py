@@ -42,8 +42,29 @@ __all__ = [
 
 
 def as_patterns(patterns: Any, name: str = "patterns") -> np.ndarray:
-    """A path given as a :class:`~polyfold.Path`, 0/1 rows or bit strings → bool ``(n, N)``.
+    """A path given as a :class:`~polyfold.path.Path`, 0/1 rows or bit strings → bool ``(n, N)``.
 
+    Parameters
+    ----------
+    patterns
+        A :class:`~polyfold.path.Path`, an array of 0/1 rows (one per pattern), or
+        a list of equal-length strings of ``0``/``1``.
+    name
+        The argument's name in error messages.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean array of shape ``(n, N)``: ``n`` patterns of ``N`` bits.
+
+    Raises
+    ------
+    InvalidInputError
+        When the rows differ in length, hold other values than 0/1, or the
+        input is empty.
+
+    Examples
+    --------
     >>> as_patterns(["011", "001"]).astype(int).tolist()
     [[0, 1, 1], [0, 0, 1]]
     """
@@ -76,6 +97,18 @@ def as_patterns(patterns: Any, name: str = "patterns") -> np.ndarray:
 def hamming(a: Any, b: Any) -> int:
     """``d_H(a, b)``: the number of positions where two patterns differ.
 
+    Parameters
+    ----------
+    a, b
+        Two patterns of the same length (0/1 arrays or bit strings).
+
+    Returns
+    -------
+    int
+        ``d_H(a, b) = Σ_k |a_k − b_k|``.
+
+    Examples
+    --------
     >>> hamming("0111", "0001")
     2
     """
@@ -87,7 +120,18 @@ def hamming(a: Any, b: Any) -> int:
 
 
 def dedupe(patterns: Any) -> np.ndarray:
-    """Drop consecutive repeats (χ and its parts do not change)."""
+    """Drop consecutive repeats (χ and its parts do not change).
+
+    Parameters
+    ----------
+    patterns
+        A path of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    numpy.ndarray
+        The patterns with every run of equal consecutive patterns kept once.
+    """
     p = as_patterns(patterns)
     keep = np.r_[True, np.any(p[1:] != p[:-1], axis=1)]
     return p[keep]
@@ -96,6 +140,18 @@ def dedupe(patterns: Any) -> np.ndarray:
 def r1(patterns: Any) -> int:
     """``max_i d_H(π_1, π_i)``: how far the path gets from its start.
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    int
+        ``r1(Γ) = max_i d_H(π_1, π_i)``.
+
+    Examples
+    --------
     >>> r1(["00", "10", "11", "01"])
     2
     """
@@ -106,6 +162,18 @@ def r1(patterns: Any) -> int:
 def r2(patterns: Any) -> int:
     """``Σ d_H(π_i, π_{i+1})``: the Hamming length ``L`` of the path.
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    int
+        ``r2(Γ) = Σ_{i<n} d_H(π_i, π_{i+1})``.
+
+    Examples
+    --------
     >>> r2(["00", "10", "11", "01"])
     3
     """
@@ -116,6 +184,18 @@ def r2(patterns: Any) -> int:
 def D(patterns: Any) -> int:
     """``d_H(π_1, π_n)``.
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    int
+        The Hamming distance between the first and the last pattern.
+
+    Examples
+    --------
     >>> D(["00", "10", "11", "01"])
     1
     """
@@ -124,8 +204,27 @@ def D(patterns: Any) -> int:
 
 
 def chi(patterns: Any) -> Fraction:
-    """The space folding measure ``χ(Γ) = 1 − r1/r2`` (``0`` when ``r2 = 0``).
+    """The space folding measure ``χ(Γ) = 1 − r1/r2`` [1]_ (``0`` when ``r2 = 0``).
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`):
+        for a walk, the patterns of its pieces in order.
+
+    Returns
+    -------
+    fractions.Fraction
+        ``χ(Γ) = 1 − r1(Γ)/r2(Γ)`` in ``[0, 1)``, exactly; ``0`` for a path that
+        never changes pattern.
+
+    References
+    ----------
+    .. [1] Lewandowski et al., "On space folds of ReLU neural networks",
+       TMLR 2025, arXiv:2502.09954.
+
+    Examples
+    --------
     >>> chi(["00", "10", "11", "01"])
     Fraction(1, 3)
     >>> chi(["0", "1"])
@@ -144,6 +243,18 @@ def interaction(patterns: Any) -> list[Fraction]:
     ``Γ_1 = (π_1..π_k)`` and ``Γ_2 = (π_k..π_n)`` share the connecting pattern
     ``π_k``; entry ``k − 1`` of the list is ``I(k)``. ``I(1) = I(n) = 0``.
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    list of fractions.Fraction
+        ``n`` coefficients; entry ``k − 1`` is ``I(k)``.
+
+    Examples
+    --------
     >>> [str(v) for v in interaction(["00", "10", "11", "01"])]
     ['0', '1/3', '1/3', '0']
     """
@@ -170,6 +281,18 @@ def interaction_mean_nonzero(patterns: Any) -> Fraction:
 
     Returns ``0`` when every ``I(k)`` is zero (nothing interacts).
 
+    Parameters
+    ----------
+    patterns
+        A path ``Γ = (π_1, …, π_n)`` of patterns (see :func:`as_patterns`).
+
+    Returns
+    -------
+    fractions.Fraction
+        ``Ī_nz``, exactly.
+
+    Examples
+    --------
     >>> interaction_mean_nonzero(["00", "10", "11", "01"])  # k0 = 2: (1/3 + 0) / 2
     Fraction(1, 6)
     """

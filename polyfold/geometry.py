@@ -37,6 +37,21 @@ FLOAT_TOL = 1e-9
 def clip_polygon(poly: list[Point], a0: Any, a1: Any, c: Any) -> list[Point]:
     """The part of a convex polygon where ``a0 x + a1 y + c ≤ 0`` (Sutherland–Hodgman).
 
+    Parameters
+    ----------
+    poly
+        The convex polygon's vertices in order.
+    a0, a1, c
+        The half-plane ``a0 x + a1 y + c ≤ 0`` (exact or float).
+
+    Returns
+    -------
+    list
+        The clipped polygon's vertices in the same orientation (empty when
+        nothing is left).
+
+    Examples
+    --------
     >>> from fractions import Fraction as F
     >>> clip_polygon([(F(0), F(0)), (F(2), F(0)), (F(0), F(2))], F(1), F(0), F(-1))
     [(Fraction(0, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(0, 1)), (Fraction(1, 1), Fraction(1, 1)), (Fraction(0, 1), Fraction(2, 1))]
@@ -58,6 +73,18 @@ def clip_polygon(poly: list[Point], a0: Any, a1: Any, c: Any) -> list[Point]:
 def polygon_area(poly: list[Point]) -> Any:
     """Signed area (shoelace), positive for counter-clockwise order.
 
+    Parameters
+    ----------
+    poly
+        The vertices in order.
+
+    Returns
+    -------
+    number
+        The signed area, in the vertices' arithmetic (exact for ``Fraction``).
+
+    Examples
+    --------
     >>> polygon_area([(0, 0), (1, 0), (0, 1)])
     0.5
     """
@@ -75,6 +102,20 @@ def tight_rows(
     """Which rows of ``A x ≤ b`` hold with equality at each vertex (``verts × rows``).
 
     A row is tight when its slack is at most ``tol · (1 + |a||v| + |b|)``.
+
+    Parameters
+    ----------
+    a, b
+        The system ``A x ≤ b``.
+    verts
+        Points, ``(n, d)``.
+    tol
+        The relative tolerance above.
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean ``(n, m)``.
     """
     slack = b[None, :] - verts @ a.T
     return np.abs(slack) <= tol * (1 + np.abs(verts) @ np.abs(a).T + np.abs(b)[None, :])
@@ -90,6 +131,22 @@ def polytope_vertices(
     kept once (coordinates equal after rounding to 12 decimals). ``None`` when
     qhull fails or the answer is not a bounded polytope.
 
+    Parameters
+    ----------
+    a, b
+        The system ``A x ≤ b``, float64.
+    inside
+        A point strictly inside.
+    tol
+        The tolerance of :func:`tight_rows`.
+
+    Returns
+    -------
+    tuple of numpy.ndarray or None
+        ``(vertices, tight)``: ``(n, d)`` floats and the ``(n, m)`` tight rows.
+
+    Examples
+    --------
     >>> v, t = polytope_vertices(np.array([[-1.0, 0], [0, -1], [1, 1]]), np.array([0.0, 0, 1]),
     ...                          np.array([0.2, 0.2]))
     >>> sorted(map(tuple, v.round(9).tolist())), t.sum(axis=1).tolist()
@@ -119,6 +176,18 @@ def bounding_box(a: Any, b: Any) -> tuple[np.ndarray, np.ndarray]:
 
     ``±inf`` in a coordinate whose LP has no optimum (unbounded, or failed).
 
+    Parameters
+    ----------
+    a, b
+        The system ``A x ≤ b``.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(lo, hi)``, each ``(d,)``.
+
+    Examples
+    --------
     >>> lo, hi = bounding_box([[1, 1], [-1, 0], [0, -1]], [1, 0, 0])
     >>> (lo + 0.0).tolist(), hi.tolist()  # + 0.0: a minimum of 0 may come back as -0.0
     ([0.0, 0.0], [1.0, 1.0])

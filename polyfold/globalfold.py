@@ -47,6 +47,17 @@ PAIRS = ("between", "within", "all")
 def median(values: list[Fraction]) -> Fraction:
     """The exact median (mean of the two middle values for an even count).
 
+    Parameters
+    ----------
+    values
+        A non-empty list of exact numbers.
+
+    Returns
+    -------
+    fractions.Fraction
+
+    Examples
+    --------
     >>> median([Fraction(1, 3), Fraction(1, 2), Fraction(1, 4), Fraction(2, 3)])
     Fraction(5, 12)
     """
@@ -70,9 +81,27 @@ class GlobalFolding:
     (labels in ``centroid_labels``), walked from ``a`` to ``b``.
 
     Networks with smooth activations (tanh, sigmoid, GELU, SiLU) are walked with
-    certified crossings (:func:`~polyfold.smooth_walk`); a pair whose walk
+    certified crossings (:func:`~polyfold.smooth.smooth_walk`); a pair whose walk
     leaves a box undecided has no χ: it is listed in ``undecided``, left out of
     ``pairs``, ``chi`` and Φ, and ``complete`` is False.
+
+    Attributes
+    ----------
+    phi : fractions.Fraction or None
+    fraction_folded : fractions.Fraction
+        The share of walked pairs with χ > 0.
+    chi, r1, r2, regions
+        Per walked pair: χ, ``r1``, ``r2`` and the number of pieces.
+    pairs : numpy.ndarray
+        ``(k, 2)`` rows of ``centroids``.
+    centroids, centroid_labels : numpy.ndarray
+    exact : bool
+        Whether the walks were exact (else certified float walks).
+    complete, interrupted : bool
+        Whether every pair was walked; whether Ctrl-C stopped it.
+    variant : str
+    undecided : numpy.ndarray or None
+        Pairs without χ (smooth activations).
     """
 
     phi: Fraction | None
@@ -96,7 +125,12 @@ class GlobalFolding:
         return len(self.chi)
 
     def aggregate(self) -> FoldingAggregate:
-        """The exact χ histograms per ordered class pair (Φ of any variant from them)."""
+        """The exact χ histograms per ordered class pair (Φ of any variant from them).
+
+        Returns
+        -------
+        FoldingAggregate
+        """
         labels = self.centroid_labels
         return FoldingAggregate().add_many(
             (labels[a].item(), labels[b].item(), c) for (a, b), c in zip(self.pairs, self.chi)
@@ -110,6 +144,22 @@ class GlobalFolding:
         The paths of each ordered class pair are resampled from their exact χ
         histogram (:meth:`polyfold.phi.FoldingAggregate.bootstrap`).
 
+        Parameters
+        ----------
+        resamples
+            The number of resamples.
+        level
+            The interval's coverage, in ``(0, 1)``.
+        seed
+            The random seed.
+
+        Returns
+        -------
+        tuple
+            ``(low, high)``, exact, or ``(None, None)`` when no resample folds.
+
+        Examples
+        --------
         >>> layers = [([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])]
         >>> x, y = [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1]
         >>> res = global_folding(Network.from_layers(layers), x, y, clusters=None)
@@ -119,14 +169,25 @@ class GlobalFolding:
         return self.aggregate().bootstrap(self.variant, resamples, level, seed)
 
     def distribution(self) -> dict[Fraction, int]:
-        """How many paths have each value of ``χ``."""
+        """How many paths have each value of ``χ``.
+
+        Returns
+        -------
+        dict
+            χ value → count.
+        """
         out: dict[Fraction, int] = {}
         for c in self.chi:
             out[c] = out.get(c, 0) + 1
         return dict(sorted(out.items()))
 
     def rows(self) -> list[dict[str, Any]]:
-        """One dict per path (labels, χ, r1, r2, regions), e.g. for a CSV."""
+        """One dict per path (labels, χ, r1, r2, regions), e.g. for a CSV.
+
+        Returns
+        -------
+        list of dict
+        """
         return [
             {
                 "a": int(a),
@@ -220,7 +281,7 @@ def _fold_chunk(
 ) -> list[tuple[Any, ...] | None]:
     """Walk a batch of segments; the unit of work sent to an executor.
 
-    Smooth activations take certified crossings (:func:`~polyfold.smooth_walk`);
+    Smooth activations take certified crossings (:func:`~polyfold.smooth.smooth_walk`);
     a path left undecided there has no χ and gives ``None``.
     """
     if any(act.smooth for act in net.activations):
@@ -270,7 +331,7 @@ def global_folding(
         Walk every pair in both directions (χ is not symmetric); default:
         True for ``variant="paper"``, False for ``"deck"``.
     exact
-        Passed to :func:`walk_many`. Both modes take the certified route, so
+        Passed to :func:`~polyfold.walks.walk_many`. Both modes take the certified route, so
         every pattern, and hence every χ, is proven either way (χ is an exact
         ratio of counts); ``exact=False`` only means float64 breakpoints,
         which Φ does not use.
@@ -287,6 +348,12 @@ def global_folding(
         Report the batches done on stderr (tqdm's bar when installed); ``None``
         (default): when stderr is an interactive terminal and the run is long.
 
+    Returns
+    -------
+    GlobalFolding
+
+    Examples
+    --------
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
     >>> res = global_folding(net, [[0.125], [0.3], [0.6], [0.875]], [0, 0, 1, 1], clusters=None)
     >>> res.phi, res.fraction_folded, [str(c) for c in res.chi]
@@ -376,6 +443,25 @@ def triangle_paths(
 
     One unit ``x > 0``: only the edge ``ab`` crosses ``x = 0`` (``c`` lies on it).
 
+    Parameters
+    ----------
+    net
+        The network.
+    a, b, c
+        The triangle's corners.
+    fan
+        The number of segments of the fan.
+    exact
+        Exact walks (default) or certified float walks.
+
+    Returns
+    -------
+    dict
+        ``"edges"`` (paths ``ab``, ``bc``, ``ca``), ``"fan"``, and their χ as
+    ``"chi_edges"`` and ``"chi_fan"``.
+
+    Examples
+    --------
     >>> out = triangle_paths(Network.from_layers([([[1, 0]], [0]), ([[1]], [0])]),
     ...                      [-1, 0], [1, 0], [0, 1], fan=3)
     >>> [p.n_pieces for p in out["edges"]], [p.n_pieces for p in out["fan"]]

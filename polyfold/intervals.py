@@ -40,6 +40,21 @@ def _pack(patterns: np.ndarray) -> np.ndarray:
 def in_hamming_interval(p1: Any, p2: Any, candidates: Any) -> np.ndarray:
     """For each candidate pattern, whether it lies in ``I(p1, p2)`` (bit-packed, vectorised).
 
+    Parameters
+    ----------
+    p1, p2
+        The interval's end patterns.
+    candidates
+        Patterns to test (rows or 0/1 strings).
+
+    Returns
+    -------
+    numpy.ndarray
+        Boolean, one entry per candidate: whether it agrees with ``p1`` and
+        ``p2`` wherever they agree.
+
+    Examples
+    --------
     >>> in_hamming_interval("0111", "0001", ["0011", "0101", "1111", "0001"]).tolist()
     [True, True, False, True]
     """
@@ -62,6 +77,12 @@ class HammingConvexity:
 
     ``violation`` is ``(π_i, π_j, ω)``: two members of ``S`` and a realizable
     pattern of their interval that is not in ``S``.
+
+    Attributes
+    ----------
+    convex : bool
+    violation : tuple of numpy.ndarray or None
+        ``(π_i, π_j, ω)`` when not convex.
     """
 
     convex: bool
@@ -77,6 +98,19 @@ def is_hamming_convex(S: Any, omega: Any) -> HammingConvexity:
     The slides' example: π1 = 0111, π2 = 0001, π3 = 1011 with intermediate
     patterns 0011, 0101 (π1→π2), 0011, 1001 (π2→π3), 0011, 1111 (π1→π3).
 
+    Parameters
+    ----------
+    S
+        The patterns of the set (rows or 0/1 strings).
+    omega
+        The realizable patterns ``Ω`` (``S ⊆ Ω``).
+
+    Returns
+    -------
+    HammingConvexity
+
+    Examples
+    --------
     >>> omega = ["0111", "0001", "1011", "0011", "0101", "1001", "1111"]
     >>> is_hamming_convex(["0111", "0001", "1011"], omega).convex
     False
@@ -129,6 +163,17 @@ def path_leaves_interval(path: Any) -> int | None:
     exactly when it never flips a bit back; the first piece outside it is where
     folding starts.
 
+    Parameters
+    ----------
+    path
+        A path of patterns (see :func:`~polyfold.folding.as_patterns`).
+
+    Returns
+    -------
+    int or None
+
+    Examples
+    --------
     >>> path_leaves_interval(["00", "10", "11", "01"])  # 10 flips bit 0, shared by 00 and 01
     1
     """

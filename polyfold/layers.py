@@ -7,7 +7,7 @@ pattern sequence under ``S`` is its full sequence with the other bits dropped
 and consecutive repeats merged, so one exact walk per segment serves every
 subset. :func:`layer_folding` reports, for each single layer and each prefix
 ``{1, …, k}``, Φ and the fraction of folded paths over the same segments as
-:func:`~polyfold.global_folding` (its centroids, pairs and variants).
+:func:`~polyfold.globalfold.global_folding` (its centroids, pairs and variants).
 
 Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
 TMLR 2025, arXiv:2502.09954.
@@ -34,6 +34,17 @@ __all__ = ["LayerFolding", "chi_by_layers", "layer_folding", "layer_subsets"]
 def layer_subsets(net: Network) -> list[tuple[int, ...]]:
     """Each hidden layer alone, then each prefix of two or more layers (0-based).
 
+    Parameters
+    ----------
+    net
+        The network.
+
+    Returns
+    -------
+    list of tuple of int
+
+    Examples
+    --------
     >>> layer_subsets(Network.from_layers([([[1]], [0]), ([[1]], [0]), ([[1]], [0]), ([[1]], [0])]))
     [(0,), (1,), (2,), (0, 1), (0, 1, 2)]
     """
@@ -49,6 +60,22 @@ def _columns(net: Network, subset: tuple[int, ...]) -> np.ndarray:
 def chi_by_layers(path: Any, net: Network, subsets: Any = None) -> dict[tuple[int, ...], Fraction]:
     """χ of one walked path with the bits of each subset of layers (default: :func:`layer_subsets`).
 
+    Parameters
+    ----------
+    path
+        A walked path of ``net`` (its pattern must hold every hidden layer).
+    net
+        The network.
+    subsets
+        Tuples of 0-based hidden layers.
+
+    Returns
+    -------
+    dict
+        χ per subset, exactly.
+
+    Examples
+    --------
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
     >>> from polyfold import walk
     >>> chi_by_layers(walk(net, [0.125], [0.875]), net)
@@ -66,6 +93,18 @@ class LayerFolding:
     path folds under it), ``fraction_folded[i]`` and ``chi[i]`` (one χ per
     segment, in the order of ``pairs``, rows of ``centroids``). ``full`` is the
     index of the subset of all layers (the network's own Φ).
+
+    Attributes
+    ----------
+    subsets : list of tuple of int
+    phi : list
+        Φ per subset (``None`` when nothing folds).
+    fraction_folded : list of fractions.Fraction
+    chi : list of list of fractions.Fraction
+    pairs, centroids, centroid_labels : numpy.ndarray
+        The segments, as in :class:`~polyfold.globalfold.GlobalFolding`.
+    variant : str
+        The Φ variant.
     """
 
     subsets: list[tuple[int, ...]]
@@ -78,12 +117,27 @@ class LayerFolding:
     variant: str
 
     def label(self, i: int) -> str:
-        """``"layer 2"`` or ``"layers 1-3"`` (1-based, as a reader counts)."""
+        """``"layer 2"`` or ``"layers 1-3"`` (1-based, as a reader counts).
+
+        Parameters
+        ----------
+        i
+            The index of a subset.
+
+        Returns
+        -------
+        str
+        """
         s = self.subsets[i]
         return f"layer {s[0] + 1}" if len(s) == 1 else f"layers 1-{s[-1] + 1}"
 
     def table(self) -> list[dict[str, Any]]:
-        """One row per subset: label, Φ (exact, as a string), its float, the folded fraction."""
+        """One row per subset: label, Φ (exact, as a string), its float, the folded fraction.
+
+        Returns
+        -------
+        list of dict
+        """
         rows = []
         for i, phi in enumerate(self.phi):
             rows.append(
@@ -118,7 +172,7 @@ def layer_folding(
     net
         A network with at least one hidden layer in its pattern.
     X, y, clusters, pairs, variant, ordered, seed, max_pairs, exact
-        As for :func:`~polyfold.global_folding`: the same centroids and pairs,
+        As for :func:`~polyfold.globalfold.global_folding`: the same centroids and pairs,
         walked once each.
     subsets
         Which subsets of hidden layers (0-based tuples); default
@@ -133,8 +187,10 @@ def layer_folding(
     ------
     InvalidInputError
         For a subset naming a layer the network does not have or that is not in
-        its pattern, and for anything :func:`~polyfold.global_folding` refuses.
+        its pattern, and for anything :func:`~polyfold.globalfold.global_folding` refuses.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
     >>> res = layer_folding(net, [[0.125], [0.875]], [0, 1], clusters=None)
     >>> [(res.label(i), res.phi[i]) for i in range(len(res.subsets))]

@@ -19,7 +19,7 @@ checked in rational arithmetic:
 
 The LP is solved in float64 by HiGHS (one reused ``highspy.Highs`` object) or
 by cvxpy; its answer is turned into an exact certificate and checked. When the
-check fails, an exact rational simplex (:func:`simplex`) decides instead.
+check fails, an exact rational simplex (``simplex``, Bland's rule) decides instead.
 """
 
 from __future__ import annotations
@@ -49,6 +49,18 @@ class Feasibility:
     all are exact (``Fraction``). ``method`` says which solver produced the
     certificate (``"highs"``, ``"cvxpy"`` or ``"exact"``). ``bool(result)`` is
     ``feasible``.
+
+    Attributes
+    ----------
+    feasible : bool
+    witness : numpy.ndarray or None
+        A point with ``A x ≤ b − margin`` (exact).
+    margin : fractions.Fraction or None
+        A positive slack: every row holds with at least this much room.
+    farkas : numpy.ndarray or None
+        ``y ≥ 0``, ``Σ y = 1``, ``yᵀ A = 0``, ``yᵀ b ≤ 0``: no point is strictly
+        feasible (exact).
+    method : str
     """
 
     feasible: bool
@@ -66,7 +78,21 @@ def _to_fraction_matrix(a: Any, name: str) -> np.ndarray:
 
 
 def verify_certificate(a: Any, b: Any, result: Feasibility) -> bool:
-    """Check ``result`` against ``A x < b`` in exact arithmetic."""
+    """Check ``result`` against ``A x < b`` in exact arithmetic.
+
+    Parameters
+    ----------
+    a, b
+        The system ``A x < b``.
+    result
+        The answer to check.
+
+    Returns
+    -------
+    bool
+        Whether the witness satisfies every row strictly, or the Farkas vector
+        proves infeasibility, exactly.
+    """
     a_q = _to_fraction_matrix(a, "A")
     b_q = _to_fraction_matrix(b, "b")
     if result.feasible:
@@ -94,6 +120,26 @@ def interior_point(a: Any, b: Any, *, backend: str = "highs") -> Feasibility:
     (taken exactly), ints, ``Fraction`` or strings. ``backend`` is ``"highs"``
     (default), ``"cvxpy"`` or ``"exact"`` (rational simplex only).
 
+    Parameters
+    ----------
+    a, b
+        The system ``A x < b``.
+    backend
+        The LP solver that proposes the certificate.
+
+    Returns
+    -------
+    Feasibility
+        A certificate checked in exact arithmetic (the exact simplex answers
+        when the solver's proposal does not check).
+
+    Raises
+    ------
+    InvalidInputError
+        For mismatched shapes, non-finite entries or an unknown backend.
+
+    Examples
+    --------
     >>> r = interior_point([[1, 0], [-1, 0], [0, 1], [0, -1]], [1, 0, 1, 0])
     >>> r.feasible, r.margin                      # the unit square
     (True, Fraction(1, 2))
@@ -301,7 +347,7 @@ def _exact_farkas(a_q: np.ndarray, b_q: np.ndarray, y: np.ndarray) -> np.ndarray
 
 
 def _exact_lp(a_q: np.ndarray, b_q: np.ndarray) -> Feasibility:
-    """Decide ``A x < b`` by two exact LPs (:func:`simplex`), and check the answer.
+    """Decide ``A x < b`` by two exact LPs (``simplex``, Bland's rule), and check the answer.
 
     First: maximise ``r ≤ 1`` with ``A x + r ‖a_i‖_1 ≤ b`` (strictly feasible iff the
     optimum is positive). Otherwise Motzkin's alternative: minimise ``b · y`` over

@@ -60,6 +60,29 @@ def as_points(x: Any, name: str, n_inputs: int, exact: bool) -> np.ndarray:
     """Validate one point (shape ``(d,)``) or a batch (``(m, d)``) of input points.
 
     Returns float64 in float mode and an object array of ``fmpq`` in exact mode.
+
+    Parameters
+    ----------
+    x
+        One point of shape ``(d,)`` or a batch ``(m, d)``: floats, ints,
+        ``Fraction`` or rational strings such as ``"1/3"``.
+    name
+        The argument's name in error messages.
+    n_inputs
+        The expected ``d``.
+    exact
+        Whether to return exact rationals.
+
+    Returns
+    -------
+    numpy.ndarray
+        float64 in float mode; an object array of ``fmpq`` in exact mode.
+
+    Raises
+    ------
+    InvalidInputError
+        When the shape is not ``(d,)`` or ``(m, d)``, or an entry is NaN,
+        infinite or not a number.
     """
     if isinstance(x, (list, tuple)) and has_booleans(x):
         raise InvalidInputError(f"{name}: expected real numbers, got booleans")
@@ -256,7 +279,20 @@ class Network:
     # -- construction -------------------------------------------------------------
     @classmethod
     def from_layers(cls, layers: Sequence[tuple[Any, Any]], **options: Any) -> Network:
-        """Build a network from ``(W, b)`` pairs; see :class:`Network`."""
+        """Build a network from ``(W, b)`` pairs; see :class:`Network`.
+
+        Parameters
+        ----------
+        layers
+            ``(W, b)`` pairs, hidden layers first, then the output layer.
+        **options
+            Keyword options of :class:`Network` (``activation``, ``threshold``,
+            ``pattern_layers``, ``include_output``, ``linear_units``).
+
+        Returns
+        -------
+        Network
+        """
         return cls(layers, **options)
 
     @classmethod
@@ -270,6 +306,27 @@ class Network:
         demand and refuses when they would be too large. Options as for
         :class:`Network`.
 
+        Parameters
+        ----------
+        layers
+            Operators, hidden layers first, then the output layer; each takes the
+            previous one's outputs.
+        **options
+            Keyword options of :class:`Network`.
+
+        Returns
+        -------
+        Network
+            A network with ``is_operator_form`` True.
+
+        Raises
+        ------
+        InvalidInputError
+            Fewer than two operators, something that is not an operator, or sizes
+            that do not chain.
+
+        Examples
+        --------
         >>> from polyfold.operators import Conv2d, Dense
         >>> conv = Conv2d(np.ones((2, 1, 2, 2)), np.array([0.0, -1.0]), (1, 3, 3))
         >>> net = Network.from_operators([conv, Dense(np.ones((1, 8)), np.zeros(1))])
@@ -301,7 +358,19 @@ class Network:
         return self._ops is not None
 
     def to_dense(self) -> Network:
-        """The same network with exact weight matrices (refused when they would be too large)."""
+        """The same network with exact weight matrices (refused when they would be too large).
+
+        Returns
+        -------
+        Network
+            ``self`` when it already has matrices.
+
+        Raises
+        ------
+        InvalidInputError
+            When a layer's matrix would have more than
+            :data:`~polyfold.operators.MAX_DENSE_ENTRIES` entries.
+        """
         if self._ops is None:
             return self
         return Network(list(zip(self._w, self._b)), **self.options)
@@ -343,7 +412,18 @@ class Network:
         )
 
     def with_options(self, **options: Any) -> Network:
-        """The same weights with other ``threshold``/``activation``/pattern options."""
+        """The same weights with other ``threshold``/``activation``/pattern options.
+
+        Parameters
+        ----------
+        **options
+            Keyword options of :class:`Network` to change; the others are kept.
+
+        Returns
+        -------
+        Network
+            A new network sharing the weights (or operators).
+        """
         current = self.options
         current.update(options)
         if self._ops is not None:
@@ -406,9 +486,29 @@ class Network:
 
         Linear units count as on (their identity piece). Needs
         ``pattern_layers`` to be every hidden layer.
+
+        Parameters
+        ----------
+        pattern
+            ``n_bits`` booleans (a pattern of this network).
+
+        Returns
+        -------
+        list of numpy.ndarray
+            One boolean array of ``hidden_sizes[l]`` bits per hidden layer.
+
+        Raises
+        ------
+        InvalidInputError
+            When the pattern has the wrong length or the network's pattern omits
+            some hidden layer.
         """
         if self.pattern_layers != tuple(range(self.depth)):
             raise InvalidInputError("net: expanding a pattern needs every hidden layer in it")
+        if np.shape(pattern) != (self.n_bits,):
+            raise InvalidInputError(
+                f"pattern: expected {self.n_bits} bits, got shape {np.shape(pattern)}"
+            )
         out, pos = [], 0
         for mask in self.linear_units:
             full = np.ones(mask.size, dtype=bool)
@@ -424,7 +524,27 @@ class Network:
         return int(self.pattern_columns.size)
 
     def neuron(self, bit: int) -> tuple[int, int]:
-        """``(layer, unit)`` of pattern bit ``bit``; the output layer is ``depth``."""
+        """``(layer, unit)`` of pattern bit ``bit``; the output layer is ``depth``.
+
+        Parameters
+        ----------
+        bit
+            An index into the pattern, ``0 <= bit < n_bits``.
+
+        Returns
+        -------
+        tuple of int
+            ``(layer, unit)``: the hidden layer (``depth`` for the output layer)
+            and the unit within it.
+
+        Raises
+        ------
+        InvalidInputError
+            When ``bit`` is not a valid index.
+        """
+        bit = check_index(bit, "bit")
+        if not 0 <= bit < self.n_bits:
+            raise InvalidInputError(f"bit: expected 0 <= bit < {self.n_bits}, got {bit}")
         col = int(self.pattern_columns[bit])
         offsets = np.cumsum((0, *self.hidden_sizes, self.n_outputs))
         layer = int(np.searchsorted(offsets, col, side="right") - 1)
@@ -495,6 +615,18 @@ class Network:
 
         ``x`` is one point ``(d,)`` or a batch ``(m, d)``; arrays keep that shape.
         Exact mode returns object arrays of :class:`Fraction`.
+
+        Parameters
+        ----------
+        x
+            One point ``(d,)`` or a batch ``(m, d)`` (see :func:`as_points`).
+        exact
+            Exact rational arithmetic (``Fraction`` results) instead of float64.
+
+        Returns
+        -------
+        list of numpy.ndarray
+            ``z_1, …, z_L``: each ``(width,)`` for one point or ``(m, width)``.
         """
         zs, _, single = self._evaluate(x, exact)
         if exact:
@@ -502,11 +634,38 @@ class Network:
         return [z[0] if single else z for z in zs]
 
     def forward(self, x: Any, *, exact: bool = False) -> np.ndarray:
-        """The network's output (logits) at ``x``."""
+        """The network's output (logits) at ``x``.
+
+        Parameters
+        ----------
+        x
+            One point ``(d,)`` or a batch ``(m, d)`` (see :func:`as_points`).
+        exact
+            Exact rational arithmetic instead of float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_outputs,)`` or ``(m, n_outputs)``.
+        """
         return self.preactivations(x, exact=exact)[-1]
 
     def activation_outputs(self, x: Any, *, exact: bool = False) -> np.ndarray:
-        """All units' values compared with ``τ``: hidden ``σ(z)`` then output ``z``."""
+        """All units' values compared with ``τ``: hidden ``σ(z)`` then output ``z``.
+
+        Parameters
+        ----------
+        x
+            One point ``(d,)`` or a batch ``(m, d)`` (see :func:`as_points`).
+        exact
+            Exact rational arithmetic instead of float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            Every unit's value, hidden layers in order then the outputs:
+            ``(n_hidden + n_outputs,)`` per point.
+        """
         _, values, single = self._evaluate(x, exact)
         if exact:
             values = _to_fraction_array(values)
@@ -522,6 +681,18 @@ class Network:
         with rigorous error bounds, and exact rational arithmetic at the points
         where the bounds cannot decide a bit (a point on or within rounding of
         a boundary). ``exact=False``: plain float64, nothing proven.
+
+        Parameters
+        ----------
+        x
+            One point ``(d,)`` or a batch ``(m, d)`` (see :func:`as_points`).
+        exact
+            Prove every bit (default) or take plain float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            Boolean ``(n_bits,)`` for one point, ``(m, n_bits)`` for a batch.
         """
         if exact and not any(a.smooth for a in self.activations) and _certwalk.supports(self):
             return self._certified_pattern(x)
@@ -569,6 +740,20 @@ class Network:
         ReLU). Only ReLU and leaky ReLU have two pieces to choose from; linear
         units are always on their one piece.
 
+        Parameters
+        ----------
+        active
+            One boolean sequence per hidden layer: which units are on their
+            identity piece.
+
+        Returns
+        -------
+        list of tuple of numpy.ndarray
+            ``(M_l, m_l)`` per layer (hidden layers, then the output), exact
+            ``Fraction`` arrays with ``M_l`` of shape ``(width_l, d)``.
+
+        Examples
+        --------
         >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
         >>> [str(v) for v in net.local_maps([[True, False]])[-1][0].ravel()]
         ['1']
@@ -600,7 +785,13 @@ class Network:
 
     # -- persistence --------------------------------------------------------------
     def save(self, path: str | os.PathLike[str]) -> None:
-        """Save to ``.npz`` (no pickle): float64 weights, plus exact strings when needed."""
+        """Save to ``.npz`` (no pickle): float64 weights, plus exact strings when needed.
+
+        Parameters
+        ----------
+        path
+            The file to write (``.npz``).
+        """
         arrays: dict[str, np.ndarray] = {}
         for i, ((wf, bf), w, b) in enumerate(zip(self.float_layers, self._w, self._b)):
             arrays[f"W{i}"], arrays[f"b{i}"] = wf, bf
@@ -625,7 +816,22 @@ class Network:
 
     @classmethod
     def load(cls, path: str | os.PathLike[str]) -> Network:
-        """Load a network written by :meth:`save` (never unpickles)."""
+        """Load a network written by :meth:`save` (never unpickles).
+
+        Parameters
+        ----------
+        path
+            A file written by :meth:`save`.
+
+        Returns
+        -------
+        Network
+
+        Raises
+        ------
+        InvalidInputError
+            When the file is not a network saved by polyfold.
+        """
         name = os.fspath(path)
         try:
             handle = open(path, "rb")

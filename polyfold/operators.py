@@ -54,7 +54,8 @@ _U = 2.0**-53
 _SAFE = 1 + 2.0**-20
 _TINY = 2.0**-1000
 
-# to_dense() refuses beyond this many entries (each is a Python rational: 2e6 is ~0.5 GB)
+#: ``to_dense()`` and the dense import refuse a matrix of more entries than this (each
+#: is a Python rational: 2 million take about 0.5 GB).
 MAX_DENSE_ENTRIES = 2_000_000
 
 
@@ -99,27 +100,93 @@ class Operator:
         self.__dict__.update(state)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
+        """``W h + b`` for a batch of points (rows), in float64.
+
+        Parameters
+        ----------
+        h
+            A batch of points, ``(k, n_in)`` float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``W h + b``, ``(k, n_out)`` float64 (by any fast route; not what a proof
+            rests on).
+        """
         raise NotImplementedError
 
     def apply_proven(self, h: np.ndarray) -> np.ndarray:
-        """:meth:`apply` by inner products only (what :meth:`radius` bounds)."""
+        """:meth:`apply` by inner products only (what :meth:`Operator.radius` bounds).
+
+        Parameters
+        ----------
+        h
+            A batch of points, ``(k, n_in)`` float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(k, n_out)`` float64, computed by inner products that
+            :meth:`Operator.radius` bounds.
+        """
         return self.apply(h)
 
     def apply_abs(self, e: np.ndarray) -> np.ndarray:
-        """``|W| e`` for a nonnegative batch ``e`` (no bias)."""
+        """``|W| e`` for a nonnegative batch ``e`` (no bias).
+
+        Parameters
+        ----------
+        e
+            A nonnegative batch, ``(k, n_in)`` float64.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``|W| e``, ``(k, n_out)``.
+        """
         raise NotImplementedError
 
     def exact_apply(self, q: np.ndarray, *, bias: bool = True) -> np.ndarray:
-        """Exact ``W q + b`` (or ``W q``) on an object array of ``fmpq`` rows."""
+        """Exact ``W q + b`` (or ``W q``) on an object array of ``fmpq`` rows.
+
+        Parameters
+        ----------
+        q
+            A batch of exact points, an object array ``(k, n_in)`` of ``fmpq``.
+        bias
+            Whether to add ``b``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(k, n_out)`` object array of ``fmpq``.
+        """
         raise NotImplementedError
 
     def exact_vjp(self, v: np.ndarray) -> np.ndarray:
         """Exact ``v W`` for an object array of ``fmpq`` rows ``v`` (``n_out`` columns): the
-        transpose of the linear part, for exact gradients (back-propagation) without ``W``."""
+        transpose of the linear part, for exact gradients (back-propagation) without ``W``.
+
+        Parameters
+        ----------
+        v
+            Exact row vectors, an object array ``(k, n_out)`` of ``fmpq``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``v W``, ``(k, n_in)`` object array of ``fmpq``.
+        """
         raise NotImplementedError
 
     def bias_error(self) -> np.ndarray:
-        """``|b̃ − b|`` per output (0 when the bias is a float64)."""
+        """``|b̃ − b|`` per output (0 when the bias is a float64).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(n_out,)`` float64.
+        """
         return np.zeros(self.n_out)
 
     # -- shared --------------------------------------------------------------------
@@ -131,7 +198,22 @@ class Operator:
         return self._rowsum
 
     def radius(self, z: np.ndarray, h: np.ndarray, eh: np.ndarray | None) -> np.ndarray:
-        """Bound on ``|z − W h* − b|`` with ``z = apply(h)`` and ``|h − h*| ≤ eh``."""
+        """Bound on ``|z − W h* − b|`` with ``z = apply(h)`` and ``|h − h*| ≤ eh``.
+
+        Parameters
+        ----------
+        z
+            ``apply_proven(h)``, ``(k, n_out)``.
+        h
+            The float inputs, ``(k, n_in)``.
+        eh
+            Their radii (None: ``h`` is exact).
+
+        Returns
+        -------
+        numpy.ndarray
+            ``(k, n_out)`` nonnegative radii.
+        """
         werr = 0.0 if self.exact_weights else 2 * _U
         n = self.fan_in
         gamma = n * _U / (1 - n * _U)
@@ -144,12 +226,36 @@ class Operator:
         return r
 
     def forward(self, h: np.ndarray, eh: np.ndarray | None) -> tuple[np.ndarray, np.ndarray]:
-        """:meth:`apply_proven` and its :meth:`radius` in one pass."""
+        """:meth:`Operator.apply_proven` and its :meth:`Operator.radius` in one pass.
+
+        Parameters
+        ----------
+        h
+            The float inputs, ``(k, n_in)``.
+        eh
+            Their radii (None: ``h`` is exact).
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(z, r)``: the values and their radii, ``(k, n_out)`` each.
+        """
         z = self.apply_proven(h)
         return z, self.radius(z, h, eh)
 
     def to_dense(self) -> tuple[np.ndarray, np.ndarray]:
-        """The exact ``(W, b)`` as object arrays of :class:`Fraction`."""
+        """The exact ``(W, b)`` as object arrays of :class:`Fraction`.
+
+        Returns
+        -------
+        tuple of numpy.ndarray
+            ``(W, b)``: ``(n_out, n_in)`` and ``(n_out,)``.
+
+        Raises
+        ------
+        InvalidInputError
+            When ``W`` would have more than :data:`MAX_DENSE_ENTRIES` entries.
+        """
         if self.n_in * self.n_out > MAX_DENSE_ENTRIES:
             raise InvalidInputError(
                 f"net: a dense form of this {self.n_out} x {self.n_in} layer has "
@@ -175,6 +281,15 @@ class Dense(Operator):
     ``weight`` and ``bias`` are float64; ``exact`` optionally gives the exact
     ``(W, b)`` (object arrays of ``Fraction``) when they are not float64 (the
     float values are then their roundings, and the certificate knows it).
+
+    Parameters
+    ----------
+    weight
+        ``(n_out, n_in)``.
+    bias
+        ``(n_out,)``.
+    exact
+        The exact ``(W, b)`` when they are not float64 values.
     """
 
     weight: np.ndarray
@@ -231,10 +346,20 @@ class Dense(Operator):
         return exact_matmul(v, self._ext)
 
 
-def _pair(v: Any, name: str) -> tuple[int, int]:
-    t = (v, v) if isinstance(v, (int, np.integer)) else tuple(v)
-    if len(t) != 2 or any(isinstance(x, bool) or int(x) != x or x < 0 for x in t):
-        raise InvalidInputError(f"{name}: expected a non-negative integer or a pair, got {v!r}")
+def _pair(v: Any, name: str, minimum: int = 0) -> tuple[int, int]:
+    """An integer or a pair of integers ``>= minimum``, as a pair."""
+    if isinstance(v, (int, np.integer)) and not isinstance(v, bool):
+        t: tuple[Any, ...] = (v, v)
+    elif isinstance(v, (tuple, list)):
+        t = tuple(v)
+    else:
+        t = ()
+    if len(t) != 2 or any(
+        isinstance(x, bool) or not isinstance(x, (int, np.integer)) or x < minimum for x in t
+    ):
+        raise InvalidInputError(
+            f"{name}: expected an integer >= {minimum} or a pair of them, got {v!r}"
+        )
     return int(t[0]), int(t[1])
 
 
@@ -244,6 +369,27 @@ class Conv2d(Operator):
 
     ``weight`` ``(C_out, C_in/groups, kh, kw)``; inputs and outputs are
     C-order flattened ``(C, H, W)`` tensors.
+
+    Parameters
+    ----------
+    weight
+        ``(C_out, C_in/groups, kh, kw)``.
+    bias
+        ``(C_out,)`` or None.
+    in_shape
+        ``(C, H, W)`` of one input.
+    stride, padding, dilation
+        An integer or an ``(h, w)`` pair each.
+    groups
+        The number of channel groups.
+    backend
+        ``"numpy"`` or ``"torch"`` (float64 products for unproven float work).
+
+    Raises
+    ------
+    InvalidInputError
+        For groups that do not divide the channels, an input too small for the
+        kernel, or a bad stride, padding or dilation.
     """
 
     weight: np.ndarray
@@ -262,8 +408,8 @@ class Conv2d(Operator):
         self._pid = os.getpid()
         c_out, c_in_g, kh, kw = self.weight.shape
         c, h, w = self.in_shape
-        self.stride, self.padding = _pair(self.stride, "stride"), _pair(self.padding, "padding")
-        self.dilation = _pair(self.dilation, "dilation")
+        self.stride, self.padding = _pair(self.stride, "stride", 1), _pair(self.padding, "padding")
+        self.dilation = _pair(self.dilation, "dilation", 1)
         if self.groups < 1 or c % self.groups or c_out % self.groups or c_in_g * self.groups != c:
             raise InvalidInputError(
                 f"groups: {self.groups} does not divide {c} input and {c_out} output channels "
@@ -380,7 +526,18 @@ class Conv2d(Operator):
 
     def exact_vjp(self, v: np.ndarray) -> np.ndarray:
         """The transposed convolution: window gradients ``v · kernel`` by python-flint, then
-        added back onto the (padded) image, one kernel offset at a time."""
+        added back onto the (padded) image, one kernel offset at a time.
+
+        Parameters
+        ----------
+        v
+            Exact row vectors, an object array ``(k, n_out)`` of ``fmpq``.
+
+        Returns
+        -------
+        numpy.ndarray
+            ``v W``, ``(k, n_in)`` object array of ``fmpq``.
+        """
         k = v.shape[0]
         c, h, w = self.in_shape
         c_out, c_in_g, kh, kw = self.weight.shape
@@ -417,6 +574,18 @@ class ChannelAffine(Operator):
 
     ``scale`` and ``shift`` may be exact (``Fraction``); their float64 values are
     then rounded and the certificate accounts for it.
+
+    Parameters
+    ----------
+    scale, shift
+        One value per channel (floats or exact ``Fraction``).
+    in_shape
+        The input's shape, channels first.
+
+    Raises
+    ------
+    InvalidInputError
+        When there is not one scale and one shift per channel.
     """
 
     scale: Any
@@ -464,7 +633,21 @@ class ChannelAffine(Operator):
 
 @dataclass(eq=False)
 class AvgPool2d(Operator):
-    """Average pooling of ``(C, H, W)`` tensors (zero padding counted, as PyTorch's default)."""
+    """Average pooling of ``(C, H, W)`` tensors (zero padding counted, as PyTorch's default).
+
+    Parameters
+    ----------
+    kernel
+        The window, an integer or an ``(h, w)`` pair.
+    in_shape
+        ``(C, H, W)`` of one input.
+    stride
+        Default: the kernel.
+    padding
+        Zero padding, counted in the average.
+    backend
+        ``"numpy"`` or ``"torch"``.
+    """
 
     kernel: Any
     in_shape: tuple[int, int, int]
@@ -473,8 +656,8 @@ class AvgPool2d(Operator):
     backend: str = "numpy"
 
     def __post_init__(self) -> None:
-        self.kernel = _pair(self.kernel, "kernel")
-        self.stride = _pair(self.stride if self.stride is not None else self.kernel, "stride")
+        self.kernel = _pair(self.kernel, "kernel", 1)
+        self.stride = _pair(self.stride if self.stride is not None else self.kernel, "stride", 1)
         c = self.in_shape[0]
         kh, kw = self.kernel
         weight = np.zeros((c, 1, kh, kw))
@@ -510,7 +693,18 @@ class AvgPool2d(Operator):
 
 @dataclass(eq=False)
 class Compose(Operator):
-    """``ops[-1] ∘ … ∘ ops[0]``: affine maps with no activation between them."""
+    """``ops[-1] ∘ … ∘ ops[0]``: affine maps with no activation between them.
+
+    Parameters
+    ----------
+    ops
+        The maps in the order they apply.
+
+    Raises
+    ------
+    InvalidInputError
+        When there are none or their sizes do not chain.
+    """
 
     ops: list[Operator]
 
@@ -564,6 +758,18 @@ class Select(Operator):
 
     The part of a layer's units that a branch of the model reads — the main path
     or the identity branch of a residual block (see :class:`Sum`, :class:`Stack`).
+
+    Parameters
+    ----------
+    n_in
+        The input's size.
+    start, stop
+        The part taken, ``0 <= start < stop <= n_in``.
+
+    Raises
+    ------
+    InvalidInputError
+        For a part outside the input.
     """
 
     n_in: int
@@ -608,6 +814,16 @@ class Stack(Operator):
 
     A layer whose units come from different branches (a residual block's
     convolution and the identity it carries on as linear units).
+
+    Parameters
+    ----------
+    ops
+        Maps of the same input.
+
+    Raises
+    ------
+    InvalidInputError
+        When there are none or their inputs differ.
     """
 
     ops: list[Operator]
@@ -664,6 +880,16 @@ class Sum(Operator):
 
     The float sum of ``k`` terms adds at most ``(k − 1) u`` of ``Σ|terms|`` to the
     terms' own radii.
+
+    Parameters
+    ----------
+    ops
+        Maps of the same input and output sizes.
+
+    Raises
+    ------
+    InvalidInputError
+        When there are none or their sizes differ.
     """
 
     ops: list[Operator]
@@ -734,6 +960,18 @@ class Take(Operator):
     """``h[index]``: entries of the input in a given order, exactly (no rounding).
 
     The reordering of a concatenation along an axis other than the first.
+
+    Parameters
+    ----------
+    n_in
+        The input's size.
+    index
+        Flat indices into the input (may repeat).
+
+    Raises
+    ------
+    InvalidInputError
+        For an index outside the input.
     """
 
     n_in: int

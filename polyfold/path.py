@@ -184,8 +184,8 @@ class Path:
 
     @property
     def certified(self) -> bool:
-        """Whether the combinatorial answer is proven: patterns, flips, point patterns,
-        touches and flat stretches are those of the exact walk.
+        """Whether the combinatorial answer is proven (patterns, flips, point patterns,
+        touches and flat stretches are those of the exact walk).
 
         True on the ``"rational"`` and ``"certified"`` routes; never on an
         uncertified float walk (``method="float"``).
@@ -219,11 +219,23 @@ class Path:
         return folding.chi(self.patterns)
 
     def interaction(self) -> list[Fraction]:
-        """``I(k)`` for ``k = 1..n``; see :func:`polyfold.interaction`."""
+        """``I(k)`` for ``k = 1..n``; see :func:`~polyfold.folding.interaction`.
+
+        Returns
+        -------
+        list of fractions.Fraction
+        """
         return folding.interaction(self.patterns)
 
     def reversed(self) -> Path:
-        """The same path walked from ``x2`` to ``x1`` (``−Γ``)."""
+        """The same path walked from ``x2`` to ``x1`` (``−Γ``).
+
+        Returns
+        -------
+        Path
+            Breakpoints ``1 − t`` in increasing order and the patterns in reverse
+            (``r2`` is unchanged; ``r1``, and so χ, is measured from the new start).
+        """
 
         def times() -> _Times:
             breakpoints, touches, flat = self._resolved()
@@ -261,7 +273,16 @@ class Path:
         )
 
     def degeneracies(self) -> dict[str, Any]:
-        """What was unusual about this walk, in one place (empty lists when nothing)."""
+        """What was unusual about this walk, in one place (empty lists when nothing).
+
+        Returns
+        -------
+        dict
+            ``"simultaneous_flips"`` (breakpoint and the bits flipping together
+            there), ``"touches"``, ``"flat"``, ``"starts_on_boundary"``,
+            ``"ends_on_boundary"``, ``"single_point"`` (``x1 = x2``) and
+            ``"undecided"``.
+        """
         return {
             "simultaneous_flips": [
                 (self.breakpoints[i], self.flips[i - 1]) for i in self.simultaneous
@@ -275,7 +296,13 @@ class Path:
         }
 
     def bitstrings(self) -> list[str]:
-        """The patterns as strings of 0/1 (handy for printing small paths)."""
+        """The patterns as strings of 0/1 (handy for printing small paths).
+
+        Returns
+        -------
+        list of str
+            One string of ``n_bits`` characters per piece.
+        """
         return ["".join("1" if b else "0" for b in row) for row in self.patterns]
 
     def __repr__(self) -> str:
@@ -292,6 +319,20 @@ def knot_structure(seg: np.ndarray, codes: np.ndarray, point_bits: np.ndarray) -
     ``codes`` are interval codes per knot (0/1, 2 for "identically τ with bit
     0"), ``point_bits`` the bits at the knots, ``seg`` each knot's segment.
     Returns ``(starts, ends, interval_bits, is_break, touch, flat_rows)``.
+
+    Parameters
+    ----------
+    seg
+        The segment of every knot (knots of one segment are consecutive).
+    codes
+        Per knot and bit, the interval code to the next knot.
+    point_bits
+        Per knot and bit, the bit at the knot.
+
+    Returns
+    -------
+    tuple
+        ``(starts, ends, interval_bits, is_break, touch, flat_rows)``.
     """
     n_knots = len(seg)
     interval_bits = codes == 1
@@ -338,6 +379,18 @@ def join_paths(paths: list[Path], *, scale: int = 1) -> Path:
     resolved pieces give a lazily resolved polyline. ``scale = 2^k`` divides
     every parameter by it (exactly, in float64 too): the parts of one segment
     cut at ``i/2^k`` join into that segment's path on ``[0, n/2^k]``.
+
+    Parameters
+    ----------
+    paths
+        One path per segment ``[i, i + 1]`` of a polyline, in order.
+    scale
+        A power of two dividing every parameter.
+
+    Returns
+    -------
+    Path
+        The polyline's path, parameters in ``[0, len(paths)/scale]``.
     """
     if scale < 1 or scale & (scale - 1):
         raise ValueError("scale: expected a power of two")

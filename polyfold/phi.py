@@ -8,7 +8,7 @@ adding counts, in any order, exactly.
 
 Two variants:
 
-- ``"deck"`` (the slide deck's recipe, :func:`polyfold.global_folding`'s
+- ``"deck"`` (the slide deck's recipe, :func:`~polyfold.globalfold.global_folding`'s
   default): :math:`Φ = \operatorname{median}\{χ(Γ) : χ(Γ) > 0\}` over all paths;
 - ``"paper"`` (the TMLR paper's reproducibility material: "the aggregated
   median of maximas of non-zero space folding across all pairs of digits"):
@@ -46,7 +46,7 @@ VARIANTS = ("deck", "paper")
 
 
 def check_variant(variant: Any) -> None:
-    """Raise :class:`~polyfold.InvalidInputError` unless ``variant`` names a Φ variant."""
+    """Raise :class:`~polyfold.errors.InvalidInputError` unless ``variant`` names a Φ variant."""
     if not isinstance(variant, str) or variant not in VARIANTS:
         raise InvalidInputError(f"variant: expected one of {', '.join(VARIANTS)}, got {variant!r}")
 
@@ -90,6 +90,13 @@ def _median_of_counts(hist: Counter[Fraction]) -> Fraction | None:
 class ChiCounts:
     """An exact histogram of χ values (paths, folded paths, maximum).
 
+    Attributes
+    ----------
+    hist : collections.Counter
+        χ value → number of paths.
+
+    Examples
+    --------
     >>> c = ChiCounts()
     >>> for v in ["0", "1/3", "1/3", "1/2"]:
     ...     c.add(Fraction(v))
@@ -100,10 +107,29 @@ class ChiCounts:
     hist: Counter[Fraction] = field(default_factory=Counter)
 
     def add(self, chi: Fraction, count: int = 1) -> None:
+        """Count ``count`` paths of value ``chi``.
+
+        Parameters
+        ----------
+        chi
+            One path's χ.
+        count
+            How many paths have it.
+        """
         self.hist[Fraction(chi)] += count
 
     def merge(self, other: ChiCounts) -> ChiCounts:
-        """The counts of both (a new object; neither is changed)."""
+        """The counts of both (a new object; neither is changed).
+
+        Parameters
+        ----------
+        other
+            Another histogram.
+
+        Returns
+        -------
+        ChiCounts
+        """
         return ChiCounts(self.hist + other.hist)
 
     @property
@@ -119,11 +145,27 @@ class ChiCounts:
         return max(self.hist) if self.hist else None
 
     def median_nonzero(self) -> Fraction | None:
-        """``median{χ > 0}`` (None when no path folds)."""
+        """``median{χ > 0}`` (None when no path folds).
+
+        Returns
+        -------
+        fractions.Fraction or None
+        """
         return _median_of_counts(Counter({v: c for v, c in self.hist.items() if v > 0}))
 
     def quantile(self, q: Fraction | float) -> Fraction | None:
-        """The smallest χ with at least a fraction ``q`` of the paths at or below it."""
+        """The smallest χ with at least a fraction ``q`` of the paths at or below it.
+
+        Parameters
+        ----------
+        q
+            A level in ``[0, 1]``.
+
+        Returns
+        -------
+        fractions.Fraction or None
+            None for an empty histogram.
+        """
         q = Fraction(q)
         if not 0 <= q <= 1:
             raise InvalidInputError(f"q: expected a number in [0, 1], got {q}")
@@ -144,19 +186,57 @@ class FoldingAggregate:
 
     Aggregates of disjoint sets of paths merge into the aggregate of their
     union (:meth:`merge`), in any order and grouping.
+
+    Attributes
+    ----------
+    pairs : dict
+        ``(label_a, label_b)`` → :class:`ChiCounts`.
     """
 
     pairs: dict[tuple[Any, Any], ChiCounts] = field(default_factory=dict)
 
     def add(self, label_a: Any, label_b: Any, chi: Fraction) -> None:
+        """Count one path of value ``chi`` between the classes ``label_a → label_b``.
+
+        Parameters
+        ----------
+        label_a, label_b
+            The ordered class pair of the path (from ``a`` to ``b``).
+        chi
+            The path's χ.
+        """
         self.pairs.setdefault((label_a, label_b), ChiCounts()).add(chi)
 
     def add_many(self, rows: Iterable[tuple[Any, Any, Fraction]]) -> FoldingAggregate:
+        """Count many paths (see :meth:`add`).
+
+        Parameters
+        ----------
+        rows
+            ``(label_a, label_b, χ)`` triples.
+
+        Returns
+        -------
+        FoldingAggregate
+            ``self``, for chaining.
+        """
         for a, b, chi in rows:
             self.add(a, b, chi)
         return self
 
     def merge(self, other: FoldingAggregate) -> FoldingAggregate:
+        """The aggregate of both sets of paths (neither is changed).
+
+        Parameters
+        ----------
+        other
+            Another aggregate (of other paths).
+
+        Returns
+        -------
+        FoldingAggregate
+            A new aggregate of both.
+        """
         out = FoldingAggregate(dict(self.pairs))
         for key, counts in other.pairs.items():
             out.pairs[key] = out.pairs[key].merge(counts) if key in out.pairs else counts
@@ -174,18 +254,44 @@ class FoldingAggregate:
         return Fraction(sum(c.folded for c in self.pairs.values()), n)
 
     def pooled(self) -> ChiCounts:
-        """Every path's χ in one histogram."""
+        """Every path's χ in one histogram.
+
+        Returns
+        -------
+        ChiCounts
+        """
         out = ChiCounts()
         for counts in self.pairs.values():
             out = out.merge(counts)
         return out
 
     def maxima(self) -> dict[tuple[Any, Any], Fraction]:
-        """``M_ab``: the largest χ of each ordered class pair."""
+        """``M_ab``: the largest χ of each ordered class pair.
+
+        Returns
+        -------
+        dict
+        """
         return {key: c.max for key, c in self.pairs.items() if c.max is not None}
 
     def phi(self, variant: str = "deck") -> Fraction | None:
-        """Φ of ``variant`` (None when nothing folds); see the module docstring."""
+        """Φ of ``variant`` (None when nothing folds); see the module docstring.
+
+        Parameters
+        ----------
+        variant
+            ``"deck"`` (median of the non-zero χ) or ``"paper"`` (median of the
+            non-zero per-pair maxima).
+
+        Returns
+        -------
+        fractions.Fraction or None
+
+        Raises
+        ------
+        InvalidInputError
+            For an unknown variant.
+        """
         check_variant(variant)
         if variant == "deck":
             return self.pooled().median_nonzero()
@@ -200,6 +306,22 @@ class FoldingAggregate:
         that pair's exact histogram (multinomially) and takes Φ; the interval
         holds the central ``level`` of those Φ (resamples where nothing folds
         have no Φ and are left out). ``(None, None)`` when no resample folds.
+
+        Parameters
+        ----------
+        variant
+            ``"deck"`` or ``"paper"``.
+        resamples
+            The number of resamples.
+        level
+            The interval's coverage, in ``(0, 1)``.
+        seed
+            The random seed.
+
+        Returns
+        -------
+        tuple
+            ``(low, high)``, exact, or ``(None, None)``.
         """
         check_variant(variant)
         resamples = check_count(resamples, "resamples")
@@ -236,6 +358,18 @@ class PhiResult:
     ``phi`` is Φ of ``variant``; ``aggregate`` holds the χ histogram of every
     ordered class pair, so the other variant, maxima, quantiles and bootstrap
     intervals come from it without walking again.
+
+    Attributes
+    ----------
+    phi : fractions.Fraction or None
+    variant : str
+    aggregate : FoldingAggregate
+    paths_per_pair : int
+        Paths sampled per class pair.
+    complete, interrupted : bool
+        Whether every path was walked; whether Ctrl-C stopped it.
+    rows : list or None
+        Per path ``(label_a, label_b, i, j, χ)`` when kept.
     """
 
     phi: Fraction | None
@@ -257,7 +391,22 @@ class PhiResult:
     def bootstrap(
         self, resamples: int = 1000, level: float = 0.95, seed: int = 0
     ) -> tuple[Fraction | None, Fraction | None]:
-        """A seeded percentile bootstrap interval for Φ (:meth:`FoldingAggregate.bootstrap`)."""
+        """A seeded percentile bootstrap interval for Φ (:meth:`FoldingAggregate.bootstrap`).
+
+        Parameters
+        ----------
+        resamples
+            The number of resamples.
+        level
+            The interval's coverage, in ``(0, 1)``.
+        seed
+            The random seed.
+
+        Returns
+        -------
+        tuple
+            ``(low, high)``, exact, or ``(None, None)``.
+        """
         return self.aggregate.bootstrap(self.variant, resamples, level, seed)
 
 
@@ -367,6 +516,8 @@ def fold_paths(
     M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
     arXiv:2502.09954.
 
+    Examples
+    --------
     >>> from polyfold import zoo
     >>> res = fold_paths(zoo.tent(), [[0.0], [0.1], [0.9], [1.0]], [0, 0, 1, 1], paths_per_pair=8)
     >>> res.n_paths, res.variant

@@ -29,6 +29,19 @@ def hamming_profile(path: Path, ax: Any = None, *, title: str | None = None) -> 
     ``r1``; the dotted curve is the Hamming length walked so far, which ends
     at ``r2``. A path that never folds has the two curves on top of each other.
     Returns the matplotlib ``Axes``.
+
+    Parameters
+    ----------
+    path
+        A walked path.
+    ax
+        The matplotlib ``Axes`` to draw on (default: a new figure's).
+    title
+        The axes' title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
@@ -65,12 +78,31 @@ def tessellation(
 ) -> Any:
     """Draw a 2-D region graph's regions, coloured by pattern, boundaries by layer.
 
-    ``graph`` comes from :func:`polyfold.region_graph` with the planar engine
+    ``graph`` comes from :func:`~polyfold.regions.graph.region_graph` with the planar engine
     (nodes carry their polygon ``vertices``). With ``net`` given, each edge of
     the drawing is coloured by the layer of the unit whose boundary it is and,
     with ``decision_boundary=True``, the argmax decision boundary of the
     output is overlaid (sampled on a grid: it is a picture, not a certificate).
     ``path`` (a 2-D walk) is drawn on top with its breakpoints.
+
+    Parameters
+    ----------
+    graph
+        A 2-D region graph.
+    ax
+        The ``Axes`` to draw on (default: a new figure's).
+    net
+        The network (colours boundaries by layer).
+    path
+        A 2-D walk to draw on top.
+    decision_boundary
+        Overlay the argmax decision boundary (needs ``net``).
+    cmap
+        The colour map of the regions.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
     """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
     from matplotlib.collections import PolyCollection
@@ -122,7 +154,21 @@ def tessellation(
 
 
 def region_graph_drawing(graph: Any, ax: Any = None, *, with_labels: bool | None = None) -> Any:
-    """Draw the region adjacency graph, nodes at their witness points (2-D) or spring layout."""
+    """Draw the region adjacency graph, nodes at their witness points (2-D) or spring layout.
+
+    Parameters
+    ----------
+    graph
+        A region graph.
+    ax
+        The ``Axes`` to draw on (default: a new figure's).
+    with_labels
+        Print the patterns at the nodes (default: for small graphs).
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
     import networkx as nx
 
@@ -156,6 +202,18 @@ def study_figure(rows: list[dict[str, Any]], axes: Any = None) -> Any:
     Points are means over the seeds with error bars of one standard deviation
     (none with one seed). Where no path of any seed folds, Φ is undefined: it
     is drawn as a hollow marker on the axis and labelled, not left out.
+
+    Parameters
+    ----------
+    rows
+        The rows of :func:`~polyfold.studies.study`.
+    axes
+        Three ``Axes`` to draw on (default: a new figure's).
+
+    Returns
+    -------
+    numpy.ndarray
+        The three ``Axes``.
     """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
@@ -207,7 +265,23 @@ def _as_float(value: Any) -> float:
 
 
 def chi_distribution(result: Any, ax: Any = None, *, title: str | None = None) -> Any:
-    """Bar chart of how many paths of a :class:`~polyfold.GlobalFolding` have each χ, Φ marked."""
+    """Bar chart of how many paths have each χ, Φ marked.
+
+    ``result`` is a :class:`~polyfold.globalfold.GlobalFolding`.
+
+    Parameters
+    ----------
+    result
+        A :class:`~polyfold.globalfold.GlobalFolding`.
+    ax
+        The ``Axes`` to draw on (default: a new figure's).
+    title
+        The axes' title.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+    """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if ax is None:
@@ -226,11 +300,25 @@ def chi_distribution(result: Any, ax: Any = None, *, title: str | None = None) -
 
 
 def estimator_figure(report: Any, axes: Any = None) -> Any:
-    """The sampling estimator's error against ``n`` (an :class:`~polyfold.EstimatorReport`).
+    """The sampling estimator's error against ``n``.
+
+    ``report`` is an :class:`~polyfold.estimator.EstimatorReport`.
 
     Left: the mean absolute error of the sampled χ. Right: the fraction of
     folded paths the sampler sees flat, of regions it never sees, and of paths
     it over- and under-estimates. ``n`` on a log axis.
+
+    Parameters
+    ----------
+    report
+        An :class:`~polyfold.estimator.EstimatorReport`.
+    axes
+        Two ``Axes`` to draw on (default: a new figure's).
+
+    Returns
+    -------
+    numpy.ndarray
+        The two ``Axes``.
     """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
@@ -258,10 +346,22 @@ def estimator_figure(report: Any, axes: Any = None) -> Any:
 
 
 def layer_figure(result: Any, axes: Any = None) -> Any:
-    """Φ and the folded fraction per subset of layers (a :class:`~polyfold.LayerFolding`).
+    """Φ and the folded fraction per subset of layers (a :class:`~polyfold.layers.LayerFolding`).
 
     An undefined Φ (no path folds under that subset) is drawn as a hollow
     marker on the axis and labelled, not left out.
+
+    Parameters
+    ----------
+    result
+        A :class:`~polyfold.layers.LayerFolding`.
+    axes
+        Two ``Axes`` to draw on (default: a new figure's).
+
+    Returns
+    -------
+    numpy.ndarray
+        The two ``Axes``.
     """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
@@ -286,7 +386,20 @@ def layer_figure(result: Any, axes: Any = None) -> Any:
 
 def interaction_figure(study: Any, axes: Any = None) -> Any:
     """``Ī_nz`` clean against attacked per pair, and the mean ``I(k)`` profiles
-    (an :class:`~polyfold.attacks.InteractionStudy`); ``k`` rescaled to ``[0, 1]``."""
+    (an :class:`~polyfold.attacks.InteractionStudy`); ``k`` rescaled to ``[0, 1]``.
+
+    Parameters
+    ----------
+    study
+        An :class:`~polyfold.attacks.InteractionStudy`.
+    axes
+        Two ``Axes`` to draw on (default: a new figure's).
+
+    Returns
+    -------
+    numpy.ndarray
+        The two ``Axes``.
+    """
     plt: Any = require("matplotlib.pyplot", "polyfold.plotting")
 
     if axes is None:

@@ -3,8 +3,8 @@
 The estimator evaluates the activation pattern at ``n`` equally spaced points
 ``x1 + (i/(n−1))(x2 − x1)`` of a segment, drops consecutive repeats and applies
 χ (:func:`polyfold.folding.chi`). It misses every region that falls between
-two samples; :func:`polyfold.walk` gives the exact path to compare with, and
-:func:`polyfold.estimator_report` does so over many segments at once.
+two samples; :func:`~polyfold.walks.walk` gives the exact path to compare with, and
+:func:`~polyfold.estimator.estimator_report` does so over many segments at once.
 
 Reference: M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*,
 TMLR 2025, arXiv:2502.09954 (the estimator of its reproducibility code, ``n = 11``).
@@ -110,7 +110,7 @@ def chi_sampled(net: Network, x1: Any, x2: Any, n: int = 11, *, exact: bool = Tr
 
     Evaluates the patterns at ``t = 0, 1/(n−1), …, 1`` (``n = 11`` in the
     published code), drops consecutive repeats and applies
-    :func:`~polyfold.chi`. It misses every region that falls between two
+    :func:`~polyfold.folding.chi`. It misses every region that falls between two
     samples; compare with ``walk(net, x1, x2).chi``.
 
     Parameters
@@ -133,6 +133,8 @@ def chi_sampled(net: Network, x1: Any, x2: Any, n: int = 11, *, exact: bool = Tr
     On the tent network the exact path from 1/8 to 7/8 is 100, 101, 111, 110
     (χ = 1/3); three samples see only 100, 101, 110 and report 2/3.
 
+    Examples
+    --------
     >>> from polyfold import zoo
     >>> net = zoo.tent()
     >>> chi_sampled(net, [0.125], [0.875], n=3), chi_sampled(net, [0.125], [0.875], n=9)

@@ -70,6 +70,15 @@ class Crossing:
 
     The bit at ``lo`` is the old one and the bit at ``hi`` the new one, both
     certified, and the bit is monotone in between.
+
+    Attributes
+    ----------
+    lo, hi : fractions.Fraction
+        The parameter interval.
+    bit : int
+        The pattern bit.
+    rising : bool
+        Whether the bit becomes 1.
     """
 
     lo: Fraction
@@ -82,7 +91,7 @@ class Crossing:
 class SmoothPath:
     """The certified crossings of a segment through a network with smooth activations.
 
-    A :class:`~polyfold.Path` in everything but what only it has: a smooth
+    A :class:`~polyfold.path.Path` in everything but what only it has: a smooth
     crossing is irrational in general, so each is an interval ``[lo, hi]`` of
     ``t`` certified to hold exactly one change of one bit (``crossings``;
     ``bounds`` gives them as two arrays, like a certified ``Path``'s), not an
@@ -96,11 +105,29 @@ class SmoothPath:
     order was not separated; ``undecided`` is both, as ``(lo, hi)`` boxes in
     order. Only when nothing is undecided is the path certified: then ``chi``,
     ``r1``, ``r2``, ``D``, ``L`` and ``interaction`` answer exactly; before, they
-    raise :class:`~polyfold.UndecidedError` (there is no pattern sequence to
+    raise :class:`~polyfold.errors.UndecidedError` (there is no pattern sequence to
     measure — a ``Path`` always has one). ``starts_on``/``ends_on`` are the bits
     whose boundary holds ``x1``/``x2`` exactly (their change at ``t = 0``/``1``
-    is not a crossing of the open pieces, as for :func:`~polyfold.walk`);
+    is not a crossing of the open pieces, as for :func:`~polyfold.walks.walk`);
     ``starts_on_boundary``/``ends_on_boundary`` say whether there are any.
+
+    Attributes
+    ----------
+    x1, x2 : numpy.ndarray
+        The segment's ends.
+    crossings : list of Crossing
+        The certified crossings, ordered.
+    patterns : numpy.ndarray
+        ``(pieces, n_bits)`` (empty unless certified).
+    unresolved, ambiguous : list
+        ``(lo, hi, bits)`` boxes left undecided.
+    boxes : int
+        The number of parameter boxes examined.
+    elementary : str
+        The enclosure of the elementary functions (``"arb"`` or ``"float"``).
+    starts_on, ends_on : tuple of int
+        The bits whose boundary holds ``x1`` / ``x2``.
+    net : Network
     """
 
     x1: np.ndarray
@@ -189,11 +216,21 @@ class SmoothPath:
         return int(self.net.n_bits)
 
     def bitstrings(self) -> list[str]:
-        """The patterns as strings of 0/1."""
+        """The patterns as strings of 0/1.
+
+        Returns
+        -------
+        list of str
+        """
         return ["".join("1" if b else "0" for b in row) for row in self.patterns]
 
     def reversed(self) -> SmoothPath:
-        """The same path walked from ``x2`` to ``x1`` (``t ↦ 1 − t``)."""
+        """The same path walked from ``x2`` to ``x1`` (``t ↦ 1 − t``).
+
+        Returns
+        -------
+        SmoothPath
+        """
 
         def flip(boxes: list[tuple[Fraction, Fraction, tuple[int, ...]]]) -> list:
             return [(1 - hi, 1 - lo, bits) for lo, hi, bits in reversed(boxes)]
@@ -455,7 +492,7 @@ def smooth_walk(
     """Certified enclosures of every threshold crossing along ``[x1, x2]``.
 
     Works for every activation polyfold knows — tanh, sigmoid, GELU, SiLU and
-    the piecewise-linear ones (for which :func:`~polyfold.walk` is exact and
+    the piecewise-linear ones (for which :func:`~polyfold.walks.walk` is exact and
     faster). The module docstring gives the method and its guarantees.
 
     Parameters
@@ -494,6 +531,8 @@ def smooth_walk(
     M. Lewandowski et al., *The Space Between: On Folding, Symmetries and
     Sampling*, arXiv:2503.08502 (the measure beyond ReLU).
 
+    Examples
+    --------
     >>> import polyfold as pf
     >>> net = pf.Network.from_layers(
     ...     [([[1], [-1]], ["-1/2", "1/4"]), ([[1, 1]], [0])], activation="tanh")
@@ -680,6 +719,8 @@ def smooth_walk_many(
     list of SmoothPath
         One per segment, each exactly what :func:`smooth_walk` returns.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1]], ["-1/2"]), ([[1]], [0])], activation="tanh")
     >>> [p.n_pieces for p in smooth_walk_many(net, [[0.0], [0.6]], [[1.0], [0.9]])]
     [2, 1]

@@ -41,6 +41,7 @@ from .errors import InvalidInputError, check_budget, check_count
 
 __all__ = [
     "CONFIG_FIELDS",
+    "DATASETS",
     "FIELDS",
     "load_data",
     "load_network",
@@ -99,11 +100,28 @@ _FLOAT = {
 _OPTIONAL_INT = {"clusters", "max_pairs"}  # empty in the CSV for None
 _TEST_FRACTION = 0.2
 NORMALIZATIONS = ("none", "batchnorm", "dropout", "batchnorm+dropout")
+#: The embedded data sets, by name (no download).
 DATASETS = ("digits", "moons", "circles", "spirals")
 
 
 def load_data(data: Any) -> tuple[np.ndarray, np.ndarray]:
-    """An embedded data set by name, a ``.npz``/``.csv`` path, or an ``(X, y)`` pair."""
+    """An embedded data set by name, a ``.npz``/``.csv`` path, or an ``(X, y)`` pair.
+
+    Parameters
+    ----------
+    data
+        A name of :data:`DATASETS`, a file path, or an ``(X, y)`` pair.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(X, y)``.
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown name or an unreadable file.
+    """
     from . import datasets
 
     if isinstance(data, tuple) and len(data) == 2:
@@ -159,7 +177,17 @@ def _typed(row: dict[str, Any]) -> dict[str, Any]:
 
 
 def to_frame(rows: list[dict[str, Any]]) -> Any:
-    """The rows as a pandas ``DataFrame`` (pandas must be installed)."""
+    """The rows as a pandas ``DataFrame`` (pandas must be installed).
+
+    Parameters
+    ----------
+    rows
+        The rows of a study.
+
+    Returns
+    -------
+    pandas.DataFrame
+    """
     from .errors import require
 
     pd: Any = require("pandas", "to_frame")
@@ -167,7 +195,19 @@ def to_frame(rows: list[dict[str, Any]]) -> Any:
 
 
 def load_network(row: dict[str, Any], out: str | os.PathLike[str]) -> Any:
-    """The network a study row was measured on, from the ``.npz`` saved beside ``out``."""
+    """The network a study row was measured on, from the ``.npz`` saved beside ``out``.
+
+    Parameters
+    ----------
+    row
+        A row of a study's table (every trained network is saved beside it).
+    out
+        The study's output file.
+
+    Returns
+    -------
+    Network
+    """
     from .network import Network
 
     if not row.get("model"):
@@ -254,10 +294,10 @@ def study(
     track
         Epochs at which to measure folding during training (torch): Φ, the
         folded fraction, regions per path and the test accuracy, by
-        :class:`~polyfold.FoldingTracker`, written to ``<out>_tracks.csv``
+        :class:`~polyfold.tracking.FoldingTracker`, written to ``<out>_tracks.csv``
         (:func:`load_tracks`) with each row's ``config_id``.
     clusters, pairs, max_pairs, variant, exact
-        Passed to :func:`~polyfold.global_folding` on the training part.
+        Passed to :func:`~polyfold.globalfold.global_folding` on the training part.
     test_fraction
         The share held out for ``test_accuracy``.
     out
@@ -273,7 +313,7 @@ def study(
     max_iter
         Training epochs (scikit-learn's ``max_iter``, torch's full-batch steps).
     executor
-        Passed to :func:`~polyfold.global_folding`.
+        Passed to :func:`~polyfold.globalfold.global_folding`.
     backend
         ``"sklearn"`` (``MLPClassifier``), ``"torch"`` (an ``nn.Sequential``
         trained with Adam, seeded) or ``"auto"``: torch when it is installed.
@@ -627,7 +667,17 @@ def _append_tracks(out: str | os.PathLike[str], cid: str, rows: list[dict[str, A
 
 
 def load_tracks(out: str | os.PathLike[str]) -> list[dict[str, Any]]:
-    """The rows a study with ``track=`` wrote beside ``out``: folding by epoch, typed."""
+    """The rows a study with ``track=`` wrote beside ``out``: folding by epoch, typed.
+
+    Parameters
+    ----------
+    out
+        The study's output file.
+
+    Returns
+    -------
+    list of dict
+    """
     path = _tracks_path(out)
     if not os.path.exists(path):
         raise InvalidInputError(f"out: no tracks beside {os.fspath(out)!r} (run with track=)")
@@ -667,6 +717,17 @@ def _parquet_copy(out: str | os.PathLike[str]) -> None:
 def phi_value(row: dict[str, Any]) -> Fraction | None:
     """The exact Φ of a study row (``None`` when no path folded).
 
+    Parameters
+    ----------
+    row
+        A study row.
+
+    Returns
+    -------
+    fractions.Fraction or None
+
+    Examples
+    --------
     >>> phi_value({"phi": "3/10"}), phi_value({"phi": ""})
     (Fraction(3, 10), None)
     """

@@ -55,6 +55,17 @@ class Property:
     ``kind`` is ``"path"`` (the case is a :class:`Path` of an exact walk),
     ``"triple"`` (a network and three points), or ``"network"`` (a network,
     with its input dimension and a domain box ``[-1, 1]^d``).
+
+    Attributes
+    ----------
+    name : str
+    fn : callable
+        ``fn(case) -> bool`` or ``(bool, details)``.
+    kind : str
+        ``"path"``, ``"triple"`` or ``"network"``.
+    description : str
+    one_layer : bool
+        Whether the property is claimed for one hidden layer only.
     """
 
     name: str
@@ -66,7 +77,17 @@ class Property:
 
 @dataclass(frozen=True, eq=False)
 class Counterexample:
-    """A failing case, shrunk: the network, the points, and the property's exact numbers."""
+    """A failing case, shrunk: the network, the points, and the property's exact numbers.
+
+    Attributes
+    ----------
+    net : Network
+    points : tuple of numpy.ndarray
+    details : dict
+        The property's exact numbers on the case.
+    shrunk_from : tuple of int
+        ``(hidden units, pieces)`` of the case before shrinking.
+    """
 
     net: Network
     points: tuple[np.ndarray, ...]
@@ -76,7 +97,15 @@ class Counterexample:
 
 @dataclass(frozen=True, eq=False)
 class CheckResult:
-    """The outcome: ``holds`` (no counterexample in ``cases``), or the counterexample."""
+    """The outcome: ``holds`` (no counterexample in ``cases``), or the counterexample.
+
+    Attributes
+    ----------
+    name : str
+    holds : bool
+    cases : int
+    counterexample : Counterexample or None
+    """
 
     name: str
     holds: bool
@@ -102,6 +131,28 @@ def register(
 
     ``kind="path"`` gets the exact :class:`Path` of a random segment;
     ``kind="triple"`` gets ``(net, a, b, c)``; ``kind="network"`` gets the network.
+
+    Parameters
+    ----------
+    name
+        The property's name (unique).
+    fn
+        The property.
+    kind
+        ``"path"``, ``"triple"`` or ``"network"``.
+    description
+        One line for listings.
+    one_layer
+        Whether to test networks of one hidden layer only.
+
+    Returns
+    -------
+    Property
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown ``kind``.
     """
     if kind not in ("path", "triple", "network"):
         raise InvalidInputError(f"kind: expected 'path', 'triple' or 'network', got {kind!r}")
@@ -296,6 +347,30 @@ def check(
     Networks have 1..``max_inputs`` inputs, 1..``max_depth`` hidden layers of
     1..``max_width`` units; each network is walked along
     ``segments_per_network`` random segments (exact arithmetic throughout).
+
+    Parameters
+    ----------
+    name
+        A registered property.
+    cases
+        The number of random cases.
+    seed
+        The random seed.
+    max_inputs, max_depth, max_width
+        The largest networks tried.
+    segments_per_network
+        Segments walked per network.
+    shrink
+        Whether to shrink a counterexample.
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    InvalidInputError
+        For an unknown property.
     """
     if name not in PROPERTIES:
         raise InvalidInputError(

@@ -2,8 +2,8 @@ r"""Folding during training: Φ, the folded fraction, regions per path and accur
 
 A :class:`FoldingTracker` is called from a user's own torch training loop at
 the epochs it is asked for; each call imports the model as it is then
-(exactly, :func:`~polyfold.from_torch`), measures
-:func:`~polyfold.global_folding` on the same data with the same centroids'
+(exactly, :func:`~polyfold.interop.torch.from_torch`), measures
+:func:`~polyfold.globalfold.global_folding` on the same data with the same centroids'
 recipe, and records a row. The deck: "On CIFAR100, we observed a steady
 increase in global folding during the training process."
 
@@ -50,7 +50,7 @@ class FoldingTracker:
     keep_networks
         Keep each measured epoch's exact network in ``networks``.
     clusters, pairs, variant, seed, max_pairs, exact
-        Passed to :func:`~polyfold.global_folding`.
+        Passed to :func:`~polyfold.globalfold.global_folding`.
 
     Attributes
     ----------
@@ -59,7 +59,7 @@ class FoldingTracker:
         when nothing folds), ``phi_float``, ``fraction_folded``, ``mean_regions``,
         ``accuracy``.
     networks
-        Epoch → :class:`~polyfold.Network`, with ``keep_networks``.
+        Epoch → :class:`~polyfold.network.Network`, with ``keep_networks``.
     """
 
     def __init__(
@@ -105,7 +105,17 @@ class FoldingTracker:
         self.networks: dict[int, Any] = {}
 
     def wants(self, epoch: int) -> bool:
-        """Whether ``epoch`` is one to measure."""
+        """Whether ``epoch`` is one to measure.
+
+        Parameters
+        ----------
+        epoch
+            The epoch (0-based).
+
+        Returns
+        -------
+        bool
+        """
         if self.epochs is not None:
             return epoch in self.epochs
         return epoch % self.every == 0

@@ -15,13 +15,13 @@ by layer:
 
 Bits of earlier layers are constant on the intervals they were computed on, so
 a new knot inherits them. At the end, consecutive intervals with equal
-patterns merge into the pieces of the :class:`~polyfold.Path`.
+patterns merge into the pieces of the :class:`~polyfold.path.Path`.
 
 Three routes run this algorithm (``method=``):
 
 - ``"certified"`` (the default, exact and float mode): the float64 walk with a
   rigorous bound on its error; every decision is proven from the bounds or
-  recomputed exactly where they cannot settle it (:mod:`polyfold._certwalk`).
+  recomputed exactly where they cannot settle it (``polyfold._certwalk``).
   The answer is the exact walk's; in exact mode the rational breakpoints are
   computed on first access.
 - ``"rational"``: all values python-flint rationals, no tolerance anywhere
@@ -66,6 +66,13 @@ class Paths(list):
     ``complete`` is False when ``time_budget`` or Ctrl-C stopped the walk
     early (``interrupted`` then says which); the list holds the paths of the
     first segments, each one whole and proven.
+
+    Attributes
+    ----------
+    complete : bool
+        Whether every segment was walked.
+    interrupted : bool
+        Whether Ctrl-C (rather than ``time_budget``) stopped the walk.
     """
 
     complete: bool = True
@@ -126,6 +133,12 @@ def walk(
     --------
     A "tent" network folds the segment ``[0, 1]``: the second layer flips on
     and off again.
+
+    Returns
+    -------
+    Path
+        The pieces, patterns, breakpoints (exact, or certified enclosures),
+        flips, touches and degeneracies, with χ and its parts as properties.
 
     >>> net = Network.from_layers([
     ...     ([[1], [1]], [0, "-1/2"]),     # h1 = relu(x), h2 = relu(x - 1/2)
@@ -245,7 +258,7 @@ def walk_many(
     Returns
     -------
     Paths
-        A list of ``m`` :class:`~polyfold.Path`; ``complete`` is False when a
+        A list of ``m`` :class:`~polyfold.path.Path`; ``complete`` is False when a
         budget or Ctrl-C stopped it (``interrupted`` for Ctrl-C).
 
     Raises
@@ -253,6 +266,8 @@ def walk_many(
     InvalidInputError
         For arrays of another shape or of non-finite values, and for bad options.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> [p.n_pieces for p in walk_many(net, [[-1], [1], [2]], [[1], [2], [2]])]
     [2, 1, 1]
@@ -343,6 +358,8 @@ def walk_polyline(
     InvalidInputError
         For fewer than two points, points of the wrong size, or bad options.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1], [-1]], [0, 0]), ([[1, 1]], [0])])
     >>> path = walk_polyline(net, [[-1], [1], [-1]])
     >>> path.patterns.astype(int).tolist(), [str(t) for t in path.breakpoints]
@@ -711,6 +728,8 @@ def d_chi(net: Network, x1: Any, x2: Any, *, exact: bool = True) -> Fraction:
     M. Lewandowski et al., *On Space Folds of ReLU Neural Networks*, TMLR 2025,
     arXiv:2502.09954.
 
+    Examples
+    --------
     >>> from polyfold import zoo
     >>> d_chi(zoo.tent(), [0], [1])
     Fraction(1, 3)

@@ -21,6 +21,12 @@ def tent() -> Network:
     ``(0, 1)`` the pattern ``(h1, h2, g)`` runs ``100, 101, 111, 110`` with
     breakpoints ``¼, ½, ¾``: ``r1 = 2``, ``r2 = 3``, ``χ = ⅓``.
 
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
     >>> tent().hidden_sizes
     (2, 1)
     """
@@ -37,8 +43,25 @@ def random_network(
     """A He-initialised network with layer widths ``sizes = (n_in, h_1, …, n_out)``.
 
     ``W ~ N(0, 2/n_in)``, ``b ~ N(0, bias_std²)``, drawn from
-    ``numpy.random.default_rng(seed)``. Extra keywords go to :class:`Network`.
+    ``numpy.random.default_rng(seed)``. Extra keywords go to :class:`~polyfold.network.Network`.
 
+    Parameters
+    ----------
+    sizes
+        Layer widths, input first and output last (at least three entries).
+    seed
+        The random seed.
+    bias_std
+        The standard deviation of the biases.
+    **options
+        Keyword options of :class:`~polyfold.network.Network`.
+
+    Returns
+    -------
+    Network
+
+    Examples
+    --------
     >>> random_network([2, 3, 3, 1], seed=1).hidden_sizes
     (3, 3)
     """
@@ -56,7 +79,22 @@ def he_layer(
     rng: np.random.Generator, n_in: int, n_out: int, bias_std: float = 0.1
 ) -> tuple[np.ndarray, np.ndarray]:
     """One He-initialised layer: ``W ~ N(0, 2/n_in)``, shape ``(n_out, n_in)``, and
-    ``b ~ N(0, bias_std²)``, drawn in that order from ``rng``."""
+    ``b ~ N(0, bias_std²)``, drawn in that order from ``rng``.
+
+    Parameters
+    ----------
+    rng
+        The generator to draw from.
+    n_in, n_out
+        The layer's fan-in and width.
+    bias_std
+        The standard deviation of the biases.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(W, b)``.
+    """
     w = rng.normal(0.0, np.sqrt(2.0 / n_in), size=(n_out, n_in))
     return w, rng.normal(0.0, bias_std, size=n_out)
 
@@ -64,7 +102,27 @@ def he_layer(
 def train_mlp(
     x: np.ndarray, y: np.ndarray, hidden: Sequence[int], *, seed: int = 0, max_iter: int = 300
 ) -> tuple[Any, Network]:
-    """A scikit-learn ReLU ``MLPClassifier`` trained on ``(x, y)`` (seeded), and its network."""
+    """A scikit-learn ReLU ``MLPClassifier`` trained on ``(x, y)`` (seeded), and its network.
+
+    Parameters
+    ----------
+    x
+        Inputs, ``(m, d)``.
+    y
+        Class labels, ``(m,)``.
+    hidden
+        The hidden layers' widths.
+    seed
+        The random seed of the initialisation and of the optimiser.
+    max_iter
+        The number of training epochs at most.
+
+    Returns
+    -------
+    tuple
+        ``(classifier, network)``: the fitted ``MLPClassifier`` and its exact
+        network (:func:`~polyfold.interop.sklearn.from_sklearn`).
+    """
     import warnings
 
     from sklearn.exceptions import ConvergenceWarning
@@ -86,6 +144,19 @@ def digits_mlp(hidden: Sequence[int] = (32, 16), *, seed: int = 0, max_iter: int
 
     Inputs are the 64 pixel intensities scaled to ``[0, 1]``. Training takes a
     few seconds on a laptop CPU and is deterministic for a given ``seed``.
+
+    Parameters
+    ----------
+    hidden
+        The hidden layers' widths.
+    seed
+        The random seed.
+    max_iter
+        The number of training epochs at most.
+
+    Returns
+    -------
+    Network
     """
     from .datasets import digits
 

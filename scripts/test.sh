@@ -8,5 +8,5 @@ python -m pip install --quiet --disable-pip-version-check -e ".[dev]"
 python -m ruff check polyfold tests benchmarks
 python -m ruff format --check polyfold tests benchmarks
 python -m mypy
-python -m sphinx -b html -W -q docs docs/_build/html
+python -m sphinx -b html -W -n -q docs docs/_build/html
 python -m pytest "$@"

@@ -132,3 +132,16 @@ def test_linear_units_pass_values_on_without_bits(tmp_path):
         pf.Network.from_layers([([[1]], [0]), ([[1]], [0])], linear_units=[[3]])
     with pytest.raises(pf.InvalidInputError, match="one list"):
         pf.Network.from_layers([([[1]], [0]), ([[1]], [0])], linear_units=[[0], [0]])
+
+
+def test_pattern_bits_and_expansions_are_checked():
+    net = pf.zoo.tent()
+    assert net.neuron(2) == (1, 0)
+    for bad in (3, -1):
+        with pytest.raises(pf.InvalidInputError, match="bit: expected 0 <= bit < 3"):
+            net.neuron(bad)
+    with pytest.raises(pf.InvalidInputError, match="bit: expected an integer"):
+        net.neuron(1.0)
+    assert [m.tolist() for m in net.expand_pattern([1, 0, 1])] == [[True, False], [True]]
+    with pytest.raises(pf.InvalidInputError, match=r"pattern: expected 3 bits, got shape \(2,\)"):
+        net.expand_pattern([1, 0])

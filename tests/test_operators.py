@@ -258,6 +258,9 @@ def test_operator_form_bad_input():
         ops.Conv2d(np.ones((3, 1, 3, 3)), None, (2, 5, 5), groups=2)
     with pytest.raises(pf.InvalidInputError, match="too small"):
         ops.Conv2d(np.ones((1, 1, 5, 5)), None, (1, 3, 3))
+    for bad in ({"stride": 0}, {"padding": 1.5}, {"dilation": (1, 0)}, {"stride": True}):
+        with pytest.raises(pf.InvalidInputError, match=f"{next(iter(bad))}: expected an integer"):
+            ops.Conv2d(np.ones((1, 1, 2, 2)), None, (1, 3, 3), **bad)
     with pytest.raises(pf.InvalidInputError, match="layers"):
         pf.Network.from_operators([ops.Dense(np.ones((2, 3)), np.zeros(2))])
     with pytest.raises(pf.InvalidInputError, match="expects 4 inputs"):

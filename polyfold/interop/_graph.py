@@ -1,4 +1,4 @@
-"""Compile a computation graph into a chain :class:`~polyfold.Network`, exactly.
+"""Compile a computation graph into a chain :class:`~polyfold.network.Network`, exactly.
 
 Importers describe a model as a graph of affine maps, additions of tensors,
 activations and max-pooling; :class:`ChainBuilder` turns it into the layered

@@ -1,6 +1,6 @@
 """Compile a computation graph into a chain network of operators, with no matrix formed.
 
-The operator twin of :class:`~polyfold.interop._graph.ChainBuilder`: every
+The operator twin of ``polyfold.interop._graph.ChainBuilder``: every
 tensor is an affine function of the output ``h_k`` of some hidden layer ``k``
 (its *level*), but kept as an expression of operators (:mod:`polyfold.operators`)
 instead of an exact matrix — a part of ``h_k`` (:class:`~polyfold.operators.Select`),

@@ -35,11 +35,29 @@ def _numbers(line: str, lineno: int, name: str) -> list[Fraction]:
 
 
 def load_nnet(path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0) -> Network:
-    """Read a ``.nnet`` file as an exact :class:`~polyfold.Network` (ReLU hidden layers).
+    """Read a ``.nnet`` file as an exact :class:`~polyfold.network.Network` (ReLU hidden layers).
 
     ``net.provenance`` records the input box on which the network equals the
     file's model and, with ``verify > 0``, the largest difference from a direct
     evaluation of the file's model (with its clipping) at random points of it.
+
+    Parameters
+    ----------
+    path
+        The ``.nnet`` file.
+    verify
+        How many random points to check against the file's model (0: none).
+    seed
+        The random seed of those points.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError
+        When the file cannot be read or is not a valid ``.nnet`` model.
     """
     name = os.fspath(path)
     try:

@@ -2,7 +2,7 @@
 
 The graph is followed node by node in its (topological) order. Every tensor
 computed from the input is an exact affine function of some hidden layer's
-output (:class:`~polyfold.interop._graph.ChainBuilder`), so composing ``Sub``,
+output (``polyfold.interop._graph.ChainBuilder``), so composing ``Sub``,
 ``MatMul``, ``Gemm``, ``Conv``, ``AveragePool`` and ``BatchNormalization``
 never rounds (float32 weights are dyadic rationals). ``Add``/``Sub`` of two
 computed tensors is a skip connection, ``Concat`` joins branches, ``MaxPool``
@@ -65,7 +65,7 @@ SUPPORTED = (
 def from_onnx(
     path: str | os.PathLike[str], *, verify: int = 64, seed: int = 0, form: str = "auto"
 ) -> Network:
-    """Import an ONNX model as an exact :class:`~polyfold.Network`.
+    """Import an ONNX model as an exact :class:`~polyfold.network.Network`.
 
     Supported operators: ``MatMul`` and ``Gemm`` (``transB``, ``alpha``,
     ``beta``) with constant weights; ``Conv`` (pads, strides, dilations,
@@ -92,6 +92,27 @@ def from_onnx(
     form a matrix; other nodes without an operator form become one matrix
     each, refused when it would be too large. ``"auto"`` (default) takes
     operators when the dense form would hold more than 2 million weights.
+
+    Parameters
+    ----------
+    path
+        The ``.onnx`` file.
+    verify
+        How many random inputs to check against onnxruntime (0: none).
+    seed
+        The random seed of those inputs.
+    form
+        ``"auto"``, ``"dense"`` or ``"operators"``.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError
+        An unreadable file, an unsupported operator (named), mismatched shapes,
+        or a dense matrix too large.
     """
     if form not in FORMS:
         raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")

@@ -18,7 +18,23 @@ def from_sklearn(estimator: Any, **options: Any) -> Network:
     The weights are copied exactly (float64 → rational). The network's output
     is the estimator's last affine layer (logits, before softmax/logistic);
     ``argmax`` of it is the predicted class for multi-class classifiers.
-    Extra keywords go to :class:`~polyfold.Network`.
+    Extra keywords go to :class:`~polyfold.network.Network`.
+
+    Parameters
+    ----------
+    estimator
+        A fitted ``MLPClassifier`` or ``MLPRegressor`` (``activation="relu"``).
+    **options
+        Keyword options of :class:`~polyfold.network.Network`.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError
+        For another estimator, an unfitted one, or another activation.
     """
     coefs = getattr(estimator, "coefs_", None)
     intercepts = getattr(estimator, "intercepts_", None)

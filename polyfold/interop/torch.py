@@ -1,7 +1,7 @@
 """PyTorch models (imported lazily; ``pip install polyfold[torch]``).
 
 A module is traced with ``torch.fx`` into a graph of layers and tensor
-operations, and the graph is compiled by :class:`~polyfold.interop._graph.ChainBuilder`
+operations, and the graph is compiled by ``polyfold.interop._graph.ChainBuilder``
 into an exact chain network: residual additions, concatenations and
 max-pooling included. Checkpoints are read only with ``torch.load(...,
 weights_only=True)``, which never unpickles arbitrary objects.
@@ -450,7 +450,7 @@ def from_torch(
     seed: int = 0,
     form: str = "auto",
 ) -> Network:
-    """Import a PyTorch module as an exact :class:`~polyfold.Network`.
+    """Import a PyTorch module as an exact :class:`~polyfold.network.Network`.
 
     The module is traced with ``torch.fx``, so ``nn.Sequential`` and modules
     whose ``forward`` combines layers with ``+``/``−`` (residual blocks),
@@ -485,6 +485,29 @@ def from_torch(
     2 million weights, matrices otherwise. The dense form refuses a matrix of
     more than 2 million exact entries with a message instead of exhausting
     memory.
+
+    Parameters
+    ----------
+    module
+        The model (an ``nn.Module``).
+    input_shape
+        One input's shape without the batch dimension.
+    verify
+        How many random inputs to check against the module (0: none).
+    seed
+        The random seed of those inputs.
+    form
+        ``"auto"``, ``"dense"`` or ``"operators"``.
+
+    Returns
+    -------
+    Network
+
+    Raises
+    ------
+    InvalidInputError
+        An untraceable module, an unsupported layer (named), mismatched shapes,
+        or a dense matrix too large.
     """
     if form not in FORMS:
         raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
@@ -802,6 +825,23 @@ def load_state_dict(module: Any, path: str | os.PathLike[str]) -> Any:
     checkpoint holding a whole pickled model (or anything else) is refused
     with an error. Accepts a state dict or ``{"state_dict": …}`` /
     ``{"model_state_dict": …}``.
+
+    Parameters
+    ----------
+    module
+        The model to load into.
+    path
+        The checkpoint.
+
+    Returns
+    -------
+    torch.nn.Module
+        ``module``, with the weights loaded.
+
+    Raises
+    ------
+    InvalidInputError
+        When the file is not a weights-only checkpoint or does not fit ``module``.
     """
 
     torch: Any = require("torch", "load_state_dict")
@@ -839,6 +879,22 @@ def transformer_mlp(layer: Any) -> Any:
     :func:`from_torch` imports exactly the block the model runs. Dropout (off at
     inference) is left out. Collect the block's inputs with :func:`layer_inputs`.
 
+    Parameters
+    ----------
+    layer
+        A transformer layer.
+
+    Returns
+    -------
+    torch.nn.Sequential
+
+    Raises
+    ------
+    InvalidInputError
+        When ``layer`` has no ``linear1``, ``activation`` and ``linear2``.
+
+    Examples
+    --------
     >>> from torch import nn
     >>> layer = nn.TransformerEncoderLayer(8, 2, dim_feedforward=16, activation="gelu")
     >>> mlp = transformer_mlp(layer)
@@ -875,6 +931,25 @@ def layer_inputs(model: Any, submodule: Any, *inputs: Any) -> np.ndarray:
     points between which to walk the submodule (for a transformer's MLP: the
     attention block's output, after its residual and normalisation). The model
     runs in eval mode without gradients; its ``training`` flag is restored.
+
+    Parameters
+    ----------
+    model
+        The model to run.
+    submodule
+        A module inside ``model``.
+    *inputs
+        The model's inputs.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(positions, features)``, float64.
+
+    Raises
+    ------
+    InvalidInputError
+        When ``submodule`` is not run by ``model(*inputs)`` or the model fails.
     """
     import torch
 

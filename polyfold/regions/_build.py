@@ -2,7 +2,7 @@
 
 Every route to a region graph ends in :func:`finish`, so all of them return
 the same shape of answer (the schema is documented in
-:func:`polyfold.regions.region_graph` and pinned by a test over every engine
+:func:`~polyfold.regions.graph.region_graph` and pinned by a test over every engine
 and mode):
 
 - nodes ``pattern`` (bool array), ``witness`` (a point strictly inside),

@@ -1,11 +1,11 @@
 """A lean 2-D region result: the tessellation as arrays, the graph on demand.
 
-:func:`~polyfold.regions.region_arrays` runs the vectorised float engine and returns
+:func:`~polyfold.regions.graph.region_arrays` runs the vectorised float engine and returns
 :class:`RegionArrays` — packed patterns, one vertex table, per-edge units and
 adjacency as index arrays — without a Python object per region. Counting
 regions, summing areas, drawing, or walking the adjacency arrays costs nothing
 more; :meth:`RegionArrays.to_graph` builds the ``networkx`` graph of
-:func:`~polyfold.regions.region_graph` (the same schema) when it is wanted.
+:func:`~polyfold.regions.graph.region_graph` (the same schema) when it is wanted.
 """
 
 from __future__ import annotations
@@ -71,16 +71,34 @@ class RegionArrays:
         return len(self.start)
 
     def bits(self) -> np.ndarray:
-        """All patterns as a ``(regions, n_bits)`` bool array."""
+        """All patterns as a ``(regions, n_bits)`` bool array.
+
+        Returns
+        -------
+        numpy.ndarray
+        """
         return np.unpackbits(self.patterns, axis=1, count=self.n_bits).astype(bool)
 
     def keys(self) -> list[str]:
-        """The patterns as 0/1 strings (the node keys of :meth:`to_graph`)."""
+        """The patterns as 0/1 strings (the node keys of :meth:`to_graph`).
+
+        Returns
+        -------
+        list of str
+        """
         return pattern_keys(self.bits()).astype(str).tolist()
 
     def to_graph(self) -> nx.Graph:
-        """The region graph, as :func:`~polyfold.regions.region_graph` returns it (float).
+        """The region graph, as :func:`~polyfold.regions.graph.region_graph` returns it (float).
 
+        Returns
+        -------
+        networkx.Graph
+            Nodes keyed by pattern with ``pattern``, ``witness``, ``area``,
+            ``vertices`` and ``edge_units``; edges with ``flips`` and ``facet_point``.
+
+        Examples
+        --------
         >>> import polyfold as pf
         >>> net = pf.Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
         >>> cells = pf.region_arrays(net, pf.Box([-1, -1], [1, 1]))

@@ -62,7 +62,27 @@ METHOD = "float engine, certified exactly"
 
 @dataclass
 class CertifiedCells:
-    """All cells of the domain, exactly; edges are rows ``r → next[r]`` of ``vertices``."""
+    """All cells of the domain, exactly; edges are rows ``r → next[r]`` of ``vertices``.
+
+    Attributes
+    ----------
+    bits : numpy.ndarray
+        ``(cells, split units)``: every cell's bits, linear units included.
+    start, count : numpy.ndarray
+        Cell ``i`` is rows ``start[i] .. start[i] + count[i] − 1``, one per vertex
+        in counter-clockwise order.
+    label : numpy.ndarray
+        Per row, the split unit whose line the edge to the next row lies on
+        (−1 on the domain's boundary).
+    X, Y, d : numpy.ndarray
+        Row ``r``'s vertex is ``(X[r] / d[r], Y[r] / d[r])`` (integers, ``d > 0``).
+    vertices : list of tuple of fractions.Fraction
+        The same vertices as fractions.
+    areas : list of fractions.Fraction
+        The cells' exact areas.
+    witnesses : list of tuple of fractions.Fraction
+        A point strictly inside each cell.
+    """
 
     bits: np.ndarray  # (cells, split units), linear units included
     start: np.ndarray
@@ -80,7 +100,17 @@ class CertifiedCells:
         self._wrap = dict(zip((self.start + self.count).tolist(), self.start.tolist()))
 
     def facet_point(self, r: int) -> tuple[Fraction, Fraction]:
-        """The midpoint of edge ``r`` (a point on the facet it lies on)."""
+        """The midpoint of edge ``r`` (a point on the facet it lies on).
+
+        Parameters
+        ----------
+        r
+            A row (the edge from its vertex to the next row's).
+
+        Returns
+        -------
+        tuple of fractions.Fraction
+        """
         n = self._wrap.get(r + 1, r + 1)
         X, Y, d = self.X, self.Y, self.d
         q = 2 * d[r] * d[n]
@@ -88,7 +118,21 @@ class CertifiedCells:
 
 
 def certified_planar_cells(net: Any, polygon: list[tuple[Fraction, Fraction]]) -> Any:
-    """The exact cells of a 2-input network in a convex polygon, or None if not certified."""
+    """The exact cells of a 2-input network in a convex polygon, or None if not certified.
+
+    Parameters
+    ----------
+    net
+        A 2-input ReLU or leaky-ReLU network at threshold 0.
+    polygon
+        The domain's vertices in counter-clockwise order, exact.
+
+    Returns
+    -------
+    CertifiedCells or None
+        None when some check of the certificate fails (the caller then runs an
+        exact route).
+    """
     domain = _clean_polygon(polygon)
     if domain is None:
         return None
@@ -331,6 +375,20 @@ def certified_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph | 
     """Exact mode, fast: the float engine's cells rebuilt and certified exactly (or None).
 
     The module docstring gives the checks and why they prove the graph.
+
+    Parameters
+    ----------
+    net
+        A 2-input network (or a slice's composed network).
+    poly
+        A 2-D polytope.
+    budget
+        Where to stop (a certified graph is all-or-nothing: any budget is
+        refused by the caller).
+
+    Returns
+    -------
+    networkx.Graph or None
     """
     try:
         cells = certified_planar_cells(net, poly.vertices_2d())

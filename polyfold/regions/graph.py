@@ -1,5 +1,5 @@
 """The front door of region enumeration: :func:`region_graph` picks a route and returns the
-one schema of :mod:`polyfold.regions._build`, whichever route answered."""
+one schema of ``polyfold.regions._build``, whichever route answered."""
 
 from __future__ import annotations
 
@@ -198,6 +198,22 @@ def region_graph(
 def enumerate_regions(net: Network, domain: Any, **options: Any) -> list[str]:
     """The realizable patterns in ``domain`` (keys as 0/1 strings); see :func:`region_graph`.
 
+    Parameters
+    ----------
+    net
+        The network.
+    domain
+        A :class:`~polyfold.domains.Box`, :class:`~polyfold.domains.Polytope` or
+        :class:`~polyfold.domains.Slice`.
+    **options
+        Keyword options of :func:`region_graph`.
+
+    Returns
+    -------
+    list of str
+
+    Examples
+    --------
     >>> from polyfold.domains import Box
     >>> sorted(enumerate_regions(Network.from_layers([([[1]], [0]), ([[1]], [0])]), Box([-1], [1])))
     ['0', '1']
@@ -215,9 +231,10 @@ def region_arrays(
 ) -> RegionArrays:
     """The regions of a 2-input network (or a 2-D slice) as arrays, in float64.
 
-    The vectorised float engine of :func:`~polyfold.regions.region_graph`
+    The vectorised float engine of :func:`~polyfold.regions.graph.region_graph`
     (``route="vectorised"``), without building a graph: see
-    :class:`RegionArrays`, and :meth:`RegionArrays.to_graph` for the graph.
+    :class:`~polyfold.regions.arrays.RegionArrays`, and
+    :meth:`~polyfold.regions.arrays.RegionArrays.to_graph` for the graph.
     Float arithmetic, nothing proven: for exact regions use ``region_graph``.
 
     Parameters
@@ -229,12 +246,22 @@ def region_arrays(
         A 2-D :class:`~polyfold.domains.Polytope` (or ``Box``), or a
         :class:`~polyfold.domains.Slice` through three inputs (its coordinates).
     max_regions, time_budget, progress
-        As for :func:`~polyfold.regions.region_graph`.
+        As for :func:`~polyfold.regions.graph.region_graph`.
 
     Raises
     ------
     InvalidInputError
         For a network whose regions are not polyhedra or a domain that is not 2-D.
+
+    Returns
+    -------
+    RegionArrays
+
+    Raises
+    ------
+    InvalidInputError
+        For a network or domain the engine does not take (named), or a bad
+        budget.
     """
     check_progress(progress)
     work, poly, _ = as_domain(net, domain)

@@ -1,15 +1,15 @@
 """Exact regions in any dimension at float speed: the vertex route's answer, certified.
 
-The LP engine's float vertex route (:func:`polyfold.regions.lpengine.vertex_cells`)
+The LP engine's float vertex route (``polyfold.regions.lpengine.vertex_cells``)
 gives every cell's pattern, its vertices and which rows are tight at each. This
 module rebuilds each cell exactly from that combinatorial description and proves
 the result with no tolerance. Floats only filter, with a rigorous bound on their
-error (:func:`~polyfold.regions._exact.forward_bounds`); whatever they leave
+error (``polyfold.regions._exact.forward_bounds``); whatever they leave
 undecided is decided in integers.
 
 Write ``C_π`` for the closed polyhedron where the domain's inequalities hold and
 every unit ``u`` (under the masked maps of ``π``, exact integer rows from
-:class:`~polyfold.regions._exact.Maps`) has the sign its bit prescribes:
+``polyfold.regions._exact.Maps``) has the sign its bit prescribes:
 ``z_u ≥ 0`` for bit 1, ``z_u ≤ 0`` for bit 0. The checks:
 
 1. **Vertices.** Each float vertex becomes the exact solution of ``d``
@@ -88,6 +88,22 @@ def certified_lp_graph(
     """Exact mode, fast: the float vertex route's cells certified exactly (or None).
 
     The module docstring gives the checks and why they prove the graph.
+
+    Parameters
+    ----------
+    net
+        A ReLU or leaky-ReLU network at threshold 0.
+    poly
+        The domain polytope.
+    budget
+        Where to stop (all-or-nothing: refused by the caller).
+    tol
+        The float vertex route's relative tolerance.
+
+    Returns
+    -------
+    networkx.Graph or None
+        None when some check fails (the caller then runs the certified LPs).
     """
     try:
         cells = vertex_cells(net, poly, tol)

@@ -107,6 +107,25 @@ def lp_graph(
     cells track their vertices (no LP; the graph's method says
     ``"float vertex tracking"``) unless qhull cannot start, else float LPs.
     ``tol`` is the relative tolerance of every float decision.
+
+    Parameters
+    ----------
+    net
+        A ReLU or leaky-ReLU network at threshold 0.
+    poly
+        The domain polytope.
+    exact
+        Certified LPs (True) or float decisions.
+    budget
+        Where to stop.
+    vertices
+        In float mode, track the cells' vertices instead of solving LPs.
+    tol
+        The relative tolerance of float decisions.
+
+    Returns
+    -------
+    networkx.Graph
     """
     cells_found, method = _cells(net, poly, exact, budget, vertices, tol)
     a0 = np.array(poly.A, dtype=object if exact else np.float64)

@@ -16,7 +16,7 @@ unit's bit is 1 exactly when its pre-activation is ``> 0``, so a point on
 
 Regions are polyhedra only when the pattern fixes each unit's affine piece:
 ReLU or leaky ReLU at threshold 0, with every hidden layer in the pattern.
-Other settings raise :class:`~polyfold.InvalidInputError`.
+Other settings raise :class:`~polyfold.errors.InvalidInputError`.
 """
 
 from __future__ import annotations
@@ -39,7 +39,19 @@ __all__ = ["Realizability", "Region", "check_polyhedral", "is_realizable", "regi
 
 
 def check_polyhedral(net: Network) -> None:
-    """Raise unless every pattern of ``net`` is a polyhedron (ReLU/leaky ReLU, threshold 0)."""
+    """Raise unless every pattern of ``net`` is a polyhedron (ReLU/leaky ReLU, threshold 0).
+
+    Parameters
+    ----------
+    net
+        The network.
+
+    Raises
+    ------
+    InvalidInputError
+        For another activation or a non-zero threshold (a pattern's set is then
+        not one polyhedron).
+    """
     if net.threshold != 0 or any(a.name not in ("relu", "leaky_relu") for a in net.activations):
         raise InvalidInputError(
             "net: region polyhedra need ReLU or leaky ReLU units at threshold 0 "
@@ -60,8 +72,18 @@ class Region:
     region whose bit holds everywhere (``z ≡ 0`` with bit 0, say), which
     constrain nothing — then the domain's rows. ``maps[l]``
     is ``(M_l, m_l)`` with ``z_l = M_l x + m_l`` on the region; ``maps[-1]`` is the
-    output. All entries are :class:`Fraction`. For a :class:`Slice` domain the
+    output. All entries are :class:`Fraction`. For a :class:`~polyfold.domains.Slice` domain the
     coordinates are the slice's ``α``.
+
+    Attributes
+    ----------
+    pattern : numpy.ndarray
+    A, b : numpy.ndarray
+        The rows, exact.
+    strict : numpy.ndarray
+        Which rows are strict.
+    maps : tuple
+        ``(M_l, m_l)`` per layer (see above).
     """
 
     pattern: np.ndarray
@@ -81,7 +103,17 @@ class Region:
         return self.maps[-1]
 
     def contains(self, x: Any) -> bool:
-        """Whether ``x`` (exact) lies in the region (strict rows strictly)."""
+        """Whether ``x`` (exact) lies in the region (strict rows strictly).
+
+        Parameters
+        ----------
+        x
+            One point in the region's coordinates.
+
+        Returns
+        -------
+        bool
+        """
         point = exact_matrix(x, "x")
         if point.shape != (self.A.shape[1],):
             raise InvalidInputError(
@@ -116,6 +148,8 @@ def region(net: Network, pattern: Any, domain: Any = None) -> Region:
     InvalidInputError
         For a network whose regions are not polyhedra or a pattern of the wrong size.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
     >>> r = region(net, [1, 0])                     # -x < 0 and y <= 0
     >>> [[str(v) for v in row] for row in r.A], [str(v) for v in r.b], r.strict.tolist()
@@ -168,6 +202,17 @@ class Realizability:
     slice, ``alpha`` holds the slice coordinates) whose exact pattern is the
     pattern; ``margin`` the radius of a cube around it inside the region;
     ``farkas`` a Motzkin certificate over the region's rows when empty.
+
+    Attributes
+    ----------
+    realizable : bool
+    pattern : numpy.ndarray
+    witness, alpha : numpy.ndarray or None
+    margin : fractions.Fraction or None
+    farkas : numpy.ndarray or None
+    region : Region
+    certificate : Feasibility
+        The LP's checked answer (:func:`~polyfold.lp.interior_point`).
     """
 
     realizable: bool
@@ -218,6 +263,8 @@ def is_realizable(
         transposition theorem), which :func:`polyfold.lp.verify_certificate`
         checks.
 
+    Examples
+    --------
     >>> net = Network.from_layers([([[1, 0], [0, 1]], [0, 0]), ([[1, 1]], [0])])
     >>> from polyfold.domains import Box
     >>> is_realizable(net, "10", Box([-1, -1], [1, 1])).realizable

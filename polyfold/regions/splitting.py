@@ -36,6 +36,17 @@ class Cell:
 
     ``labels[i]`` is the set of unit indices whose boundary contains the edge
     from ``vertices[i]`` to ``vertices[i+1]`` (empty on the domain boundary).
+
+    Attributes
+    ----------
+    vertices : list
+        The polygon's vertices in order.
+    labels : list of frozenset of int
+        Per edge, the units whose boundary contains it.
+    bits : list of bool
+        The bits decided so far.
+    M, m
+        The current layer's affine map on the cell (internal).
     """
 
     vertices: list[Point]
@@ -104,6 +115,20 @@ def planar_cells(net: Any, vertices: list[Point], exact: bool) -> Iterator[Cell]
     Units are numbered like the pattern: hidden layers in order, then the
     output units when ``net.include_output``. Requires activations whose
     affine piece is fixed by the bit (ReLU, leaky ReLU at threshold 0).
+
+    Parameters
+    ----------
+    net
+        A 2-input network.
+    vertices
+        The domain polygon's vertices in counter-clockwise order.
+    exact
+        Exact rational arithmetic (True) or float64.
+
+    Yields
+    ------
+    Cell
+        Each finished cell, with all its bits.
     """
 
     def conv(v: Any) -> Any:
@@ -187,7 +212,23 @@ def _split_by_layer(
 
 
 def splitting_graph(net: Network, poly: Polytope, exact: bool, budget: Budget) -> nx.Graph:
-    """The region graph by splitting polygons one unit at a time (exact or float)."""
+    """The region graph by splitting polygons one unit at a time (exact or float).
+
+    Parameters
+    ----------
+    net
+        A 2-input network.
+    poly
+        A 2-D polytope.
+    exact
+        Exact rational arithmetic (True) or float64.
+    budget
+        Where to stop.
+
+    Returns
+    -------
+    networkx.Graph
+    """
 
     graph = new_graph("exact splitting" if exact else "float splitting")
     index = {}

@@ -45,7 +45,20 @@ METHOD = "vectorised float"
 
 @dataclass
 class FastCells:
-    """Finished cells: ``xy[start[i] : start[i] + count[i]]`` is cell ``i``, with its bits."""
+    """Finished cells: ``xy[start[i] : start[i] + count[i]]`` is cell ``i``, with its bits.
+
+    Attributes
+    ----------
+    xy : numpy.ndarray
+        Vertex coordinates, one row per cell row.
+    label : numpy.ndarray
+        Per row, the split unit of the edge to the next row (−1 on the boundary).
+    start, count : numpy.ndarray
+    bits : numpy.ndarray
+        ``(cells, units)``.
+    extra : dict
+        Rows whose edge lies on further units' lines too.
+    """
 
     xy: np.ndarray
     label: np.ndarray
@@ -251,7 +264,21 @@ def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
 
 
 def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Iterator[FastCells]:
-    """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float)."""
+    """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float).
+
+    Parameters
+    ----------
+    net
+        A 2-input network (dense or operator form).
+    polygon
+        The domain polygon's vertices in counter-clockwise order.
+    batch
+        Cells carried through the deeper layers at once (memory).
+
+    Yields
+    ------
+    FastCells
+    """
     layers = net.operators  # float applies: operator networks need no matrix here
     n_split = net.depth + (1 if net.include_output else 0)
     linear = [*net.linear_units, np.zeros(net.n_outputs, dtype=bool)]
@@ -318,12 +345,40 @@ def _finished(pool: _Pool) -> FastCells:
 
 
 def vectorised_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph:
-    """Float mode of the planar engine: cells split in vectorised batches."""
+    """Float mode of the planar engine: cells split in vectorised batches.
+
+    Parameters
+    ----------
+    net
+        A 2-input network.
+    poly
+        A 2-D polytope.
+    budget
+        Where to stop.
+
+    Returns
+    -------
+    networkx.Graph
+    """
     return vectorised_arrays(net, poly, budget).to_graph()
 
 
 def vectorised_arrays(net: Network, poly: Polytope, budget: Budget) -> RegionArrays:
-    """The vectorised engine's regions as :class:`~polyfold.regions.arrays.RegionArrays`."""
+    """The vectorised engine's regions as :class:`~polyfold.regions.arrays.RegionArrays`.
+
+    Parameters
+    ----------
+    net
+        A 2-input network.
+    poly
+        A 2-D polytope.
+    budget
+        Where to stop.
+
+    Returns
+    -------
+    RegionArrays
+    """
     keep, position = bit_positions(net)
     verts = np.array([[float(x), float(y)] for x, y in poly.vertices_2d()])
     if polygon_area([tuple(v) for v in verts]) < 0:
