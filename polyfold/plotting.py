@@ -6,7 +6,7 @@ from typing import Any
 
 import numpy as np
 
-from .errors import require
+from .errors import InvalidInputError, require
 from .path import Path
 
 __all__ = [
@@ -113,7 +113,7 @@ def tessellation(
     colormap = plt.get_cmap(cmap)
     for i, (_, data) in enumerate(graph.nodes(data=True)):
         if data.get("vertices") is None:
-            raise ValueError("graph: expected a planar region graph (nodes with 'vertices')")
+            raise InvalidInputError("graph: expected a planar region graph (nodes with 'vertices')")
         polys.append([[float(x), float(y)] for x, y in data["vertices"]])
         colours.append(colormap((i * 7) % colormap.N))
     ax.add_collection(PolyCollection(polys, facecolors=colours, edgecolors="none", alpha=0.55))
