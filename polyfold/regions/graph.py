@@ -91,8 +91,12 @@ def region_graph(
         proof fails); ``"lp"`` (LP engine: certified LPs in exact mode, float
         LPs otherwise).
     tol
-        The relative tolerance of the LP engine's float decisions (vertex
-        sides, tight rows, LP margins). Exact mode has no tolerance.
+        The relative tolerance of every float decision: the LP engine's
+        (vertex sides, tight rows, LP margins) and the vectorised planar
+        engine's (a vertex whose value for a unit is within ``tol`` times the
+        unit's largest absolute value on the layer's cells lies on its line).
+        Exact mode has no tolerance: the certified routes prove the float
+        answer or fall back.
     max_regions, time_budget
         Stop after this many regions or seconds; the regions finished, with
         the adjacencies among them, are returned and ``G.graph["complete"]``
@@ -140,7 +144,7 @@ def region_graph(
         )
     check_flag(exact, "exact")
     check_progress(progress)
-    tol = check_between(tol, "tol", 0, 1)
+    tol = check_between(tol, "tol", 0, 1, low_closed=True)
     work, poly, sl = as_domain(net, domain)
     check_polyhedral(work)
     if engine == "auto":
@@ -180,7 +184,7 @@ def region_graph(
         if route == "splitting":
             graph = splitting_graph(work, poly, exact, budget)
         elif route == "vectorised":
-            graph = vectorised_graph(work, poly, budget)
+            graph = vectorised_graph(work, poly, budget, tol)
         else:
             graph = lp_graph(work, poly, exact, budget, vertices=route == "vertex", tol=tol)
             if route == "vertex" and graph.graph["method"] != "float vertex tracking":
@@ -225,6 +229,7 @@ def region_arrays(
     net: Network,
     domain: Any,
     *,
+    tol: float = FLOAT_TOL,
     max_regions: int | None = None,
     time_budget: float | None = None,
     progress: bool | None = None,
@@ -245,13 +250,8 @@ def region_arrays(
     domain
         A 2-D :class:`~polyfold.domains.Polytope` (or ``Box``), or a
         :class:`~polyfold.domains.Slice` through three inputs (its coordinates).
-    max_regions, time_budget, progress
+    tol, max_regions, time_budget, progress
         As for :func:`~polyfold.regions.graph.region_graph`.
-
-    Raises
-    ------
-    InvalidInputError
-        For a network whose regions are not polyhedra or a domain that is not 2-D.
 
     Returns
     -------
@@ -260,10 +260,11 @@ def region_arrays(
     Raises
     ------
     InvalidInputError
-        For a network or domain the engine does not take (named), or a bad
-        budget.
+        For a network whose regions are not polyhedra, a domain that is not
+        2-D, or a bad tolerance or budget.
     """
     check_progress(progress)
+    tol = check_between(tol, "tol", 0, 1, low_closed=True)
     work, poly, _ = as_domain(net, domain)
     check_polyhedral(work)
     if work.n_inputs != 2:
@@ -272,7 +273,7 @@ def region_arrays(
         )
     budget = _budget(max_regions, time_budget, progress)
     try:
-        return vectorised_arrays(work, poly, budget)
+        return vectorised_arrays(work, poly, budget, tol)
     finally:
         budget.progress.close()
 

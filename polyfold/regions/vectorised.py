@@ -32,7 +32,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..domains import Polytope
-from ..geometry import polygon_area
+from ..geometry import FLOAT_TOL, polygon_area
 from ..network import Network
 from ._build import Budget, bit_positions, neighbour, pattern_keys
 from ._exact import packed_keys
@@ -89,6 +89,10 @@ class _Pool:
     may_cut: np.ndarray = field(default_factory=lambda: np.zeros((0, 0), dtype=bool))
     n_vertices: int = -1  # table entries in use; the arrays have spare capacity beyond
     size: int = -1  # rows in use
+    # a value within tol × (the unit's largest |value| on the pool at the layer's start) of
+    # zero is taken as zero: the vertex lies on the unit's line
+    tol: float = 0.0
+    scale: np.ndarray = field(default_factory=lambda: np.zeros(0))
 
     def __post_init__(self) -> None:
         if self.n_vertices < 0:
@@ -177,6 +181,11 @@ def _split(pool: _Pool, j: int, unit: int, candidates: np.ndarray) -> None:
     """
     rows, which, succ = _rows_of(pool, candidates)
     f = pool.values[pool.vid[rows], j]
+    if pool.tol:  # values made by earlier splits of this layer: near zero is on the line
+        small = (np.abs(f) <= pool.tol * pool.scale[j]) & (f != 0)
+        if small.any():
+            pool.values[pool.vid[rows[small]], j] = 0.0
+            f = np.where(small, 0.0, f)
     first = np.cumsum(pool.count[candidates]) - pool.count[candidates]
     local_cut = (np.maximum.reduceat(f, first) > 0) & (np.minimum.reduceat(f, first) < 0)
     if not local_cut.any():
@@ -263,7 +272,9 @@ def _finish_layer(pool: _Pool, offset: int, linear: np.ndarray) -> None:
             pool.extra[int(v)] = pool.extra.get(int(v), frozenset()) | {unit}
 
 
-def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Iterator[FastCells]:
+def fast_planar_cells(
+    net: Any, polygon: np.ndarray, batch: int = 1024, tol: float = 0.0
+) -> Iterator[FastCells]:
     """Batches of the full-dimensional cells of a 2-input network in a convex polygon (float).
 
     Parameters
@@ -274,6 +285,10 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Itera
         The domain polygon's vertices in counter-clockwise order.
     batch
         Cells carried through the deeper layers at once (memory).
+    tol
+        A vertex whose value for a unit is within ``tol`` times the unit's
+        largest absolute value on the layer's cells is taken to lie on the
+        unit's line (``0``: only exact float zeros do).
 
     Yields
     ------
@@ -292,6 +307,7 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Itera
         start=np.array([0]),
         count=np.array([len(xy)]),
         bits=np.zeros((1, 0), dtype=bool),
+        tol=tol,
     )
     _split_layer(pool, 0, offsets, linear)
     _finish_layer(pool, int(offsets[0]), linear[0])
@@ -311,6 +327,10 @@ def fast_planar_cells(net: Any, polygon: np.ndarray, batch: int = 1024) -> Itera
 
 
 def _split_layer(pool: _Pool, layer: int, offsets: np.ndarray, linear: list[np.ndarray]) -> None:
+    if pool.tol:
+        values = pool.values[: pool.n_vertices]
+        pool.scale = np.abs(values).max(axis=0) if len(values) else np.zeros(values.shape[1])
+        values[np.abs(values) <= pool.tol * pool.scale] = 0.0
     # a unit can only cross the descendants of the cells it crosses now (pool is compact)
     incidence = pool.incidence()
     pool.may_cut = _any_vertex(incidence, pool.values > 0) & _any_vertex(incidence, pool.values < 0)
@@ -334,6 +354,7 @@ def _subset(pool: _Pool, cells: np.ndarray) -> _Pool:
         extra=dict(pool.extra),
         n_vertices=pool.n_vertices,
         size=pool.size,
+        tol=pool.tol,
     )
     part.compact()
     return part
@@ -344,7 +365,9 @@ def _finished(pool: _Pool) -> FastCells:
     return FastCells(pool.xy[pool.vid], pool.label, pool.start, pool.count, pool.bits, pool.extra)
 
 
-def vectorised_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph:
+def vectorised_graph(
+    net: Network, poly: Polytope, budget: Budget, tol: float = FLOAT_TOL
+) -> nx.Graph:
     """Float mode of the planar engine: cells split in vectorised batches.
 
     Parameters
@@ -355,15 +378,19 @@ def vectorised_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph:
         A 2-D polytope.
     budget
         Where to stop.
+    tol
+        As for :func:`fast_planar_cells`.
 
     Returns
     -------
     networkx.Graph
     """
-    return vectorised_arrays(net, poly, budget).to_graph()
+    return vectorised_arrays(net, poly, budget, tol).to_graph()
 
 
-def vectorised_arrays(net: Network, poly: Polytope, budget: Budget) -> RegionArrays:
+def vectorised_arrays(
+    net: Network, poly: Polytope, budget: Budget, tol: float = FLOAT_TOL
+) -> RegionArrays:
     """The vectorised engine's regions as :class:`~polyfold.regions.arrays.RegionArrays`.
 
     Parameters
@@ -374,6 +401,8 @@ def vectorised_arrays(net: Network, poly: Polytope, budget: Budget) -> RegionArr
         A 2-D polytope.
     budget
         Where to stop.
+    tol
+        As for :func:`fast_planar_cells`.
 
     Returns
     -------
@@ -386,7 +415,7 @@ def vectorised_arrays(net: Network, poly: Polytope, budget: Budget) -> RegionArr
     parts: list[tuple[FastCells, int]] = []
     total, complete, interrupted = 0, True, False
     try:
-        for cells in fast_planar_cells(net, verts):
+        for cells in fast_planar_cells(net, verts, tol=tol):
             n = budget.fit(total, len(cells)) if budget.limited else len(cells)
             parts.append((cells, n))
             total += n
