@@ -82,7 +82,14 @@ def require(module: str, feature: str) -> object:
 
 
 class UndecidedError(PolyfoldError, ArithmeticError):
-    """Float arithmetic could not decide a question; rerun with ``exact=True``."""
+    """A question the computation could not decide, rather than a wrong answer.
+
+    Raised by the measures of a smooth walk left with undecided boxes, by
+    :func:`~polyfold.globalfold.global_folding` when no smooth walk was
+    certified, and by a union-convexity question with neither a separating
+    hyperplane nor a leaving segment; each message says what is undecided
+    and where to look.
+    """
 
 
 def check_flag(value: object, name: str) -> bool:

@@ -21,8 +21,8 @@ from typing import Any
 
 import numpy as np
 
-from .errors import InvalidInputError, check_flag
-from .folding import chi, dedupe
+from .errors import InvalidInputError, check_flag, check_index
+from .folding import as_patterns, chi, dedupe
 from .globalfold import centroid_segments
 from .network import Network
 from .phi import FoldingAggregate
@@ -63,7 +63,7 @@ def chi_by_layers(path: Any, net: Network, subsets: Any = None) -> dict[tuple[in
     Parameters
     ----------
     path
-        A walked path of ``net`` (its pattern must hold every hidden layer).
+        A walked path of ``net`` (or its patterns).
     net
         The network.
     subsets
@@ -74,6 +74,12 @@ def chi_by_layers(path: Any, net: Network, subsets: Any = None) -> dict[tuple[in
     dict
         χ per subset, exactly.
 
+    Raises
+    ------
+    InvalidInputError
+        For a subset naming a layer outside the pattern, or a path of another
+        pattern length.
+
     Examples
     --------
     >>> net = Network.from_layers([([[1], [1]], [0, "-1/2"]), ([[1, -2]], ["-1/4"]), ([[1]], [0])])
@@ -81,8 +87,31 @@ def chi_by_layers(path: Any, net: Network, subsets: Any = None) -> dict[tuple[in
     >>> chi_by_layers(walk(net, [0.125], [0.875]), net)
     {(0,): Fraction(0, 1), (1,): Fraction(1, 2), (0, 1): Fraction(1, 3)}
     """
-    chosen = layer_subsets(net) if subsets is None else [tuple(s) for s in subsets]
-    return {s: chi(dedupe(path.patterns[:, _columns(net, s)])) for s in chosen}
+    chosen = _chosen(net, subsets)
+    patterns = as_patterns(path, "path")
+    if patterns.shape[1] != net.n_bits:
+        raise InvalidInputError(
+            f"path: patterns of {patterns.shape[1]} bits, but net's have {net.n_bits}"
+        )
+    return {s: chi(dedupe(patterns[:, _columns(net, s)])) for s in chosen}
+
+
+def _chosen(net: Network, subsets: Any) -> list[tuple[int, ...]]:
+    """The subsets of layers asked for (default :func:`layer_subsets`), checked."""
+    if subsets is None:
+        return layer_subsets(net)
+    chosen = []
+    for s in subsets:
+        try:
+            subset = tuple(check_index(i, "subsets") for i in s)
+        except TypeError as exc:
+            raise InvalidInputError(f"subsets: expected tuples of layers, got {s!r}") from exc
+        if not subset or any(i not in net.pattern_layers for i in subset):
+            raise InvalidInputError(
+                f"subsets: {subset} names a layer outside the pattern's layers {net.pattern_layers}"
+            )
+        chosen.append(subset)
+    return chosen
 
 
 @dataclass(frozen=True, eq=False)
@@ -197,12 +226,7 @@ def layer_folding(
     [('layer 1', None), ('layer 2', Fraction(1, 2)), ('layers 1-2', Fraction(1, 3))]
     """
     check_flag(exact, "exact")
-    chosen = layer_subsets(net) if subsets is None else [tuple(int(i) for i in s) for s in subsets]
-    for s in chosen:
-        if not s or any(i not in net.pattern_layers for i in s):
-            raise InvalidInputError(
-                f"subsets: {s} names a layer outside the pattern's layers {net.pattern_layers}"
-            )
+    chosen = _chosen(net, subsets)
     centres, centre_labels, todo = centroid_segments(
         net, X, y, clusters=clusters, pairs=pairs, variant=variant, ordered=ordered, seed=seed,
         max_pairs=max_pairs,
