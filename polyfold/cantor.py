@@ -14,8 +14,10 @@ Every representation outputs ``y − g_k(x)``, so ``R_k = {output ≤ 0}``.
   — since ``A(x) = relu(3x − 2) + relu(−3x + 1)`` — then ``−½ A⁽ᵏ⁾ + y − ½``.
 * ``"B"`` and ``"C"`` (disjunctive normal form): ``g_k`` written as
   ``max_i min_{j ∈ S_i} ℓ_j`` over the affine functions ``ℓ_j`` of its linear
-  pieces, with ``S_i = {j : ℓ_j ≥ ℓ_i on piece i}`` (Ovchinnikov's max–min
-  form; dominated lines dropped), each binary min built from ReLU units —
+  pieces, with ``S_i = {j : ℓ_j ≥ ℓ_i on piece i}`` (the max–min form of
+  S. Ovchinnikov, *Max-min representation of piecewise linear functions*,
+  Beitr. Algebra Geom. 43(1), 2002, arXiv:math/0009026; dominated lines
+  dropped), each binary min built from ReLU units —
   B: ``min(a, b) = relu(b) − relu(−b) − relu(b − a)``;
   C: ``min(a, b) = ½(relu(a + b) − relu(−a − b) − relu(b − a) − relu(a − b))``;
   and ``max(a, b) = −min(−a, −b)``.

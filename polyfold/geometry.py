@@ -8,7 +8,9 @@ functions are float64 and take an explicit tolerance.
 
 The vertex enumeration is qhull's halfspace intersection (C. B. Barber,
 D. P. Dobkin, H. Huhdanpaa, *The Quickhull algorithm for convex hulls*, ACM
-TOMS 22(4), 1996, doi:10.1145/235815.235821) through SciPy.
+TOMS 22(4), 1996, doi:10.1145/235815.235821) through SciPy; polygons are clipped
+by Sutherland–Hodgman (I. E. Sutherland, G. W. Hodgman, *Reentrant polygon
+clipping*, Comm. ACM 17(1), 1974, doi:10.1145/360767.360802).
 """
 
 from __future__ import annotations

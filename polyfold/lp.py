@@ -20,6 +20,13 @@ checked in rational arithmetic:
 The LP is solved in float64 by HiGHS (one reused ``highspy.Highs`` object) or
 by cvxpy; its answer is turned into an exact certificate and checked. When the
 check fails, an exact rational simplex (``simplex``, Bland's rule) decides instead.
+
+References: T. S. Motzkin, *Beiträge zur Theorie der linearen Ungleichungen*,
+dissertation, Basel 1936 (the transposition theorem behind the certificate);
+R. G. Bland, *New finite pivoting rules for the simplex method*, Math. Oper. Res.
+2(2), 1977, doi:10.1287/moor.2.2.103; Q. Huangfu, J. A. J. Hall, *Parallelizing the
+dual revised simplex method*, Math. Prog. Comp. 10, 2018,
+doi:10.1007/s12532-017-0130-5 (HiGHS).
 """
 
 from __future__ import annotations

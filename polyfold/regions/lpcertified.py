@@ -25,8 +25,9 @@ every unit ``u`` (under the masked maps of ``π``, exact integer rows from
    extreme rays of its tangent cone: ``T(v) ∖ {i}`` at a simple vertex, exact
    null vectors of ``d − 1`` tight rows at a non-simple one) ends at a kept
    vertex. The graph of a polytope is connected, so the kept vertices are all
-   of ``C_π``'s, and its facets are exactly the tight sets of affine
-   dimension ``d − 1``.
+   of ``C_π``'s (M. L. Balinski, *On the graph structure of convex polyhedra
+   in n-space*, Pacific J. Math. 11(2), 1961, doi:10.2140/pjm.1961.11.431), and
+   its facets are exactly the tight sets of affine dimension ``d − 1``.
 4. **Every facet.** A facet ``F`` that no domain row carries is crossed at its
    vertex mean ``q`` (relative interior): a unit whose value at ``q`` is not 0
    keeps its sign near ``q``, so only the units vanishing on ``F`` can flip. If
