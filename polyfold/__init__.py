@@ -32,7 +32,7 @@ from . import (
     zoo,
 )
 from .activations import Activation
-from .attacks import AttackReport
+from .attacks import AttackReport, InteractionStudy
 from .convexity import (
     Lemma1Counterexample,
     Lemma1Report,
@@ -76,7 +76,7 @@ from .regions import (
 )
 from .sampling import chi_sampled, sampled_patterns
 from .smooth import Crossing, SmoothPath, smooth_walk, smooth_walk_many
-from .theorems import CheckResult, Counterexample
+from .theorems import CheckResult, Counterexample, Property
 from .tracking import FoldingTracker
 from .walks import Paths, d_chi, walk, walk_many, walk_polyline
 
@@ -98,6 +98,7 @@ __all__ = [
     "FoldingTracker",
     "GlobalFolding",
     "HammingConvexity",
+    "InteractionStudy",
     "InvalidInputError",
     "LayerFolding",
     "Lemma1Counterexample",
@@ -109,6 +110,7 @@ __all__ = [
     "PhiResult",
     "PolyfoldError",
     "Polytope",
+    "Property",
     "Realizability",
     "Region",
     "RegionArrays",

@@ -85,3 +85,15 @@ def test_docstrings_cite_nothing_users_do_not_have(name):
     module = importlib.import_module(name)
     source = inspect.getsource(module)
     assert "DESIGN.md" not in source and "STYLE.md" not in source
+
+
+def test_result_types_are_exported():
+    results = [
+        "Path", "Paths", "SmoothPath", "Crossing", "Realizability", "Region", "RegionArrays",
+        "GlobalFolding", "PhiResult", "FoldingAggregate", "ChiCounts", "LayerFolding",
+        "EstimatorReport", "EstimatorRow", "UnionConvexity", "UnionGeometry", "Lemma1Report",
+        "HammingConvexity", "Feasibility", "CheckResult", "Counterexample", "Property",
+        "AttackReport", "InteractionStudy", "Split", "FoldingTracker",
+    ]  # fmt: skip
+    assert [name for name in results if not hasattr(polyfold, name)] == []
+    assert set(results) <= set(polyfold.__all__)
