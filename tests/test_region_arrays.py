@@ -119,3 +119,35 @@ def test_the_certified_route_proves_concurrences_without_falling_back():
         ref = pf.region_graph(_concurrent(a, b, c), box, route="splitting")
         assert set(G.nodes) == set(ref.nodes)
         assert set(map(frozenset, G.edges)) == set(map(frozenset, ref.edges))
+
+
+def test_a_first_layer_too_large_for_memory_is_refused_before_splitting(monkeypatch):
+    # 300 random lines through the box; with "16 MB of memory" their arrangement does not
+    # fit, with 1 GB it does - and the count the refusal gives is the arrangement's
+    rng = np.random.default_rng(0)
+    w = rng.normal(size=(300, 2))
+    net = pf.Network.from_layers([(w, rng.uniform(-0.5, 0.5, size=300)), (np.ones((1, 300)), [0])])
+    box = pf.Box([-1, -1], [1, 1])
+    monkeypatch.setattr(vectorised, "_memory_bytes", lambda: 16 * 2**20)
+    with pytest.raises(
+        InvalidInputError, match=r"the first layer's \d+ lines cut this polygon"
+    ) as err:
+        pf.region_arrays(net, box)
+    assert "MiB, more than half this machine's memory" in str(err.value)
+    with pytest.raises(InvalidInputError, match="take a smaller polygon"):
+        pf.region_graph(net, box, exact=False)
+    monkeypatch.setattr(vectorised, "_memory_bytes", lambda: 2**30)
+    cells = pf.region_arrays(net, box)
+    claimed = int(str(err.value).split("into about ")[1].split(" cells")[0].replace(",", ""))
+    assert len(cells) == claimed  # lines in general position: 1 + lines + crossings inside
+
+
+def test_the_memory_check_samples_pairs_of_many_lines(monkeypatch):
+    monkeypatch.setattr(vectorised, "_memory_bytes", lambda: 2**20)
+    rng = np.random.default_rng(1)
+    n = 25_000  # 3·10^8 pairs: estimated from a sample, not counted
+    w = rng.normal(size=(n, 2))
+    op = pf.operators.Dense(w, rng.uniform(-0.5, 0.5, size=n))
+    net = pf.Network.from_operators([op, pf.operators.Dense(np.ones((1, n)), np.zeros(1))])
+    with pytest.raises(InvalidInputError, match=r"lines cut this polygon into about [\d,]+ cells"):
+        pf.region_arrays(net, pf.Box([-1, -1], [1, 1]))

@@ -23,6 +23,7 @@ finished regions.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +33,7 @@ import numpy as np
 from scipy.sparse import csr_matrix
 
 from ..domains import Polytope
+from ..errors import InvalidInputError
 from ..geometry import FLOAT_TOL, polygon_area
 from ..network import Network
 from ._build import Budget, bit_positions, neighbour, pattern_keys
@@ -309,6 +311,7 @@ def fast_planar_cells(
         bits=np.zeros((1, 0), dtype=bool),
         tol=tol,
     )
+    _check_first_layer(layers[0], xy, linear[0])
     _split_layer(pool, 0, offsets, linear)
     _finish_layer(pool, int(offsets[0]), linear[0])
     if n_split == 1:
@@ -324,6 +327,82 @@ def fast_planar_cells(
             _split_layer(part, layer, offsets, linear)
             _finish_layer(part, int(offsets[layer]), linear[layer])
         yield _finished(part)
+
+
+def _memory_bytes() -> int:
+    """This machine's physical memory (a large default where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 1 << 36
+
+
+def _size(n_bytes: float) -> str:
+    for unit, scale in (("GiB", 2**30), ("MiB", 2**20)):
+        if n_bytes >= scale:
+            return f"{n_bytes / scale:,.1f} {unit}"
+    return f"{n_bytes / 1024:,.1f} KiB"
+
+
+def _check_first_layer(layer: Any, xy: np.ndarray, linear: np.ndarray) -> None:
+    """Refuse a first layer whose arrangement in the polygon would not fit in memory.
+
+    The first layer's lines split the polygon all at once, and every vertex of
+    that arrangement carries every first-layer unit's value: ``V × width`` floats,
+    with ``V`` the polygon's corners, two ends per crossing line and one vertex per
+    pair of lines crossing inside. Counted (sampled beyond 2·10⁸ pairs) before any
+    splitting, so a plane through large inputs gets a message instead of an
+    allocation the machine cannot make.
+    """
+    c = layer.apply(np.zeros((1, 2)))[0]
+    a = layer.apply(np.eye(2)) - c  # the lines a·x + c = 0 (float: this is an estimate)
+    values = layer.apply(xy)
+    crossing = np.flatnonzero((values.max(axis=0) > 0) & (values.min(axis=0) < 0) & ~linear)
+    m, width = len(crossing), values.shape[1]
+    limit = _memory_bytes() // 2
+    per_vertex = 8 * width + 64
+
+    def needed(pairs_inside: float) -> float:
+        return 2 * (len(xy) + 2 * m + pairs_inside) * per_vertex  # capacity doubles
+
+    pairs = m * (m - 1) // 2
+    if needed(pairs) <= limit:
+        return
+    # the polygon as half-planes n·x <= h (counter-clockwise corners)
+    edges = np.roll(xy, -1, axis=0) - xy
+    normals = np.stack([edges[:, 1], -edges[:, 0]], axis=1)
+    heights = np.einsum("ij,ij->i", normals, xy)
+    lines_a, lines_c = a[:, crossing].T, c[crossing]
+    rng = np.random.default_rng(0)
+    sample = pairs > 2 * 10**8
+    inside = 0
+    for lo in range(0, m, 512):
+        if sample:  # an estimate: 10^6 random pairs scaled up
+            if lo:
+                break
+            j = rng.integers(0, m, size=10**6)
+            k = rng.integers(0, m, size=10**6)
+        else:
+            jj, kk = np.meshgrid(np.arange(lo, min(m, lo + 512)), np.arange(m), indexing="ij")
+            keep = kk > jj
+            j, k = jj[keep], kk[keep]
+        a1, a2, c1, c2 = lines_a[j], lines_a[k], lines_c[j], lines_c[k]
+        det = a1[:, 0] * a2[:, 1] - a1[:, 1] * a2[:, 0]
+        ok = det != 0
+        x = (-c1 * a2[:, 1] + c2 * a1[:, 1])[ok] / det[ok]
+        y = (-a1[:, 0] * c2 + a2[:, 0] * c1)[ok] / det[ok]
+        within = np.all(np.outer(x, normals[:, 0]) + np.outer(y, normals[:, 1]) < heights, axis=1)
+        inside += int(within.sum())
+    if sample:
+        inside = int(inside * pairs / 10**6)
+    if needed(inside) > limit:
+        raise InvalidInputError(
+            f"domain: the first layer's {m:,} lines cut this polygon into about "
+            f"{1 + m + inside:,} cells, whose {len(xy) + 2 * m + inside:,} vertices would each "
+            f"hold {width:,} values (about {_size(needed(inside))}, more than half "
+            "this machine's memory); take a smaller polygon (closer points in Slice.through, "
+            "or a box around one point) or a network with a narrower first layer"
+        )
 
 
 def _split_layer(pool: _Pool, layer: int, offsets: np.ndarray, linear: list[np.ndarray]) -> None:
