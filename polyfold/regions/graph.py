@@ -144,7 +144,7 @@ def region_graph(
         )
     check_flag(exact, "exact")
     check_progress(progress)
-    tol = check_between(tol, "tol", 0, 1, low_closed=True)
+    tol = check_between(tol, "tol", 0, 1)
     work, poly, sl = as_domain(net, domain)
     check_polyhedral(work)
     if engine == "auto":
@@ -264,7 +264,7 @@ def region_arrays(
         2-D, or a bad tolerance or budget.
     """
     check_progress(progress)
-    tol = check_between(tol, "tol", 0, 1, low_closed=True)
+    tol = check_between(tol, "tol", 0, 1)
     work, poly, _ = as_domain(net, domain)
     check_polyhedral(work)
     if work.n_inputs != 2:
