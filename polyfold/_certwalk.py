@@ -59,6 +59,7 @@ import numpy as np
 from flint import fmpq
 
 from ._arith import ExactBackend, to_fraction
+from ._memory import check_walk
 from ._numeric import SAFE as _SAFE
 from ._numeric import TINY as _TINY
 from ._numeric import U as _U
@@ -527,6 +528,8 @@ def certified_batch(
             z[todo_k] = _float_rows(ze)
             r[todo_k] = 2 * _U * np.abs(z[todo_k]) + _TINY
         k_all, j_all, q_all = _crossings(lc, pos, seg)
+        # the layer's knots × units arrays: z, r, positions, the new rows and their copies
+        check_walk(len(tf) + len(k_all), lc.n_out, 72)
         if corrupt is not None:
             claimed = corrupt("crossings", i, (k_all, j_all, q_all))
             if not _same_crossings(claimed, (k_all, j_all, q_all)):

@@ -42,6 +42,7 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
+from ._memory import WalkTooLarge, check_walk
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
@@ -192,16 +193,7 @@ def _walk_in_parts(
     bar: Any,
 ) -> Path:
     """The walk as ``_PARTS`` consecutive segments, stopping between them past ``deadline``."""
-    if method == "float":
-        ts = np.arange(_PARTS + 1) / _PARTS
-        pts = p1[None, :] + ts[:, None] * (p2 - p1)[None, :]
-    else:  # the cut points exactly on the segment
-        e1 = p1 if p1.dtype == object else ExactBackend.array(p1)
-        e2 = p2 if p2.dtype == object else ExactBackend.array(p2)
-        pts = np.array(
-            [e1 + ExactBackend.scalar(Fraction(i, _PARTS)) * (e2 - e1) for i in range(_PARTS + 1)],
-            dtype=object,
-        )
+    pts = _cut_points(p1, p2, _PARTS, method)
     parts: list[Path] = []
     interrupted = False
     try:
@@ -463,6 +455,89 @@ def _route(
     tol: float,
     bar: Any = None,
 ) -> list[Path]:
+    """One batch on the chosen route, each segment walked in parts where the whole would
+    not fit in memory (:mod:`polyfold._memory`): the parts' paths join into the same path."""
+    try:
+        return _route_batch(net, p1, p2, exact, method, tol, bar)
+    except WalkTooLarge as too_big:
+        if p1.shape[0] > 1:
+            return [
+                path
+                for s in range(p1.shape[0])
+                for path in _route(net, p1[s : s + 1], p2[s : s + 1], exact, method, tol)
+            ]
+        return [_walk_fitting(net, p1[0], p2[0], exact, method, tol, too_big)]
+
+
+# a segment is cut into at most this many parts to fit in memory
+_MAX_PARTS = 2**20
+
+
+def _walk_fitting(
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    method: str,
+    tol: float,
+    too_big: WalkTooLarge,
+) -> Path:
+    """The walk of one segment as ``2^k`` consecutive parts, ``k`` as small as fits."""
+    from ._memory import walk_memory_limit
+
+    def more(err: WalkTooLarge) -> int:  # doublings that should bring it under the limit
+        return max(1, int(np.ceil(np.log2(err.needed / max(walk_memory_limit(), 1)))))
+
+    n = 2 ** more(too_big)
+    while True:
+        if n > _MAX_PARTS or too_big.knots <= 2:  # a part's two ends alone are too many
+            raise InvalidInputError(
+                f"net: walked in {n:,} parts, a part of this segment still needs more than "
+                f"{walk_memory_limit():,} bytes ({too_big}); the layers are too wide to walk "
+                "on this machine"
+            )
+        pts = _cut_points(p1, p2, n, method)
+        try:
+            parts = [
+                path
+                for i in range(n)
+                for path in _route_batch(
+                    net, pts[i : i + 1], pts[i + 1 : i + 2], exact, method, tol
+                )
+            ]
+        except WalkTooLarge as again:
+            too_big, n = again, n * 2 ** more(again)
+            continue
+        joined = join_paths(parts, scale=n)
+        joined.vertices = None
+        if exact and p1.dtype != object:  # the path's ends are the caller's points
+            joined._x1, joined._x2 = p1, p2
+        return joined
+
+
+def _cut_points(p1: np.ndarray, p2: np.ndarray, n: int, method: str) -> np.ndarray:
+    """The points ``p1 + (i/n)(p2 − p1)``, ``i = 0..n`` (``n`` a power of two): exact on
+    the proven routes, and exact in float64 parameters on the float route."""
+    if method == "float":
+        ts = np.arange(n + 1) / n
+        return p1[None, :] + ts[:, None] * (p2 - p1)[None, :]
+    e1 = p1 if p1.dtype == object else ExactBackend.array(p1)
+    e2 = p2 if p2.dtype == object else ExactBackend.array(p2)
+    return np.array(
+        [e1 + ExactBackend.scalar(Fraction(i, n)) * (e2 - e1) for i in range(n + 1)],
+        dtype=object,
+    )
+
+
+def _route_batch(
+    net: Network,
+    p1: np.ndarray,
+    p2: np.ndarray,
+    exact: bool,
+    method: str,
+    tol: float,
+    bar: Any = None,
+) -> list[Path]:
     """One batch on the chosen route; the certified route falls back to the rational walk."""
     if method == "float":
         if not net.floats_finite:
@@ -626,6 +701,7 @@ def _refine(
     unique_id = np.cumsum(first) - 1  # each crossing's new knot
     k_u, t_u = k_s[first], t_s[first]
     n_new = len(k_u)
+    check_walk(n_knots + n_new, z.shape[1], 160 if exact else 40)
     if exact:
         a_u = (t_u - t[k_u]) / (t[k_u + 1] - t[k_u])
     else:

@@ -433,3 +433,39 @@ def test_walks_report_progress_when_asked(capsys):
     assert "layers" in err and "parts" in err
     pf.walk(net, [0.0, 0.0], [1.0, 1.0])  # automatic: quiet here (not a terminal)
     assert capsys.readouterr().err == ""
+
+
+@pytest.mark.parametrize("method", ["certified", "rational", "float"])
+def test_a_walk_too_large_for_memory_is_walked_in_parts(method, monkeypatch):
+    # with room for only a few hundred knot-units per batch the walk cuts the segment into
+    # 2^k parts; their paths join into the same path, field by field
+    from polyfold import _memory
+
+    net = pf.zoo.random_network([3, 16, 16, 12, 2], seed=4)
+    rng = np.random.default_rng(4)
+    a, b = rng.uniform(-2, 2, size=(2, 4, 3))
+    exact = method != "float"
+    whole = pf.walk_many(net, a, b, method=method, exact=exact)
+    calls = []
+    real = _memory.check_walk
+
+    def tight(knots, width, per_entry):
+        calls.append(knots)
+        real(knots, width, per_entry)
+
+    per_entry = {"certified": 72, "rational": 160, "float": 40}[method]
+    monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 12 * 16 * per_entry)
+    monkeypatch.setattr(pf.walks, "check_walk", tight)
+    monkeypatch.setattr(pf._certwalk, "check_walk", tight)
+    parts = pf.walk_many(net, a, b, method=method, exact=exact)
+    single = pf.walk(net, a[0], b[0], method=method, exact=exact)
+    assert max(calls) > 12  # some batch was too large and was cut
+    for got, ref in zip(parts, whole):
+        if exact:
+            assert fields(got) == fields(ref)
+        else:
+            assert got.patterns.tolist() == ref.patterns.tolist()
+    assert single.patterns.tolist() == whole[0].patterns.tolist()
+    monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 10)
+    with pytest.raises(pf.InvalidInputError, match="too wide to walk on this machine"):
+        pf.walk(net, a[0], b[0], method=method, exact=exact)

@@ -23,7 +23,6 @@ finished regions.
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -32,6 +31,7 @@ import networkx as nx
 import numpy as np
 from scipy.sparse import csr_matrix
 
+from .._memory import physical_memory
 from ..domains import Polytope
 from ..errors import InvalidInputError
 from ..geometry import FLOAT_TOL, polygon_area
@@ -330,11 +330,8 @@ def fast_planar_cells(
 
 
 def _memory_bytes() -> int:
-    """This machine's physical memory (a large default where the OS does not say)."""
-    try:
-        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
-    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
-        return 1 << 36
+    """This machine's physical memory (tests make it small)."""
+    return physical_memory()
 
 
 def _size(n_bytes: float) -> str:

@@ -1,0 +1,44 @@
+"""How much memory a computation may take, and the signal that a walk needs less.
+
+A walk holds every knot of a layer with every unit's value (and, on the
+certified route, its radius): ``knots × width`` numbers, which for a
+real-size convolutional layer can exceed the machine. The batch walkers call
+:func:`check_walk` before forming those arrays; :class:`WalkTooLarge` tells
+the caller to walk the segment in parts (:mod:`polyfold.walks`), whose paths
+join into the same exact answer.
+"""
+
+from __future__ import annotations
+
+import os
+
+__all__ = ["WalkTooLarge", "check_walk", "physical_memory", "walk_memory_limit"]
+
+
+class WalkTooLarge(Exception):
+    """A batch walk would hold more than :func:`walk_memory_limit` bytes."""
+
+    def __init__(self, knots: int, width: int, needed: int) -> None:
+        super().__init__(f"{knots:,} knots × {width:,} units need about {needed:,} bytes")
+        self.knots, self.width, self.needed = knots, width, needed
+
+
+def physical_memory() -> int:
+    """This machine's physical memory in bytes (64 GiB where the OS does not say)."""
+    try:
+        return int(os.sysconf("SC_PHYS_PAGES")) * int(os.sysconf("SC_PAGE_SIZE"))
+    except (ValueError, OSError, AttributeError):  # pragma: no cover - not POSIX
+        return 1 << 36
+
+
+def walk_memory_limit() -> int:
+    """The bytes one batch walk may hold: a quarter of the physical memory."""
+    return physical_memory() // 4
+
+
+def check_walk(knots: int, width: int, per_entry: int) -> None:
+    """Raise :class:`WalkTooLarge` if ``knots × width`` entries of ``per_entry`` bytes
+    (counting the copies a layer's step makes) exceed :func:`walk_memory_limit`."""
+    needed = knots * width * per_entry
+    if needed > walk_memory_limit():
+        raise WalkTooLarge(knots, width, needed)
