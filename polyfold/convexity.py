@@ -19,7 +19,7 @@ convex iff ``S`` is Hamming-convex relative to the realizable patterns.
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from fractions import Fraction
 from itertools import combinations
@@ -30,7 +30,7 @@ from flint import fmpq, fmpq_mat
 
 from ._arith import brief
 from ._progress import check_progress, progress_bar
-from .errors import InvalidInputError, UndecidedError, check_budget, check_count
+from .errors import InvalidInputError, UndecidedError, check_budget, check_seeds
 from .folding import as_patterns
 from .intervals import is_hamming_convex
 from .network import Network
@@ -38,7 +38,16 @@ from .path import Path
 from .regions import pattern_key, region, region_graph
 from .walks import walk
 
-__all__ = ["Lemma1Report", "UnionConvexity", "UnionGeometry", "check_lemma1", "is_union_convex"]
+__all__ = [
+    "Lemma1Counterexample",
+    "Lemma1Report",
+    "UnionConvexity",
+    "UnionGeometry",
+    "check_lemma1",
+    "is_union_convex",
+    "search_lemma1_counterexample",
+    "verify_union_convexity",
+]
 
 
 def polytope_vertices(a: np.ndarray, b: np.ndarray) -> list[np.ndarray]:
@@ -288,7 +297,25 @@ def _segment_evidence(
 
 
 def verify_union_convexity(geo: UnionGeometry, S: Any, result: UnionConvexity) -> bool:
-    """Re-check a :class:`UnionConvexity` answer in exact arithmetic."""
+    """Re-check a :class:`UnionConvexity` answer in exact arithmetic.
+
+    Parameters
+    ----------
+    geo
+        The geometry the answer was computed on.
+    S
+        The set of patterns asked about.
+    result
+        The answer to check.
+
+    Returns
+    -------
+    bool
+        Whether the evidence holds exactly: every separator has the union's
+        vertices on its ``≥`` side and the outsider's on its ``≤`` side; or both
+        ends of the segment lie in the union and the exact walk between them has
+        the named piece outside it.
+    """
     keys = _subset_keys(geo, S)
     members = set(keys)
     if result.convex:
@@ -551,7 +578,22 @@ def _random_subsets(geo: UnionGeometry, count: int, seed: int) -> list[list[int]
 
 @dataclass(frozen=True, eq=False)
 class Lemma1Counterexample:
-    """A network and a set ``S`` on which the two sides of Lemma 1 disagree, with evidence."""
+    """A network and a set ``S`` on which the two sides of Lemma 1 disagree, with evidence.
+
+    Attributes
+    ----------
+    net : Network
+    domain
+        The domain searched.
+    S : list of str
+        The set's patterns.
+    hamming : HammingConvexity
+        Definition 2's answer (convex).
+    euclidean : UnionConvexity
+        The union's answer (not convex), with its segment.
+    geometry : UnionGeometry
+        The regions' geometry, to check further sets.
+    """
 
     net: Network
     domain: Any
@@ -565,36 +607,61 @@ def search_lemma1_counterexample(
     *,
     hidden: tuple[int, ...] = (2, 2),
     n_inputs: int = 2,
-    seeds: int = 50,
+    seeds: int | Iterable[int] = 50,
     domain: Any = None,
     time_budget: float | None = None,
     progress: bool | None = None,
 ) -> Lemma1Counterexample | None:
     """Search random deeper networks for a set where Lemma 1 fails; the smallest found.
 
-    Networks ``n_inputs-hidden-1`` are drawn with seeds ``0..seeds-1``; on each,
+    Networks ``n_inputs-hidden-1`` are drawn with the given seeds; on each,
     subsets are tried in order of size, so the first disagreement is the
     smallest on that network; the smallest over all networks is returned
     (ties: the fewest regions), or None when every subset of every network agreed.
     ``time_budget`` (seconds) or Ctrl-C end the search early with the smallest
     found so far; a warning then says how many networks were searched, so that
     None is never read as "none exists".
+
+    Parameters
+    ----------
+    hidden
+        The hidden layers' widths (two or more layers: one layer never disagrees).
+    n_inputs
+        The input dimension.
+    seeds
+        The networks' seeds: ``n`` for ``0..n−1``, or the seeds themselves.
+    domain
+        The domain (default ``[−1, 1]^n_inputs``).
+    time_budget
+        Seconds after which to stop with the smallest found so far.
+    progress
+        A progress bar on stderr.
+
+    Returns
+    -------
+    Lemma1Counterexample or None
+        The smallest disagreement found, or None when every subset agreed.
+
+    Warns
+    -----
+    UserWarning
+        When the search stopped early (how many networks were searched).
     """
     import warnings
 
     from .domains import Box
     from .zoo import random_network
 
-    seeds = check_count(seeds, "seeds")
+    chosen = check_seeds(seeds)
     deadline = None
     if time_budget is not None:
         deadline = time.perf_counter() + check_budget(time_budget, "time_budget")
     dom = domain if domain is not None else Box([-1] * n_inputs, [1] * n_inputs)
     best = None
     searched = 0
-    bar = progress_bar(progress, total=seeds, unit="networks")
+    bar = progress_bar(progress, total=len(chosen), unit="networks")
     try:
-        for seed in range(seeds):
+        for seed in chosen:
             if deadline is not None and time.perf_counter() > deadline:
                 break
             net = random_network([n_inputs, *hidden, 1], seed=seed, bias_std=0.5)
@@ -610,15 +677,15 @@ def search_lemma1_counterexample(
                 if best is None or size < best[0]:
                     best = (size, Lemma1Counterexample(net, dom, keys, hamming, euclid, geo))
                 if size[0] == 1:
-                    searched = seeds
+                    searched = len(chosen)
                     break
     except KeyboardInterrupt:
         pass
     finally:
         bar.close()
-    if searched < seeds:
+    if searched < len(chosen):
         warnings.warn(
-            f"search_lemma1_counterexample stopped after {searched} of {seeds} networks"
+            f"search_lemma1_counterexample stopped after {searched} of {len(chosen)} networks"
             + ("" if best is not None else ": no counterexample among them, which proves nothing"),
             stacklevel=2,
         )

@@ -192,6 +192,47 @@ def check_between(
     return float(value)  # type: ignore[arg-type]
 
 
+def check_seeds(value: object, name: str = "seeds") -> list[int]:
+    """Seeds: an integer ``n >= 1`` for ``0..n−1``, or the seeds themselves.
+
+    Parameters
+    ----------
+    value
+        ``n`` or an iterable of non-negative integers (not empty).
+    name
+        The argument's name in the error.
+
+    Returns
+    -------
+    list of int
+
+    Raises
+    ------
+    InvalidInputError
+        For anything else.
+
+    Examples
+    --------
+    >>> check_seeds(3), check_seeds((7, 1))
+    ([0, 1, 2], [7, 1])
+    """
+    count = _is_integer(value) and type(value).__name__ not in ("bool", "bool_")
+    if count and int(value) >= 1:  # type: ignore[call-overload]
+        return list(range(int(value)))  # type: ignore[call-overload]
+    try:
+        seeds = [] if count or isinstance(value, str) else list(value)  # type: ignore[call-overload]
+    except TypeError:
+        seeds = []
+    if not seeds or any(
+        type(v).__name__ in ("bool", "bool_") or not _is_integer(v) or int(v) < 0 for v in seeds
+    ):
+        raise InvalidInputError(
+            f"{name}: expected a count n >= 1 (seeds 0..n-1) or a non-empty list of "
+            f"non-negative integers, got {value!r}"
+        )
+    return [int(v) for v in seeds]
+
+
 def check_budget(value: object, name: str) -> float:
     """A finite number of seconds ``>= 0``.
 

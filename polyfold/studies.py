@@ -37,7 +37,7 @@ from typing import Any
 import numpy as np
 
 from ._progress import check_progress
-from .errors import InvalidInputError, check_budget, check_count
+from .errors import InvalidInputError, check_budget, check_count, check_seeds
 
 __all__ = [
     "CONFIG_FIELDS",
@@ -246,7 +246,7 @@ def study(
     *,
     depths: Iterable[int] = (1, 2, 3),
     widths: Iterable[int] = (16,),
-    seeds: Iterable[int] = (0,),
+    seeds: int | Iterable[int] = (0,),
     normalization: Iterable[str] = ("none",),
     activation: str = "relu",
     networks: dict[str, Any] | None = None,
@@ -275,7 +275,8 @@ def study(
         path or an ``(X, y)`` pair.
     depths, widths, seeds
         The grid: hidden layers, units per layer, training seeds (each seed also
-        seeds the split and the folding measurement).
+        seeds the split and the folding measurement; ``seeds=n`` means
+        ``0..n−1``).
     normalization
         A grid axis too (torch only): ``"none"``, ``"batchnorm"`` (``BatchNorm1d``
         before each ReLU), ``"dropout"`` (``Dropout(0.2)`` after each ReLU) or
@@ -394,7 +395,7 @@ def study(
         (d, w, s, nm, "")
         for d in _positive_ints(depths, "depths")
         for w in _positive_ints(widths, "widths")
-        for s in _positive_ints(seeds, "seeds")
+        for s in check_seeds(seeds)
         for nm in norms
     ]
     if any(d < 1 or w < 1 for d, w, _, _, _ in grid):
@@ -405,7 +406,7 @@ def study(
 
         if not isinstance(networks, dict) or not networks:
             raise InvalidInputError("networks: expected a non-empty dict of name -> Network")
-        first_seed = _positive_ints(seeds, "seeds")[0]
+        first_seed = check_seeds(seeds)[0]
         grid = []
         for name, net in networks.items():
             if not isinstance(name, str) or not name or not isinstance(net, Network):

@@ -97,3 +97,11 @@ def test_result_types_are_exported():
     ]  # fmt: skip
     assert [name for name in results if not hasattr(polyfold, name)] == []
     assert set(results) <= set(polyfold.__all__)
+
+
+def test_every_top_level_name_is_documented_where_it_is_defined():
+    for name in polyfold.__all__:
+        obj = getattr(polyfold, name)
+        if inspect.isfunction(obj) or inspect.isclass(obj):
+            home = importlib.import_module(obj.__module__)
+            assert name in getattr(home, "__all__", [name]), f"{name} not in {obj.__module__}"

@@ -76,3 +76,11 @@ def test_rationals_by_hand_and_the_refusals():
     ]:
         with pytest.raises(pf.InvalidInputError, match=match):
             errors.parse_rational(text, "x")
+
+
+def test_seeds_are_a_count_or_the_seeds():
+    assert errors.check_seeds(3) == [0, 1, 2] and errors.check_seeds(np.int64(1)) == [0]
+    assert errors.check_seeds((5, 2)) == [5, 2] and errors.check_seeds(range(2, 4)) == [2, 3]
+    for bad in (0, -1, (), [1, -2], [0.5], "3", True, [True]):
+        with pytest.raises(pf.InvalidInputError, match="seeds: expected a count n >= 1"):
+            errors.check_seeds(bad, "seeds")

@@ -227,3 +227,12 @@ def test_a_study_tracks_folding_during_training(tmp_path):
         study("moons", **GRID, **FAST, track=[0])
     with pytest.raises(pf.InvalidInputError, match="no tracks"):
         pf.studies.load_tracks(tmp_path / "none.csv")
+
+
+def test_seeds_may_be_a_count(tmp_path):
+    # study(seeds=2) is the grid over seeds 0 and 1, as study(seeds=(0, 1)) is
+    grid = {"depths": (1,), "widths": (4,), "clusters": 2, "max_pairs": 2, "max_iter": 5}
+    by_count = study("moons", out=tmp_path / "a.csv", seeds=2, **grid)
+    by_list = study("moons", out=tmp_path / "b.csv", seeds=(0, 1), **grid)
+    assert [r["seed"] for r in by_count] == [r["seed"] for r in by_list] == [0, 1]
+    assert [r["phi"] for r in by_count] == [r["phi"] for r in by_list]
