@@ -529,7 +529,8 @@ def certified_batch(
             r[todo_k] = 2 * _U * np.abs(z[todo_k]) + _TINY
         k_all, j_all, q_all = _crossings(lc, pos, seg)
         # the layer's knots × units arrays: z, r, positions, the new rows and their copies
-        check_walk(len(tf) + len(k_all), lc.n_out, 72)
+        # (about 104 bytes per entry at the peak, measured on a CIFAR CNN)
+        check_walk(len(tf) + len(k_all), lc.n_out, 128)
         if corrupt is not None:
             claimed = corrupt("crossings", i, (k_all, j_all, q_all))
             if not _same_crossings(claimed, (k_all, j_all, q_all)):
@@ -616,7 +617,9 @@ def certified_batch(
             bar.update(1)
         if i + 1 < n_layers:
             h, eh = _h_and_radius(lc, z, r, pos)
-    # assemble as the rational walk does: interval codes 0/1/2 (2: flat at τ), point bits
+    # assemble as the rational walk does: interval codes 0/1/2 (2: flat at τ), point bits;
+    # per knot and unit of every layer: the codes, the point bits and their copies
+    check_walk(len(tf), sum(lc.n_out for lc in consts), 8)
     codes, points = [], []
     for lc, p, ip in zip(consts, pos_l, ipos_l):
         code = lc.bit_of[ip].astype(np.uint8)

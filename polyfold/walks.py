@@ -627,6 +627,7 @@ def _walk_batch(
         old.append(np.ones(len(t), dtype=bool))
         if bar is not None:
             bar.update(1)
+    check_walk(len(t), sum(c.shape[1] for c in codes), 8)  # the assembly's codes and bits
     all_codes = np.concatenate([c[r] for c, r in zip(codes, rows)], axis=1)
     all_points = np.concatenate(
         [np.where(o[:, None], p[r], c[r] == 1) for p, c, r, o in zip(points, codes, rows, old)],
@@ -701,7 +702,8 @@ def _refine(
     unique_id = np.cumsum(first) - 1  # each crossing's new knot
     k_u, t_u = k_s[first], t_s[first]
     n_new = len(k_u)
-    check_walk(n_knots + n_new, z.shape[1], 160 if exact else 40)
+    # the layer's arrays and copies (about 53 bytes per entry at the peak in float64)
+    check_walk(n_knots + n_new, z.shape[1], 200 if exact else 64)
     if exact:
         a_u = (t_u - t[k_u]) / (t[k_u + 1] - t[k_u])
     else:

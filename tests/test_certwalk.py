@@ -453,7 +453,7 @@ def test_a_walk_too_large_for_memory_is_walked_in_parts(method, monkeypatch):
         calls.append(knots)
         real(knots, width, per_entry)
 
-    per_entry = {"certified": 72, "rational": 160, "float": 40}[method]
+    per_entry = {"certified": 128, "rational": 200, "float": 64}[method]
     monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 12 * 16 * per_entry)
     monkeypatch.setattr(pf.walks, "check_walk", tight)
     monkeypatch.setattr(pf._certwalk, "check_walk", tight)
