@@ -39,6 +39,7 @@ __all__ = [
     "conv_dense",
     "exact_array",
     "pool_windows",
+    "tournament_round",
 ]
 
 
@@ -48,6 +49,21 @@ def exact_array(values: Any) -> np.ndarray:
     out = np.empty(arr.shape, dtype=object)
     out.ravel()[:] = [Fraction(float(v)) for v in arr.ravel()]
     return out
+
+
+def tournament_round(groups: list[list[int]]) -> tuple[list[int], list[int], list[int]]:
+    """One round of a max-pooling tournament over ``groups`` of flat indices: the left and
+    right entries of each group's pairs (compared as ``relu(left − right)``) and the entries
+    carried on (each pair's right, then an odd one out), all in group order."""
+    left: list[int] = []
+    right: list[int] = []
+    carry: list[int] = []
+    for g in groups:
+        pairs = len(g) // 2
+        left += g[0 : 2 * pairs : 2]
+        right += g[1 : 2 * pairs : 2]
+        carry += g[1 : 2 * pairs : 2] + g[2 * pairs :]
+    return left, right, carry
 
 
 # the importers' forms; form="auto" keeps matrices while the dense form has at most
@@ -221,12 +237,7 @@ class ChainBuilder:
             raise InvalidInputError("model: a pooling window covers no input")
         current, groups = v, [list(w) for w in windows]
         while any(len(g) > 1 for g in groups):
-            left, right, carry = [], [], []
-            for g in groups:
-                pairs = len(g) // 2
-                left += g[0 : 2 * pairs : 2]
-                right += g[1 : 2 * pairs : 2]
-                carry += g[1 : 2 * pairs : 2] + g[2 * pairs :]
+            left, right, carry = tournament_round(groups)
             diff = self.add(
                 self.take(current, left, (len(left),)), self.take(current, right, (len(right),)), -1
             )

@@ -27,7 +27,7 @@ from .._arith import float_array
 from ..errors import InvalidInputError
 from ..network import Network
 from ..operators import ChannelAffine, Compose, Dense, Operator, Select, Stack, Sum, Take
-from ._graph import Value, as_exact
+from ._graph import Value, as_exact, tournament_round
 
 __all__ = ["OpValue", "OperatorChainBuilder"]
 
@@ -122,12 +122,7 @@ class OperatorChainBuilder:
             raise InvalidInputError("model: a pooling window covers no input")
         current, groups = _op_value(v), [list(w) for w in windows]
         while any(len(g) > 1 for g in groups):
-            left, right, carry = [], [], []
-            for g in groups:
-                pairs = len(g) // 2
-                left += g[0 : 2 * pairs : 2]
-                right += g[1 : 2 * pairs : 2]
-                carry += g[1 : 2 * pairs : 2] + g[2 * pairs :]
+            left, right, carry = tournament_round(groups)
             diff = self.add(
                 self.take(current, left, (len(left),)), self.take(current, right, (len(right),)), -1
             )
