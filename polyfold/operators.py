@@ -384,6 +384,9 @@ class Conv2d(Operator):
         The number of channel groups.
     backend
         ``"numpy"`` or ``"torch"`` (float64 products for unproven float work).
+    device
+        The torch device of those products (``"cpu"``, ``"cuda"``, …); proofs
+        and radii always run in numpy on the CPU.
 
     Raises
     ------
@@ -399,7 +402,8 @@ class Conv2d(Operator):
     padding: Any = 0
     dilation: Any = 1
     groups: int = 1
-    backend: str = "numpy"  # "torch": float products through torch (float64, CPU)
+    backend: str = "numpy"  # "torch": unproven float products through torch (float64)
+    device: str = "cpu"  # where torch computes them
 
     def __post_init__(self) -> None:
         if self.backend not in ("numpy", "torch"):
@@ -474,8 +478,9 @@ class Conv2d(Operator):
         cache = self.__dict__.setdefault("_tk", {})
         if key not in cache:
             cache.clear() if len(cache) > 2 else None
-            cache[key] = torch.from_numpy(np.ascontiguousarray(kernel))
+            cache[key] = torch.from_numpy(np.ascontiguousarray(kernel)).to(self.device)
         inp = torch.from_numpy(np.ascontiguousarray(x).reshape(len(x), *self.in_shape))
+        inp = inp.to(self.device)
         with torch.no_grad():
             out = F.conv2d(
                 inp,
@@ -485,7 +490,7 @@ class Conv2d(Operator):
                 dilation=self.dilation,
                 groups=self.groups,
             )
-        return out.numpy().reshape(len(x), -1)
+        return out.cpu().numpy().reshape(len(x), -1)
 
     def apply(self, h: np.ndarray) -> np.ndarray:
         return self._apply(h, proof=False)
@@ -645,8 +650,8 @@ class AvgPool2d(Operator):
         Default: the kernel.
     padding
         Zero padding, counted in the average.
-    backend
-        ``"numpy"`` or ``"torch"``.
+    backend, device
+        As for :class:`Conv2d`.
     """
 
     kernel: Any
@@ -654,6 +659,7 @@ class AvgPool2d(Operator):
     stride: Any = None
     padding: Any = 0
     backend: str = "numpy"
+    device: str = "cpu"
 
     def __post_init__(self) -> None:
         self.kernel = _pair(self.kernel, "kernel", 1)
@@ -663,7 +669,7 @@ class AvgPool2d(Operator):
         weight = np.zeros((c, 1, kh, kw))
         weight[:] = 1.0 / (kh * kw)
         self._conv = Conv2d(
-            weight, None, self.in_shape, self.stride, self.padding, 1, c, self.backend
+            weight, None, self.in_shape, self.stride, self.padding, 1, c, self.backend, self.device
         )
         self.out_shape = self._conv.out_shape
         self.n_in, self.n_out, self.fan_in = self._conv.n_in, self._conv.n_out, kh * kw

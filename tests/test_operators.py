@@ -232,6 +232,25 @@ def test_a_cifar_shaped_cnn_imports_and_walks_without_matrices():
         net.weights  # noqa: B018
 
 
+def test_a_device_for_the_unproven_float_work():
+    # only the CPU is here: device="cpu" runs torch's convolutions there and changes nothing
+    model = _cnn(1)
+    default = pf.from_torch(model, input_shape=(2, 6, 6), form="operators")
+    on_cpu = pf.from_torch(model, input_shape=(2, 6, 6), form="operators", device="cpu")
+    assert all(getattr(op, "device", "cpu") == "cpu" for op in on_cpu.operators)
+    rng = np.random.default_rng(0)
+    a, b = rng.normal(size=(2, 72))
+    for method in ("float", "certified"):
+        p = pf.walk(on_cpu, a, b, exact=False, method=method)
+        assert (
+            p.patterns.tolist()
+            == pf.walk(default, a, b, exact=False, method=method).patterns.tolist()
+        )
+    for bad in ("cuda" if not torch.cuda.is_available() else "nonsense", "nonsense"):
+        with pytest.raises(pf.InvalidInputError, match="device: torch cannot use"):
+            pf.from_torch(model, input_shape=(2, 6, 6), form="operators", device=bad)
+
+
 def test_operator_form_bad_input():
     with pytest.raises(pf.InvalidInputError, match="form: expected one of"):
         pf.from_torch(nn.Sequential(nn.Linear(2, 2), nn.ReLU(), nn.Linear(2, 1)), form="sparse")

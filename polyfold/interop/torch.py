@@ -449,6 +449,7 @@ def from_torch(
     verify: int = 64,
     seed: int = 0,
     form: str = "auto",
+    device: str | None = None,
 ) -> Network:
     """Import a PyTorch module as an exact :class:`~polyfold.network.Network`.
 
@@ -498,6 +499,12 @@ def from_torch(
         The random seed of those inputs.
     form
         ``"auto"``, ``"dense"`` or ``"operators"``.
+    device
+        The torch device (``"cpu"``, ``"cuda"``, …) on which the operators'
+        convolutions and pooling run their unproven float work (plain float
+        walks, the float planar engine, sampling); certified walks, radii and
+        exact work always run on the CPU. Default: the CPU. Only the CPU is
+        tested here.
 
     Returns
     -------
@@ -507,17 +514,18 @@ def from_torch(
     ------
     InvalidInputError
         An untraceable module, an unsupported layer (named), mismatched shapes,
-        or a dense matrix too large.
+        a dense matrix too large, or a device torch does not have.
     """
     if form not in FORMS:
         raise InvalidInputError(f"form: expected one of {', '.join(FORMS)}, got {form!r}")
+    device = _device(device)
     mods = _sequential(module) if form != "dense" else None
     graph_ops = form != "dense"  # whether to try operators on the traced graph
     if mods is not None:
         shape = _input_shape(input_shape) if input_shape is not None else None
         if shape is None:
             shape = _first_linear_shape(mods)
-        ops, acts = _operator_layers(mods, shape)  # None: traced as a graph below
+        ops, acts = _operator_layers(mods, shape, device)  # None: traced as a graph below
         graph_ops = ops is None
         if ops is not None and (
             form == "operators" or sum(op.n_in * op.n_out for op in ops) > AUTO_DENSE_LIMIT
@@ -542,7 +550,7 @@ def from_torch(
         shape = _infer_input_shape(gm)
     if graph_ops:  # a graph (residual blocks): operators where the dense form is too large
         try:
-            op_net = _build(_OperatorImporter(gm, shape))
+            op_net = _build(_OperatorImporter(gm, shape, device))
         except InvalidInputError:
             if form == "operators":
                 raise
@@ -599,7 +607,9 @@ def _first_linear_shape(mods: list[Any]) -> tuple[int, ...]:
     )
 
 
-def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any] | None, list[Any]]:
+def _operator_layers(
+    mods: list[Any], shape: tuple[int, ...], device: str = "cpu"
+) -> tuple[list[Any] | None, list[Any]]:
     """Operators between activations of a sequence of modules, and the activations;
     (None, []) when some module is not one affine layer or activation of it."""
     from torch import nn
@@ -626,7 +636,7 @@ def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any]
                 return None, []  # a partial flatten
             cur = (int(np.prod(cur)),)
             continue
-        got = _module_operator(mod, cur)
+        got = _module_operator(mod, cur, device)
         if isinstance(got, str):
             return None, []  # not one affine layer: the graph importer takes it
         op, cur = got
@@ -638,7 +648,9 @@ def _operator_layers(mods: list[Any], shape: tuple[int, ...]) -> tuple[list[Any]
     return layers, acts
 
 
-def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ...]] | str:
+def _module_operator(
+    mod: Any, cur: tuple[int, ...], device: str = "cpu"
+) -> tuple[Any, tuple[int, ...]] | str:
     """The operator of one affine module on inputs of shape ``cur`` and its output shape,
     or why it has none."""
     from torch import nn
@@ -659,7 +671,7 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
         # a 1-D layer is the 2-D one on a (C, 1, L) view: the same flat C order
         if len(cur) != 2:
             return f"needs a (C, L) input, got {cur}"
-        got = _module_operator(_as_2d(mod), (cur[0], 1, cur[1]))
+        got = _module_operator(_as_2d(mod), (cur[0], 1, cur[1]), device)
         if isinstance(got, str):
             return got
         op, (c, _, length) = got
@@ -686,6 +698,7 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
             tuple(mod.dilation),
             int(mod.groups),
             backend="torch",
+            device=device,
         )
         return conv, conv.out_shape
     if isinstance(mod, (nn.BatchNorm1d, nn.BatchNorm2d)):
@@ -701,7 +714,12 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
         size = _tuple(mod.output_size, 2) if mod.output_size is not None else None
         if len(cur) != 3 or size != [1, 1]:
             return "other than global average pooling (output size 1) is not supported"
-        pool = AvgPool2d((int(cur[1]), int(cur[2])), (int(cur[0]), int(cur[1]), int(cur[2])))
+        pool = AvgPool2d(
+            (int(cur[1]), int(cur[2])),
+            (int(cur[0]), int(cur[1]), int(cur[2])),
+            backend="torch",
+            device=device,
+        )
         return pool, pool.out_shape
     if isinstance(mod, nn.AvgPool2d):
         if (
@@ -717,9 +735,26 @@ def _module_operator(mod: Any, cur: tuple[int, ...]) -> tuple[Any, tuple[int, ..
             mod.stride,
             mod.padding,
             backend="torch",
+            device=device,
         )
         return pool, pool.out_shape
     return "is not supported"
+
+
+def _device(device: Any) -> str:
+    """A torch device name torch has (default the CPU), or an error naming the argument."""
+    if device is None:
+        return "cpu"
+    import torch
+
+    try:
+        dev = torch.device(device)
+        torch.zeros(1, device=dev)
+    except (RuntimeError, TypeError, AssertionError) as exc:
+        raise InvalidInputError(
+            f"device: torch cannot use {device!r} here ({str(exc).splitlines()[0]})"
+        ) from exc
+    return str(dev)
 
 
 def _as_2d(mod: Any) -> Any:
@@ -758,12 +793,13 @@ class _OperatorImporter(_Importer):
     """:class:`_Importer` building operators (:mod:`~polyfold.interop._opgraph`): residual
     blocks, +/− and scalar arithmetic between layers, with no matrix formed."""
 
-    def __init__(self, gm: Any, input_shape: tuple[int, ...]) -> None:
+    def __init__(self, gm: Any, input_shape: tuple[int, ...], device: str = "cpu") -> None:
         from ._opgraph import OperatorChainBuilder
 
         self.gm = gm
         self.builder = OperatorChainBuilder(input_shape)  # type: ignore[assignment]
         self.values = {}
+        self.device = device
 
     def _module(self, mod: Any, node: Any, where: str) -> Value:
 
@@ -776,7 +812,7 @@ class _OperatorImporter(_Importer):
 
         if isinstance(mod, (nn.MaxPool1d, nn.MaxPool2d)):
             return self._pool(mod, v, where)  # the tournament, built from operators
-        got = _module_operator(mod, tuple(v.shape))
+        got = _module_operator(mod, tuple(v.shape), self.device)
         if isinstance(got, str):
             raise InvalidInputError(
                 f"module: {type(mod).__name__} {got} in form='operators' ({where})"
