@@ -59,7 +59,7 @@ import numpy as np
 from flint import fmpq
 
 from ._arith import ExactBackend, to_fraction
-from ._memory import check_walk
+from ._memory import check_walk, point_chunk
 from ._numeric import SAFE as _SAFE
 from ._numeric import TINY as _TINY
 from ._numeric import U as _U
@@ -112,9 +112,39 @@ def certified_patterns(
     ``points``: float64 ``(K, d)`` within ``radius[k]`` (max norm) of the exact
     points, which ``exact_points(rows)`` returns as ``fmpq`` arrays. A float
     forward pass with the walk's error bounds decides every bit it can; the
-    points where some bit is unproven are evaluated exactly.
+    points where some bit is unproven are evaluated exactly. The points go
+    through in chunks that fit in memory (:func:`~polyfold._memory.point_chunk`).
     """
     consts = _consts(net)
+    chunk = point_chunk(max(lc.n_out for lc in consts), 128)
+    if len(points) > chunk:
+        return np.concatenate(
+            [
+                _certified_chunk(
+                    consts,
+                    points[lo : lo + chunk],
+                    np.asarray(radius)[lo : lo + chunk],
+                    _shifted(exact_points, lo),
+                )
+                for lo in range(0, len(points), chunk)
+            ]
+        )
+    return _certified_chunk(consts, points, radius, exact_points)
+
+
+def _shifted(
+    exact_points: Callable[[np.ndarray], np.ndarray], offset: int
+) -> Callable[[np.ndarray], np.ndarray]:
+    """``exact_points`` for the rows of a chunk that starts at ``offset``."""
+    return lambda rows: exact_points(rows + offset)
+
+
+def _certified_chunk(
+    consts: list[_LayerConst],
+    points: np.ndarray,
+    radius: np.ndarray,
+    exact_points: Callable[[np.ndarray], np.ndarray],
+) -> np.ndarray:
     h = points
     rad = np.asarray(radius, dtype=np.float64)
     eh_in: np.ndarray | None = None

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import os
 
-__all__ = ["WalkTooLarge", "check_walk", "physical_memory", "walk_memory_limit"]
+__all__ = ["WalkTooLarge", "check_walk", "physical_memory", "point_chunk", "walk_memory_limit"]
 
 
 class WalkTooLarge(Exception):
@@ -42,3 +42,9 @@ def check_walk(knots: int, width: int, per_entry: int) -> None:
     needed = knots * width * per_entry
     if needed > walk_memory_limit():
         raise WalkTooLarge(knots, width, needed)
+
+
+def point_chunk(width: int, per_entry: int) -> int:
+    """How many points a batch evaluation (patterns, samples) takes at once so that its
+    ``points × width`` arrays of ``per_entry`` bytes stay within :func:`walk_memory_limit`."""
+    return max(1, walk_memory_limit() // max(1, width * per_entry))

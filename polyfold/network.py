@@ -20,6 +20,7 @@ from flint import fmpq
 
 from . import _certwalk
 from ._arith import ExactBackend, as_fraction, exact_identity, exact_zeros, float_array, to_float
+from ._memory import point_chunk
 from .activations import Activation, get_activation
 from .errors import InvalidInputError, check_flag, check_index
 
@@ -696,6 +697,17 @@ class Network:
         """
         if exact and not any(a.smooth for a in self.activations) and _certwalk.supports(self):
             return self._certified_pattern(x)
+        if not exact:  # in chunks that fit in memory
+            pts = as_points(x, "x", self.n_inputs, False)
+            if pts.ndim == 2:
+                chunk = point_chunk(max((*self.hidden_sizes, self.n_outputs)), 64)
+                if len(pts) > chunk:
+                    return np.concatenate(
+                        [
+                            self.pattern(pts[lo : lo + chunk], exact=False)
+                            for lo in range(0, len(pts), chunk)
+                        ]
+                    )
         _, values, single = self._evaluate(x, exact)
         tau: Any = ExactBackend.scalar(self.threshold) if exact else float(self.threshold)
         bits = np.asarray(values > tau, dtype=bool)[:, self.pattern_columns]

@@ -76,3 +76,25 @@ def test_proven_samples_match_exact_patterns_and_floats_agree_off_boundaries(see
     seen = {pf.regions.pattern_key(p) for p in walk.patterns}
     seen |= {pf.regions.pattern_key(p) for p in walk.point_patterns}
     assert {pf.regions.pattern_key(p) for p in proven} <= seen
+
+
+def test_samples_go_through_in_chunks_that_fit_in_memory(monkeypatch):
+    # with room for a few points at a time the proven and the float samples are the same
+    from polyfold import _memory
+
+    net = pf.zoo.random_network([3, 24, 24, 2], seed=2)
+    rng = np.random.default_rng(2)
+    a, b = rng.uniform(-2, 2, size=(2, 3))
+    proven, floats = (
+        pf.sampled_patterns(net, a, b, n=500),
+        pf.sampled_patterns(net, a, b, n=500, exact=False),
+    )
+    monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 24 * 128 * 7)  # 7 points a chunk
+    assert np.array_equal(pf.sampled_patterns(net, a, b, n=500), proven)
+    assert np.array_equal(pf.sampled_patterns(net, a, b, n=500, exact=False), floats)
+    pts = rng.uniform(-2, 2, size=(50, 3))
+    monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 10**9)
+    whole = net.pattern(pts)
+    monkeypatch.setattr(_memory, "walk_memory_limit", lambda: 24 * 128 * 7)
+    assert np.array_equal(net.pattern(pts), whole)
+    assert np.array_equal(net.pattern(pts, exact=False), whole)
