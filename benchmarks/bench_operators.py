@@ -133,7 +133,9 @@ def main() -> None:
         m = model(*widths) if kind == "cnn" else resnet(widths)
         name = f"CNN {widths[0]},{widths[1]},{widths[1]}" if kind == "cnn" else f"ResNet-18 {spec}"
         t_import, net = best_of(lambda: pf.from_torch(m, input_shape=(3, 32, 32)), 1)
+        print(f"{name}: imported in {t_import:.2f} s", flush=True)
         t_float, plain = best_of(lambda: pf.walk(net, x1, x2, exact=False, method="float"), 2)
+        print(f"  float walk {t_float:.2f} s, {plain.n_pieces} pieces", flush=True)
         t_cert, cert = best_of(lambda: pf.walk(net, x1, x2, exact=False), 1)
         peak = float("nan")
         if args.memory:  # tracemalloc slows allocation: a separate run
@@ -141,7 +143,9 @@ def main() -> None:
             pf.walk(net, x1, x2, exact=False)
             peak = tracemalloc.get_traced_memory()[1]
             tracemalloc.stop()
+        print(f"  certified walk {t_cert:.2f} s", flush=True)
         t_samp, _ = best_of(lambda: pf.chi_sampled(net, x1, x2, n=10_000, exact=False), 1)
+        print(f"  chi_sampled(n=10000) {t_samp:.2f} s", flush=True)
         ts = np.asarray(cert.bounds[0], dtype=np.float64)
         pts = torch.tensor(
             (x1[None, :] + ts[:, None] * (x2 - x1)[None, :]).reshape(-1, 3, 32, 32),
@@ -149,8 +153,11 @@ def main() -> None:
         )
 
         def forward(model=m, batch=pts):
+            # in chunks of 1,024 breakpoints: the whole batch's activations of a wide CNN
+            # would not fit in memory (the work is the same)
             with torch.no_grad():
-                return model(batch)
+                for lo in range(0, len(batch), 1024):
+                    model(batch[lo : lo + 1024])
 
         t_fwd, _ = best_of(forward, 3)
         m64 = copy.deepcopy(m).double()
