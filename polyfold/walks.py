@@ -615,12 +615,13 @@ def _walk_batch(
         # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
         code = np.zeros(z.shape, dtype=np.uint8)
         if len(t) > 1:
-            above = bits[:-1] | bits[1:]
-            code[:-1] = above
+            above = code[:-1].view(np.bool_)  # written in place: 0/1 codes
+            np.logical_or(bits[:-1], bits[1:], out=above)
             # a pre-activation identically τ is recorded as flat where its bit is 0 (ReLU at
             # τ ≥ 0); where σ(τ) > τ (leaky ReLU at τ < 0) the bit stays 1
             at_tau = np.asarray(z == tau, dtype=bool)
-            code[:-1][at_tau[:-1] & at_tau[1:] & ~above] = 2
+            if at_tau.any():  # rare: most layers have no unit exactly at τ anywhere
+                code[:-1][at_tau[:-1] & at_tau[1:] & (code[:-1] == 0)] = 2
         codes.append(code)
         points.append(bits)
         rows.append(np.arange(len(t)))
@@ -628,21 +629,29 @@ def _walk_batch(
         if bar is not None:
             bar.update(1)
     check_walk(len(t), sum(c.shape[1] for c in codes), 8)  # the assembly's codes and bits
-    all_codes = np.concatenate([c[r] for c, r in zip(codes, rows)], axis=1)
-    all_points = np.concatenate(
-        [np.where(o[:, None], p[r], c[r] == 1) for p, c, r, o in zip(points, codes, rows, old)],
-        axis=1,
-    )
+    code_parts, point_parts = [], []
+    for p, c, r, o in zip(points, codes, rows, old):
+        cr = c[r]
+        code_parts.append(cr)
+        # at a knot born after this layer the bit is the interval's (the unit does not kink)
+        point_parts.append(p[r] if o.all() else np.where(o[:, None], p[r], cr == 1))
+    all_codes = np.concatenate(code_parts, axis=1)
+    all_points = np.concatenate(point_parts, axis=1)
     cols = net.pattern_columns
-    return _assemble(seg, t, all_codes[:, cols], all_points[:, cols], merged, p1, p2, exact, tol)
+    if not np.array_equal(cols, np.arange(all_codes.shape[1])):
+        all_codes, all_points = all_codes[:, cols], all_points[:, cols]
+    return _assemble(seg, t, all_codes, all_points, merged, p1, p2, exact, tol)
 
 
 def _apply(act: Activation, z: np.ndarray, tau: Any, exact: bool) -> tuple[np.ndarray, np.ndarray]:
     """``σ(z)`` and the bits ``σ(z) > τ``, with ReLU's common case done in one comparison."""
     if act.name == "relu":
         positive = np.asarray(z > 0, dtype=bool)
-        zero: Any = ExactBackend.scalar(Fraction(0)) if exact else 0.0
-        h = np.where(positive, z, zero)
+        if exact:
+            zero: Any = ExactBackend.scalar(Fraction(0))
+            h = np.where(positive, z, zero)
+        else:
+            h = np.maximum(z, 0.0)  # one pass (z is finite: the walk checks the weights)
         return h, positive if tau == 0 else np.asarray(h > tau, dtype=bool)
     h = act(z)
     return h, np.asarray(h > tau, dtype=bool)
