@@ -64,7 +64,7 @@ from ._numeric import SAFE as _SAFE
 from ._numeric import TINY as _TINY
 from ._numeric import U as _U
 from .activations import Activation
-from .path import Path, knot_structure
+from .path import Path, gather_layers, knot_structure
 
 if TYPE_CHECKING:
     from .network import Network
@@ -660,12 +660,7 @@ def certified_batch(
             pts[:, lc.linear] = False
         codes.append(code)
         points.append(pts)
-    all_codes = np.concatenate([c[rr] for c, rr in zip(codes, rows)], axis=1)
-    all_points = np.concatenate(
-        [np.where(o[:, None], p[rr], c[rr] == 1) for p, c, rr, o in zip(points, codes, rows, old)],
-        axis=1,
-    )
-    cols = net.pattern_columns
+    all_codes, all_points = gather_layers(codes, points, rows, old, net.pattern_columns)
     shared = _Shared(exact_store, kid, born, seg, tf, ipos_l, rows)
     ends = (p1, p2) if p1.dtype == object and exact else (x1f, x2f)
     return _assemble(
@@ -673,8 +668,8 @@ def certified_batch(
         tf,
         tlo,
         thi,
-        all_codes[:, cols],
-        all_points[:, cols],
+        all_codes,
+        all_points,
         ends,
         exact,
         shared,

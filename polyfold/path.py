@@ -10,7 +10,7 @@ import numpy as np
 
 from . import folding
 
-__all__ = ["Path", "join_paths", "knot_structure"]
+__all__ = ["Path", "gather_layers", "join_paths", "knot_structure"]
 
 # (breakpoints, touches, flat): what a lazily resolved path computes on first access
 _Times = tuple[
@@ -311,6 +311,45 @@ class Path:
             f"Path({self.n_pieces} pieces, {self.n_bits} bits, {mode}, "
             f"chi={self.chi}, r1={self.r1}, r2={self.r2})"
         )
+
+
+def gather_layers(
+    codes: list[np.ndarray],
+    points: list[np.ndarray],
+    rows: list[np.ndarray],
+    old: list[np.ndarray],
+    cols: np.ndarray,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Every layer's interval codes and point bits on the final knots, pattern columns only.
+
+    ``rows[l]`` maps the final knots to layer ``l``'s knots and ``old[l]`` says which
+    existed at that layer; at a knot born later a unit's bit is its interval's (the unit
+    does not kink there).
+
+    Parameters
+    ----------
+    codes, points
+        Per layer: interval codes and point bits on that layer's knots.
+    rows, old
+        Per layer: the final knots' rows there, and whether they existed then.
+    cols
+        The pattern columns to keep.
+
+    Returns
+    -------
+    tuple of numpy.ndarray
+        ``(codes, point_bits)``, ``(knots, pattern bits)`` each.
+    """
+    code_parts, point_parts = [], []
+    for p, c, r, o in zip(points, codes, rows, old):
+        cr = c[r]
+        code_parts.append(cr)
+        point_parts.append(p[r] if o.all() else np.where(o[:, None], p[r], cr == 1))
+    all_codes = np.concatenate(code_parts, axis=1)
+    all_points = np.concatenate(point_parts, axis=1)
+    if not np.array_equal(cols, np.arange(all_codes.shape[1])):  # else no copy
+        all_codes, all_points = all_codes[:, cols], all_points[:, cols]
+    return all_codes, all_points
 
 
 def knot_structure(seg: np.ndarray, codes: np.ndarray, point_bits: np.ndarray) -> tuple[Any, ...]:

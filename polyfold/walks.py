@@ -49,7 +49,7 @@ from .activations import Activation
 from .errors import InvalidInputError, check_between, check_budget, check_flag
 from .folding import chi
 from .network import Network, as_points, has_booleans
-from .path import Path, join_paths, knot_structure
+from .path import Path, gather_layers, join_paths, knot_structure
 
 __all__ = ["Paths", "d_chi", "walk", "walk_many", "walk_polyline"]
 
@@ -629,17 +629,7 @@ def _walk_batch(
         if bar is not None:
             bar.update(1)
     check_walk(len(t), sum(c.shape[1] for c in codes), 8)  # the assembly's codes and bits
-    code_parts, point_parts = [], []
-    for p, c, r, o in zip(points, codes, rows, old):
-        cr = c[r]
-        code_parts.append(cr)
-        # at a knot born after this layer the bit is the interval's (the unit does not kink)
-        point_parts.append(p[r] if o.all() else np.where(o[:, None], p[r], cr == 1))
-    all_codes = np.concatenate(code_parts, axis=1)
-    all_points = np.concatenate(point_parts, axis=1)
-    cols = net.pattern_columns
-    if not np.array_equal(cols, np.arange(all_codes.shape[1])):
-        all_codes, all_points = all_codes[:, cols], all_points[:, cols]
+    all_codes, all_points = gather_layers(codes, points, rows, old, net.pattern_columns)
     return _assemble(seg, t, all_codes, all_points, merged, p1, p2, exact, tol)
 
 
