@@ -33,7 +33,7 @@ from typing import Any
 import numpy as np
 from flint import fmpq, fmpq_mat
 
-from ._arith import exact_matmul
+from ._arith import as_fraction, exact_matmul
 from .errors import InvalidInputError
 
 __all__ = [
@@ -65,12 +65,6 @@ def _fmpq_rows(values: np.ndarray) -> np.ndarray:
         v if isinstance(v, fmpq) else fmpq(*Fraction(v).as_integer_ratio()) for v in values.ravel()
     ]
     return out
-
-
-def _fraction(v: Any) -> Fraction:
-    """``v`` as a Fraction of Python ints (numpy integers inside a Fraction break fmpq)."""
-    q = Fraction(v)
-    return Fraction(int(q.numerator), int(q.denominator))
 
 
 def _fmpq_zeros(shape: tuple[int, int]) -> np.ndarray:
@@ -598,8 +592,8 @@ class ChannelAffine(Operator):
     in_shape: tuple[int, ...]
 
     def __post_init__(self) -> None:
-        self._scale_q = [_fraction(v) for v in np.ravel(self.scale)]
-        self._shift_q = [_fraction(v) for v in np.ravel(self.shift)]
+        self._scale_q = [as_fraction(v, "scale") for v in np.ravel(self.scale)]
+        self._shift_q = [as_fraction(v, "shift") for v in np.ravel(self.shift)]
         c = self.in_shape[0]
         if len(self._scale_q) != c or len(self._shift_q) != c:
             raise InvalidInputError(f"scale, shift: expected {c} per-channel values")

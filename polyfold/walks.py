@@ -42,7 +42,7 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
-from ._memory import WalkTooLarge, check_walk
+from ._memory import WalkTooLarge, check_walk, walk_memory_limit
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
@@ -483,7 +483,6 @@ def _walk_fitting(
     too_big: WalkTooLarge,
 ) -> Path:
     """The walk of one segment as ``2^k`` consecutive parts, ``k`` as small as fits."""
-    from ._memory import walk_memory_limit
 
     def more(err: WalkTooLarge) -> int:  # doublings that should bring it under the limit
         return max(1, int(np.ceil(np.log2(err.needed / max(walk_memory_limit(), 1)))))

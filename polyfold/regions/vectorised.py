@@ -311,7 +311,7 @@ def fast_planar_cells(
         bits=np.zeros((1, 0), dtype=bool),
         tol=tol,
     )
-    _check_first_layer(layers[0], xy, linear[0])
+    _check_first_layer(layers[0], xy, pool.values, linear[0])
     _split_layer(pool, 0, offsets, linear)
     _finish_layer(pool, int(offsets[0]), linear[0])
     if n_split == 1:
@@ -341,7 +341,7 @@ def _size(n_bytes: float) -> str:
     return f"{n_bytes / 1024:,.1f} KiB"
 
 
-def _check_first_layer(layer: Any, xy: np.ndarray, linear: np.ndarray) -> None:
+def _check_first_layer(layer: Any, xy: np.ndarray, values: np.ndarray, linear: np.ndarray) -> None:
     """Refuse a first layer whose arrangement in the polygon would not fit in memory.
 
     The first layer's lines split the polygon all at once, and every vertex of
@@ -353,7 +353,6 @@ def _check_first_layer(layer: Any, xy: np.ndarray, linear: np.ndarray) -> None:
     """
     c = layer.apply(np.zeros((1, 2)))[0]
     a = layer.apply(np.eye(2)) - c  # the lines a·x + c = 0 (float: this is an estimate)
-    values = layer.apply(xy)
     crossing = np.flatnonzero((values.max(axis=0) > 0) & (values.min(axis=0) < 0) & ~linear)
     m, width = len(crossing), values.shape[1]
     limit = _memory_bytes() // 2
