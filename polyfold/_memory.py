@@ -11,8 +11,18 @@ join into the same exact answer.
 from __future__ import annotations
 
 import os
+import threading
 
-__all__ = ["WalkTooLarge", "check_walk", "physical_memory", "point_chunk", "walk_memory_limit"]
+import numpy as np
+
+__all__ = [
+    "Scratch",
+    "WalkTooLarge",
+    "check_walk",
+    "physical_memory",
+    "point_chunk",
+    "walk_memory_limit",
+]
 
 
 class WalkTooLarge(Exception):
@@ -48,3 +58,33 @@ def point_chunk(width: int, per_entry: int) -> int:
     """How many points a batch evaluation (patterns, samples) takes at once so that its
     ``points × width`` arrays of ``per_entry`` bytes stay within :func:`walk_memory_limit`."""
     return max(1, walk_memory_limit() // max(1, width * per_entry))
+
+
+class Scratch(threading.local):
+    """Working arrays a float walk reuses from layer to layer and from call to call.
+
+    A layer's temporaries are ``knots × units`` arrays of a few megabytes; allocated
+    afresh, each one is new memory from the operating system, and filling its pages
+    costs about as much as the layer's matrix product. A buffer here is kept (per
+    thread) up to ``limit`` bytes and handed out again as a view; bigger requests
+    get fresh arrays. Callers must not keep a view past the next :meth:`take` of
+    the same name.
+    """
+
+    def __init__(self, limit: int = 16 << 20) -> None:
+        self.limit = limit
+        self.buffers: dict[str, np.ndarray] = {}
+
+    def take(self, name: str, shape: tuple[int, ...], dtype: type) -> np.ndarray:
+        """An uninitialised array of ``shape`` and ``dtype``, in buffer ``name``."""
+        need = 1
+        for n in shape:
+            need *= n
+        buf = self.buffers.get(name)
+        if buf is None or buf.size < need or buf.dtype != dtype:
+            if need * np.dtype(dtype).itemsize > self.limit:
+                return np.empty(shape, dtype)
+            size = need if buf is None else max(need, buf.size + buf.size // 2)
+            size = min(size, self.limit // np.dtype(dtype).itemsize)
+            buf = self.buffers[name] = np.empty(size, dtype)
+        return buf[:need].reshape(shape)

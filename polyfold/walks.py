@@ -42,13 +42,14 @@ import numpy as np
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
-from ._memory import WalkTooLarge, check_walk, walk_memory_limit
+from ._memory import Scratch, WalkTooLarge, check_walk, walk_memory_limit
 from ._parallel import collect, submit_all
 from ._progress import check_progress, progress_bar
 from .activations import Activation
 from .errors import InvalidInputError, check_between, check_budget, check_flag
 from .folding import chi
 from .network import Network, as_points, has_booleans
+from .operators import Dense
 from .path import Path, gather_layers, join_paths, knot_structure
 
 __all__ = ["Paths", "d_chi", "walk", "walk_many", "walk_polyline"]
@@ -594,32 +595,44 @@ def _walk_batch(
     rows: list[np.ndarray] = []
     old: list[np.ndarray] = []
     n_layers = net.depth + (1 if net.include_output else 0)
+    # the float walk's layer temporaries live in reused buffers (see _memory.Scratch)
+    scratch = None if exact else _SCRATCH
     for i in range(n_layers):
         op = net.operators[i]
-        z = op.exact_apply(h) if exact else op.apply(h)
+        if exact:
+            z = op.exact_apply(h)
+        else:
+            z = _layer_values(op, h, scratch, f"z{i % 2}")  # never h's buffer
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
         linear = net.linear_units[i] if i < net.depth else None
         kinked = np.flatnonzero(~linear) if linear is not None and linear.any() else None
-        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact, kinked)
+        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact, kinked, scratch)
         is_old = parent < 0
         src = np.where(is_old, -parent - 1, parent)
         merged = np.where(is_old, merged[src], coincide)
         rows = [r[src] for r in rows]
         old = [o[src] & is_old for o in old]
-        h, bits = _apply(act, z, tau, exact)
+        # a pre-activation identically τ is recorded as flat where its bit is 0 (ReLU at
+        # τ ≥ 0); where σ(τ) > τ (leaky ReLU at τ < 0) the bit stays 1
+        at_tau = None
+        if len(t) > 1:
+            if scratch is None:
+                at_tau = np.asarray(z == tau, dtype=bool)
+            else:
+                at_tau = np.equal(z, float(tau), out=scratch.take("at_tau", z.shape, np.bool_))
+            if not at_tau.any():  # most layers have no unit exactly at τ anywhere
+                at_tau = None
+        h, bits = _apply(act, z, tau, exact, in_place=scratch is not None and kinked is None)
         if kinked is not None:
             h[:, linear] = z[:, linear]  # linear units pass z on (and their bits are unused)
         # No unit's σ(z) − τ changes sign strictly inside an interval any more, so the
         # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
-        code = np.zeros(z.shape, dtype=np.uint8)
+        code = np.zeros(bits.shape, dtype=np.uint8)
         if len(t) > 1:
             above = code[:-1].view(np.bool_)  # written in place: 0/1 codes
             np.logical_or(bits[:-1], bits[1:], out=above)
-            # a pre-activation identically τ is recorded as flat where its bit is 0 (ReLU at
-            # τ ≥ 0); where σ(τ) > τ (leaky ReLU at τ < 0) the bit stays 1
-            at_tau = np.asarray(z == tau, dtype=bool)
-            if at_tau.any():  # rare: most layers have no unit exactly at τ anywhere
+            if at_tau is not None:
                 code[:-1][at_tau[:-1] & at_tau[1:] & (code[:-1] == 0)] = 2
         codes.append(code)
         points.append(bits)
@@ -632,18 +645,38 @@ def _walk_batch(
     return _assemble(seg, t, all_codes, all_points, merged, p1, p2, exact, tol)
 
 
-def _apply(act: Activation, z: np.ndarray, tau: Any, exact: bool) -> tuple[np.ndarray, np.ndarray]:
-    """``σ(z)`` and the bits ``σ(z) > τ``, with ReLU's common case done in one comparison."""
+def _apply(
+    act: Activation, z: np.ndarray, tau: Any, exact: bool, in_place: bool = False
+) -> tuple[np.ndarray, np.ndarray]:
+    """``σ(z)`` and the bits ``σ(z) > τ``, with ReLU's common case done in one comparison
+    (``in_place``: the float ReLU overwrites ``z`` with ``h``)."""
     if act.name == "relu":
         positive = np.asarray(z > 0, dtype=bool)
         if exact:
             zero: Any = ExactBackend.scalar(Fraction(0))
             h = np.where(positive, z, zero)
-        else:
-            h = np.maximum(z, 0.0)  # one pass (z is finite: the walk checks the weights)
+        else:  # one pass (z is finite: the walk checks the weights)
+            h = np.maximum(z, 0.0, out=z if in_place else None)
         return h, positive if tau == 0 else np.asarray(h > tau, dtype=bool)
     h = act(z)
     return h, np.asarray(h > tau, dtype=bool)
+
+
+_SCRATCH = Scratch()
+
+
+def _buffer(scratch: Scratch | None, name: str, shape: tuple[int, ...], dtype: type) -> Any:
+    """A reused buffer of the float walk, or None (numpy allocates) without one."""
+    return None if scratch is None else scratch.take(name, shape, dtype)
+
+
+def _layer_values(op: Any, h: np.ndarray, scratch: Scratch | None, name: str) -> np.ndarray:
+    """The float pre-activations ``op(h)``: a dense layer's product into buffer ``name``."""
+    if scratch is None or not isinstance(op, Dense):
+        return op.apply(h)
+    z = np.matmul(h, op._wt, out=scratch.take(name, (h.shape[0], op.n_out), np.float64))
+    z += op.bias
+    return z
 
 
 def _refine(
@@ -653,10 +686,13 @@ def _refine(
     critical: list[Any],
     exact: bool,
     units: np.ndarray | None = None,
+    scratch: Scratch | None = None,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Insert a knot wherever some ``z_j`` strictly crosses a critical value.
 
     Only the columns ``units`` are looked at (all when None; linear units never kink).
+    With ``scratch`` (float walks) the temporaries and the refined ``z`` are reused
+    buffers.
 
     Returns the refined ``seg``, ``t``, ``z``, ``parent`` and ``coincide``.
     ``parent`` is ``-(old index) - 1`` for a knot that existed and, for a new
@@ -671,9 +707,18 @@ def _refine(
     cross_j: list[np.ndarray] = []
     cross_c: list[Any] = []
     zc = z if units is None else z[:, units]
+    shape, pairs = zc.shape, (max(n_knots - 1, 0), zc.shape[1])
     for c in critical:
-        above, below = np.asarray(zc > c, dtype=bool), np.asarray(zc < c, dtype=bool)
-        mask = (above[:-1] & below[1:]) | (below[:-1] & above[1:])
+        if scratch is None:
+            above, below = np.asarray(zc > c, dtype=bool), np.asarray(zc < c, dtype=bool)
+            mask = (above[:-1] & below[1:]) | (below[:-1] & above[1:])
+        else:
+            above = np.greater(zc, c, out=scratch.take("above", shape, np.bool_))
+            below = np.less(zc, c, out=scratch.take("below", shape, np.bool_))
+            mask = scratch.take("mask", pairs, np.bool_)
+            other = scratch.take("other", pairs, np.bool_)
+            np.logical_and(above[:-1], below[1:], out=mask)
+            mask |= np.logical_and(below[:-1], above[1:], out=other)
         mask[ends] = False
         k, j = np.nonzero(mask)
         cross_k.append(k)
@@ -719,7 +764,9 @@ def _refine(
     seg_out[old_pos], seg_out[new_pos] = seg, seg[k_u]
     t_out = np.empty(size, dtype=t.dtype)
     t_out[old_pos], t_out[new_pos] = t, t_u
-    z_out = np.empty((size, z.shape[1]), dtype=z.dtype)
+    z_out = _buffer(scratch, "refined", (size, z.shape[1]), np.float64)
+    if z_out is None:
+        z_out = np.empty((size, z.shape[1]), dtype=z.dtype)
     z_out[old_pos], z_out[new_pos] = z, z_new
     coincide = np.zeros(size, dtype=bool)
     coincide[new_pos] = np.bincount(unique_id, minlength=n_new) > 1

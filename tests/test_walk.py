@@ -192,9 +192,16 @@ def test_walk_many_equals_single_walks():
         many = pf.walk_many(net, x1, x2, exact=exact)
         for i, path in enumerate(many):
             single = pf.walk(net, x1[i], x2[i], exact=exact)
-            assert list(path.breakpoints) == list(single.breakpoints)
             np.testing.assert_array_equal(path.patterns, single.patterns)
             np.testing.assert_array_equal(path.point_patterns, single.point_patterns)
+            if exact:
+                assert list(path.breakpoints) == list(single.breakpoints)
+                continue
+            # float64 estimates may differ in the last bits (BLAS sums a batch of rows
+            # and a single row in different orders); both enclosures hold the exact value
+            (lo1, hi1), (lo2, hi2) = path.bounds, single.bounds
+            assert np.all(np.maximum(lo1, lo2) <= np.minimum(hi1, hi2))
+            np.testing.assert_allclose(path.breakpoints, single.breakpoints, rtol=0, atol=1e-12)
 
 
 def test_float_and_exact_agree_on_thousands_of_segments():
