@@ -27,6 +27,11 @@ from .errors import InvalidInputError, check_flag, check_index
 __all__ = ["Network", "as_points"]
 
 
+def _is_float64(value: Any) -> bool:
+    """Whether ``value`` is an array of float64 (or narrower) floats: exact as it stands."""
+    return isinstance(value, np.ndarray) and value.dtype.kind == "f" and value.dtype.itemsize <= 8
+
+
 def exact_matrix(value: Any, name: str) -> np.ndarray:
     """Any real array-like to an object array of :class:`Fraction`, exactly."""
     arr = np.asarray(value, dtype=object) if not isinstance(value, np.ndarray) else value
@@ -217,6 +222,12 @@ class Network:
         self._wd: tuple[np.ndarray, ...] | None = tuple(exact_w)
         self._bd: tuple[np.ndarray, ...] | None = tuple(exact_b)
         self._ops: tuple[Any, ...] | None = None
+        # layers given as float64 arrays: their float weights are the exact ones
+        self._float_exact = tuple(_is_float64(w) and _is_float64(b) for w, b in layers)
+        self._given_floats = tuple(
+            (np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) if known else None
+            for (w, b), known in zip(layers, self._float_exact)
+        )
         self._set_options(
             [int(w.shape[0]) for w in exact_w[:-1]],
             threshold=threshold,
@@ -407,9 +418,12 @@ class Network:
             return self._ops
         from .operators import Dense
 
+        known = getattr(self, "_float_exact", ())
         return tuple(
-            Dense(wf, bf, exact=(w, b))
-            for (wf, bf), w, b in zip(self.float_layers, self._wd or (), self._bd or ())
+            Dense(wf, bf, exact=None if i < len(known) and known[i] else (w, b))
+            for i, ((wf, bf), w, b) in enumerate(
+                zip(self.float_layers, self._wd or (), self._bd or ())
+            )
         )
 
     def with_options(self, **options: Any) -> Network:
@@ -572,7 +586,13 @@ class Network:
         if self._ops is not None:  # the operators' own float64 weights, densified
             dense = [op.to_dense() for op in self._ops]
             return tuple((float_array(w), float_array(b)) for w, b in dense)
-        return tuple((float_array(w), float_array(b)) for w, b in zip(self._w, self._b))
+        given = getattr(self, "_given_floats", ())
+        return tuple(
+            given[i]
+            if i < len(given) and given[i] is not None
+            else (float_array(w), float_array(b))
+            for i, (w, b) in enumerate(zip(self._w, self._b))
+        )
 
     @cached_property
     def floats_finite(self) -> bool:
@@ -584,6 +604,9 @@ class Network:
     @cached_property
     def is_float_exact(self) -> bool:
         """Whether every weight is exactly a float64 (float mode then computes on this network)."""
+        known = getattr(self, "_float_exact", ())
+        if known and all(known):
+            return True
         return all(
             all(np.isfinite(to_float(v)) and Fraction(float(v)) == v for v in arr.ravel())
             for pair in zip(self._w, self._b)

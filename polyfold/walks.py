@@ -35,10 +35,12 @@ from __future__ import annotations
 
 import time
 import warnings
+from dataclasses import dataclass
 from fractions import Fraction
 from typing import Any
 
 import numpy as np
+from scipy.sparse import csr_matrix
 
 from . import _certwalk
 from ._arith import ExactBackend, FloatBackend, to_fraction
@@ -597,17 +599,21 @@ def _walk_batch(
     n_layers = net.depth + (1 if net.include_output else 0)
     # the float walk's layer temporaries live in reused buffers (see _memory.Scratch)
     scratch = None if exact else _SCRATCH
+    before: tuple[Any, ...] | None = None  # the previous layer's knots and values before it
     for i in range(n_layers):
         op = net.operators[i]
         if exact:
             z = op.exact_apply(h)
-        else:
-            z = _layer_values(op, h, scratch, f"z{i % 2}")  # never h's buffer
+        else:  # into a buffer that is never h's
+            z = _delta_values(op, h, before, scratch, f"z{i % 2}")
+            if z is None:
+                z = _layer_values(op, h, scratch, f"z{i % 2}")
         act = net.activations[i] if i < net.depth else _IDENTITY
         critical = [backend.scalar(c) for c in act.critical(net.threshold)]
         linear = net.linear_units[i] if i < net.depth else None
         kinked = np.flatnonzero(~linear) if linear is not None and linear.any() else None
-        seg, t, z, parent, coincide = _refine(seg, t, z, critical, exact, kinked, scratch)
+        z_before = z
+        seg, t, z, parent, coincide, born = _refine(seg, t, z, critical, exact, kinked, scratch)
         is_old = parent < 0
         src = np.where(is_old, -parent - 1, parent)
         merged = np.where(is_old, merged[src], coincide)
@@ -626,6 +632,7 @@ def _walk_batch(
         h, bits = _apply(act, z, tau, exact, in_place=scratch is not None and kinked is None)
         if kinked is not None:
             h[:, linear] = z[:, linear]  # linear units pass z on (and their bits are unused)
+        before = None if born is None else (born, z_before, act, linear, kinked)
         # No unit's σ(z) − τ changes sign strictly inside an interval any more, so the
         # midpoint rule σ(z_L) + σ(z_R) > 2τ is the same as "above τ at either end".
         code = np.zeros(bits.shape, dtype=np.uint8)
@@ -679,6 +686,82 @@ def _layer_values(op: Any, h: np.ndarray, scratch: Scratch | None, name: str) ->
     return z
 
 
+@dataclass
+class _Born:
+    """The knots a layer's refinement added: ``new_pos`` (their rows) in the knots after
+    it, each in interval ``interval`` (left knot) of the knots before it at fraction
+    ``alpha``; ``old_pos`` the rows of the knots before; crossing ``c`` was of unit
+    ``cross_unit[c]`` in interval ``cross_interval[c]``."""
+
+    new_pos: np.ndarray
+    old_pos: np.ndarray
+    interval: np.ndarray
+    alpha: np.ndarray
+    cross_interval: np.ndarray
+    cross_unit: np.ndarray
+
+
+# a dense layer's values at the new knots are interpolated (below) when the previous
+# layer's crossing units per new knot average at most its width over this
+_DELTA_SPARSITY = 32
+# ... and when the product it saves (multiply-adds) outweighs its fixed cost
+_DELTA_MIN_WORK = 1 << 23
+
+
+def _delta_values(
+    op: Any, h: np.ndarray, before: tuple[Any, ...] | None, scratch: Any, name: str
+) -> np.ndarray | None:
+    """A dense layer's float values ``W h + b`` without its product at the new knots.
+
+    Between two knots that existed before the previous layer's refinement, ``h`` is
+    linear except in the units that crossed there; so at a new knot at fraction ``α``
+    of such an interval ``W h = (1−α)·W h_L + α·W h_R + W_J (h_J − (1−α) h_{L,J} −
+    α h_{R,J})``, ``J`` the crossing units: one product on the knots before, then a
+    sparse correction. None (do the full product) where the correction is not sparse.
+    """
+    if before is None or scratch is None or not isinstance(op, Dense):
+        return None
+    born, z_before, act, linear, kinked = before
+    n_new, n_in = len(born.new_pos), h.shape[1]
+    n_old = len(born.old_pos)
+    if n_new * n_in * op.n_out < _DELTA_MIN_WORK:
+        return None
+    pairs = np.unique(born.cross_interval * n_in + born.cross_unit)  # sorted by interval
+    pair_interval, pair_unit = pairs // n_in, pairs % n_in
+    counts = np.bincount(pair_interval, minlength=n_old)
+    per_knot = counts[born.interval]  # the crossing units of each new knot's interval
+    n_pairs = int(per_knot.sum())
+    if n_pairs * _DELTA_SPARSITY > n_new * n_in:
+        return None
+    if act.name == "relu" and kinked is None:  # σ at the knots before, in their buffer
+        h_before = np.maximum(z_before, 0.0, out=z_before)
+    else:
+        h_before = act(z_before)
+        if kinked is not None:
+            h_before[:, linear] = z_before[:, linear]
+    z_old = np.matmul(h_before, op._wt, out=scratch.take("delta", (n_old, op.n_out), np.float64))
+    z_old += op.bias
+    z = scratch.take(name, (n_old + n_new, op.n_out), np.float64)
+    z[born.old_pos] = z_old
+    left, right = z_old[born.interval], z_old[born.interval + 1]
+    right -= left
+    right *= born.alpha[:, None]
+    right += left
+    # the correction's entries: new knot r, crossing unit j of its interval k
+    first = np.cumsum(counts) - counts  # each interval's first pair
+    ends = np.cumsum(per_knot)
+    offset = np.arange(n_pairs) - np.repeat(ends - per_knot, per_knot)
+    r = np.repeat(np.arange(n_new), per_knot)
+    j = pair_unit[np.repeat(first[born.interval], per_knot) + offset]
+    k, a = born.interval[r], born.alpha[r]
+    hl, hr = h_before[k, j], h_before[k + 1, j]
+    coef = h[born.new_pos[r], j] - (hl + a * (hr - hl))
+    corr = csr_matrix((coef, j, np.r_[0, ends]), shape=(n_new, n_in)) @ op._wt
+    right += corr
+    z[born.new_pos] = right
+    return z
+
+
 def _refine(
     seg: np.ndarray,
     t: np.ndarray,
@@ -687,14 +770,14 @@ def _refine(
     exact: bool,
     units: np.ndarray | None = None,
     scratch: Scratch | None = None,
-) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, Any]:
     """Insert a knot wherever some ``z_j`` strictly crosses a critical value.
 
     Only the columns ``units`` are looked at (all when None; linear units never kink).
     With ``scratch`` (float walks) the temporaries and the refined ``z`` are reused
     buffers.
 
-    Returns the refined ``seg``, ``t``, ``z``, ``parent`` and ``coincide``.
+    Returns the refined ``seg``, ``t``, ``z``, ``parent``, ``coincide`` and ``born``.
     ``parent`` is ``-(old index) - 1`` for a knot that existed and, for a new
     knot, the index of the old interval (its left knot) it lies in, whose
     per-interval data it inherits. ``coincide`` marks new knots where several
@@ -726,7 +809,7 @@ def _refine(
         cross_c.extend([c] * len(k))
     k_all = np.concatenate(cross_k)
     if k_all.size == 0:
-        return seg, t, z, -np.arange(n_knots) - 1, np.zeros(n_knots, dtype=bool)
+        return seg, t, z, -np.arange(n_knots) - 1, np.zeros(n_knots, dtype=bool), None
     j_all = np.concatenate(cross_j)
     c_all = np.array(cross_c, dtype=object if exact else np.float64)
     dl = z[k_all, j_all] - c_all
@@ -770,7 +853,9 @@ def _refine(
     z_out[old_pos], z_out[new_pos] = z, z_new
     coincide = np.zeros(size, dtype=bool)
     coincide[new_pos] = np.bincount(unique_id, minlength=n_new) > 1
-    return seg_out, t_out, z_out, parent, coincide
+    # where the next dense layer's values may be interpolated (_delta_values)
+    born = None if exact else _Born(new_pos, old_pos, k_u, a_u, k_all, j_all)
+    return seg_out, t_out, z_out, parent, coincide, born
 
 
 def _assemble(

@@ -145,3 +145,30 @@ def test_pattern_bits_and_expansions_are_checked():
     assert [m.tolist() for m in net.expand_pattern([1, 0, 1])] == [[True, False], [True]]
     with pytest.raises(pf.InvalidInputError, match=r"pattern: expected 3 bits, got shape \(2,\)"):
         net.expand_pattern([1, 0])
+
+
+def test_float64_layers_keep_their_floats_and_skip_the_exactness_check():
+    # weights given as float arrays are exact as they stand: the operators use them
+    # directly, and the answers equal those of the same network given as Fractions
+    rng = np.random.default_rng(3)
+    layers = [(rng.normal(size=(5, 2)), rng.normal(size=5)), (rng.normal(size=(1, 5)), [0.25])]
+    net = pf.Network.from_layers(layers)
+    as_fractions = pf.Network.from_layers(
+        [([[F(v) for v in row] for row in w], [F(v) for v in b]) for w, b in layers]
+    )
+    assert net.operators[0].exact is None  # float64 in: nothing to check
+    assert net.operators[1].exact is not None  # a list of floats: checked as before
+    assert as_fractions.operators[0].exact is not None
+    assert net.is_float_exact and as_fractions.is_float_exact
+    for (wf, bf), (wg, bg) in zip(net.float_layers, as_fractions.float_layers):
+        np.testing.assert_array_equal(wf, wg)
+        np.testing.assert_array_equal(bf, bg)
+    a = pf.walk(net, [-3, 1], [2, -1])
+    b = pf.walk(as_fractions, [-3, 1], [2, -1])
+    assert list(a.breakpoints) == list(b.breakpoints)
+    layers[0][0][0, 0] = 99.0  # the network copied its floats
+    assert net.float_layers[0][0][0, 0] != 99.0
+    w32 = layers[0][0].astype(np.float32)  # float32 values are float64 values too
+    f32 = pf.Network.from_layers([(w32, layers[0][1]), layers[1]])
+    assert f32.operators[0].exact is None and f32.float_layers[0][0].dtype == np.float64
+    assert f32.exact_weights[0][0][0, 1] == F(float(w32[0, 1]))

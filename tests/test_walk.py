@@ -319,3 +319,93 @@ def test_walk_option_values_are_checked(kwargs, match):
     ):
         with pytest.raises(pf.InvalidInputError, match=match):
             call()
+
+
+@pytest.fixture
+def interpolated(monkeypatch):
+    """The float walk's interpolated dense products (``walks._delta_values``) forced on
+    every layer they apply to; the list records, per call, whether they were taken."""
+    from polyfold import walks
+
+    monkeypatch.setattr(walks, "_DELTA_MIN_WORK", 0)
+    monkeypatch.setattr(walks, "_DELTA_SPARSITY", 1)
+    taken: list[bool] = []
+    real = walks._delta_values
+
+    def spy(*args):
+        z = real(*args)
+        taken.append(z is not None)
+        return z
+
+    monkeypatch.setattr(walks, "_delta_values", spy)
+    return taken
+
+
+@pytest.mark.parametrize(
+    "activation, threshold",
+    [("relu", 0), ("relu", "1/10"), ("leaky_relu", 0), ("hardtanh", "-1/5"), ("abs", "1/5")],
+)
+def test_float_walk_interpolated_products_give_the_exact_walks_patterns(
+    activation, threshold, interpolated
+):
+    # a dense layer's values at the knots the previous layer added come from the knots
+    # before plus a correction in the units that crossed: the same walk as the exact one
+    net = pf.zoo.random_network(
+        [3, 12, 12, 12, 2], seed=5, activation=activation, threshold=threshold, bias_std=0.3
+    )
+    rng = np.random.default_rng(1)
+    x1, x2 = 2 * rng.normal(size=(30, 3)), 2 * rng.normal(size=(30, 3))
+    fl = pf.walk_many(net, x1, x2, exact=False, method="float")
+    ex = pf.walk_many(net, x1, x2, exact=True, method="rational")
+    assert sum(interpolated) >= 2  # it ran on the later layers (one batch of 30 segments)
+    for a, b in zip(fl, ex):
+        if a.undecided:
+            continue
+        np.testing.assert_array_equal(a.patterns, b.patterns)
+        np.testing.assert_array_equal(a.point_patterns, b.point_patterns)
+        np.testing.assert_allclose(
+            a.breakpoints, np.array(b.breakpoints, dtype=float), rtol=1e-9, atol=1e-12
+        )
+
+
+def test_float_walk_interpolated_products_with_linear_units(interpolated):
+    base = pf.zoo.random_network([2, 10, 10, 10, 1], seed=2)
+    masks = [[0, 3, 6, 9]] * 3  # every third unit passes its value on
+    net = pf.Network.from_layers(base.weights, linear_units=masks)
+    x1, x2 = [-2.0, 1.5], [2.0, -1.0]
+    a = pf.walk(net, x1, x2, exact=False, method="float")
+    b = pf.walk(net, x1, x2, method="rational")
+    assert any(interpolated)
+    np.testing.assert_array_equal(a.patterns, b.patterns)
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
+def test_catalogue_float_walk_with_interpolated_products(case, monkeypatch):
+    # the degenerate cases (touches, flat stretches, coincidences) come out the same
+    # with the interpolated products as with every product computed
+    x1, x2 = [float(F(v)) for v in case.x1], [float(F(v)) for v in case.x2]
+    full = pf.walk(case.net, x1, x2, exact=False, method="float")
+    from polyfold import walks
+
+    monkeypatch.setattr(walks, "_DELTA_MIN_WORK", 0)
+    monkeypatch.setattr(walks, "_DELTA_SPARSITY", 1)
+    path = pf.walk(case.net, x1, x2, exact=False, method="float")
+    np.testing.assert_array_equal(path.patterns, full.patterns)
+    np.testing.assert_array_equal(path.point_patterns, full.point_patterns)
+    np.testing.assert_allclose(path.breakpoints, full.breakpoints, rtol=1e-12, atol=1e-15)
+    assert bool(path.undecided) == bool(full.undecided), case.name
+
+
+def test_scratch_buffers_are_reused_views_up_to_their_limit():
+    from polyfold._memory import Scratch
+
+    s = Scratch(limit=1 << 12)
+    a = s.take("a", (4, 8), np.float64)
+    assert a.shape == (4, 8) and a.dtype == np.float64
+    b = s.take("a", (2, 8), np.float64)
+    assert np.shares_memory(a, b)  # the same buffer again
+    assert not np.shares_memory(a, s.take("b", (4, 8), np.float64))
+    big = s.take("a", (64, 16), np.float64)  # beyond the limit: a fresh array, not kept
+    assert big.shape == (64, 16) and not np.shares_memory(big, a)
+    assert np.shares_memory(s.take("a", (4, 8), np.float64), a)
+    assert s.take("a", (4, 8), np.bool_).dtype == np.bool_
