@@ -151,3 +151,29 @@ def test_the_memory_check_samples_pairs_of_many_lines(monkeypatch):
     net = pf.Network.from_operators([op, pf.operators.Dense(np.ones((1, n)), np.zeros(1))])
     with pytest.raises(InvalidInputError, match=r"lines cut this polygon into about [\d,]+ cells"):
         pf.region_arrays(net, pf.Box([-1, -1], [1, 1]))
+
+
+def test_the_graph_is_filled_as_networkx_would_fill_it():
+    import gc
+
+    import networkx as nx
+    from networkx.utils import graphs_equal
+
+    from polyfold.regions._build import fill_graph
+
+    cells = pf.region_arrays(pf.zoo.random_network([2, 8, 8, 1], seed=4), BOX)
+    G = cells.to_graph()
+    H = nx.Graph(**G.graph)
+    H.add_nodes_from(G.nodes(data=True))
+    H.add_edges_from(G.edges(data=True))
+    assert graphs_equal(G, H) and G.number_of_edges() == len(cells.pairs) > 0
+    for u, v, data in G.edges(data=True):  # one attribute dict per edge, both directions
+        assert G.adj[u][v] is G.adj[v][u] is data
+    # a graph that has nodes already, or of another class, takes networkx's methods
+    D = fill_graph(nx.DiGraph(), [("a", {"x": 1}), ("b", {})], [("a", "b", {"w": 2})])
+    assert list(D.edges(data=True)) == [("a", "b", {"w": 2})] and not D.has_edge("b", "a")
+    K = nx.Graph()
+    K.add_node("a", x=0)
+    fill_graph(K, [("b", {"y": 1})], [("a", "b", {})])
+    assert K.nodes["a"] == {"x": 0} and K.has_edge("b", "a")
+    assert gc.isenabled()  # the collector runs again afterwards

@@ -20,8 +20,10 @@ float mode: ``float`` and float64 arrays.
 
 from __future__ import annotations
 
+import gc
 import time
 from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from fractions import Fraction
 from itertools import combinations
@@ -123,6 +125,44 @@ class Budget:
 def new_graph(method: str) -> nx.Graph:
     """An empty region graph of ``method``, complete until an engine says otherwise."""
     return nx.Graph(method=method, complete=True, interrupted=False, adjacency_complete=True)
+
+
+def fill_graph(
+    graph: nx.Graph,
+    nodes: Iterable[tuple[str, dict[str, Any]]],
+    edges: Iterable[tuple[str, str, dict[str, Any]]],
+) -> nx.Graph:
+    """Add ``nodes`` and then ``edges`` between them (both ends added before), as
+    ``add_nodes_from``/``add_edges_from`` would, in one pass over networkx's adjacency
+    dictionaries (``Graph._node``/``_adj``, its documented storage): several times faster
+    for the thousands of regions of a tessellation. A graph of another class, or one that
+    already has nodes, goes through the public methods."""
+    node, adj = getattr(graph, "_node", None), getattr(graph, "_adj", None)
+    with paused_gc():
+        if type(graph) is not nx.Graph or node is None or adj is None or len(node):
+            graph.add_nodes_from(nodes)
+            graph.add_edges_from(edges)
+            return graph
+        for name, attrs in nodes:
+            node[name] = attrs
+            adj[name] = {}
+        for u, v, attrs in edges:
+            adj[u][v] = adj[v][u] = attrs
+    return graph
+
+
+@contextmanager
+def paused_gc() -> Iterator[None]:
+    """Python's cyclic garbage collector paused while a block builds many small objects
+    that hold no cycles (a graph's attribute dictionaries): its collections, each one
+    a pass over every live object, otherwise take half of a large graph's build."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
 
 
 def interrupted_graph(method: str) -> nx.Graph:

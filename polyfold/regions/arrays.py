@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import networkx as nx
 import numpy as np
 
-from ._build import new_graph, pattern_keys
+from ._build import fill_graph, new_graph, pattern_keys
 
 __all__ = ["RegionArrays"]
 
@@ -115,7 +115,7 @@ class RegionArrays:
             units[r] = more
         bounds = np.r_[self.start, len(self.vertices)].tolist()
         areas = self.area.tolist()
-        graph.add_nodes_from(
+        nodes = (
             (
                 names[i],
                 {
@@ -131,8 +131,8 @@ class RegionArrays:
         flips: list[tuple[int, ...]] = [(u,) for u in self.flip.tolist()]
         for k, more in self.extra_flips.items():
             flips[k] = more
-        graph.add_edges_from(
+        edges = (
             (names[i], names[j], {"flips": f, "facet_point": p})
             for (i, j), f, p in zip(self.pairs.tolist(), flips, self.facet_points)
         )
-        return graph
+        return fill_graph(graph, nodes, edges)
