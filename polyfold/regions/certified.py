@@ -51,7 +51,15 @@ from .._numeric import TINY, U
 from ..domains import Polytope
 from ..geometry import FLOAT_TOL, polygon_area
 from ..network import Network
-from ._build import Budget, bit_positions, interrupted_graph, new_graph, pattern_keys
+from ._build import (
+    Budget,
+    bit_positions,
+    fill_graph,
+    interrupted_graph,
+    new_graph,
+    pattern_keys,
+    paused_gc,
+)
 from ._exact import Maps, as_integers, forward_bounds, packed_keys
 from .vectorised import FastCells, fast_planar_cells, incidence
 
@@ -401,17 +409,36 @@ def certified_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph | 
     keep, position = bit_positions(net)
     bits = np.ascontiguousarray(cells.bits if keep is None else cells.bits[:, keep])
     names = pattern_keys(bits).astype(str).tolist()
-    graph = new_graph(METHOD)
-    vertices = [np.array(v, dtype=object) for v in cells.vertices]
+    with paused_gc():  # hundreds of thousands of Fractions, no cycles
+        graph = _graph_of(cells, bits, names, position)
+    budget.progress.update(len(names))
+    return graph
+
+
+def _graph_of(
+    cells: CertifiedCells, bits: np.ndarray, names: list[str], position: np.ndarray
+) -> nx.Graph:
+    """The region graph of certified cells (nodes keyed by ``names``, in the schema's types:
+    every vertex, witness and facet point an object array of ``Fraction``)."""
+    vertices = np.empty((len(cells.vertices), 2), dtype=object)
+    vertices[:, 0] = [v[0] for v in cells.vertices]
+    vertices[:, 1] = [v[1] for v in cells.vertices]
     units = [() if u < 0 else (int(position[u]),) for u in cells.label.tolist()]
+    nodes = []
     for i, (s, k) in enumerate(zip(cells.start.tolist(), cells.count.tolist())):
-        graph.add_node(
-            names[i],
-            pattern=bits[i],
-            witness=np.array(cells.witnesses[i], dtype=object),
-            area=cells.areas[i],
-            vertices=vertices[s : s + k],
-            edge_units=units[s : s + k],
+        witness = np.empty(2, dtype=object)
+        witness[:] = cells.witnesses[i]
+        nodes.append(
+            (
+                names[i],
+                {
+                    "pattern": bits[i],
+                    "witness": witness,
+                    "area": cells.areas[i],
+                    "vertices": vertices[s : s + k],
+                    "edge_units": units[s : s + k],
+                },
+            )
         )
     index = {name: i for i, name in enumerate(names)}
     owner = np.repeat(np.arange(len(names)), cells.count)
@@ -421,8 +448,7 @@ def certified_graph(net: Network, poly: Polytope, budget: Budget) -> nx.Graph | 
         mine = names[owner[r]]
         other = mine[:u] + ("1" if mine[u] == "0" else "0") + mine[u + 1 :]
         if mine < other and other in index:
-            point = np.array(cells.facet_point(r), dtype=object)
+            point = np.empty(2, dtype=object)
+            point[:] = cells.facet_point(r)
             edges.append((mine, other, {"flips": (u,), "facet_point": point}))
-    graph.add_edges_from(edges)
-    budget.progress.update(len(names))
-    return graph
+    return fill_graph(new_graph(METHOD), nodes, edges)
