@@ -340,15 +340,27 @@ def gather_layers(
     tuple of numpy.ndarray
         ``(codes, point_bits)``, ``(knots, pattern bits)`` each.
     """
-    code_parts, point_parts = [], []
-    for p, c, r, o in zip(points, codes, rows, old):
-        cr = c[r]
-        code_parts.append(cr)
-        point_parts.append(p[r] if o.all() else np.where(o[:, None], p[r], cr == 1))
-    all_codes = np.concatenate(code_parts, axis=1)
-    all_points = np.concatenate(point_parts, axis=1)
-    if not np.array_equal(cols, np.arange(all_codes.shape[1])):  # else no copy
-        all_codes, all_points = all_codes[:, cols], all_points[:, cols]
+    n_knots = len(rows[0]) if rows else 0
+    offsets = np.cumsum([0, *(c.shape[1] for c in codes)])
+    all_codes = np.empty((n_knots, len(cols)), dtype=np.uint8)
+    all_points = np.empty((n_knots, len(cols)), dtype=bool)
+    if len(cols) == 0:
+        return all_codes, all_points
+    # the kept columns run layer by layer: each run is written once, in place
+    layer_of = np.searchsorted(offsets, cols, side="right") - 1
+    starts = np.flatnonzero(np.r_[True, layer_of[1:] != layer_of[:-1]])
+    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(cols)]):
+        layer = int(layer_of[a])
+        c, p, r, o = codes[layer], points[layer], rows[layer], old[layer]
+        local = cols[a:b] - offsets[layer]
+        if not (len(local) == c.shape[1] and np.array_equal(local, np.arange(c.shape[1]))):
+            c, p = c[:, local], p[:, local]  # columns first, on the layer's (fewer) knots
+        code, point = all_codes[:, a:b], all_points[:, a:b]
+        np.take(c, r, axis=0, out=code, mode="clip")  # r holds valid rows
+        np.take(p, r, axis=0, out=point, mode="clip")
+        if not o.all():
+            born = ~o
+            point[born] = code[born] == 1
     return all_codes, all_points
 
 

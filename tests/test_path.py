@@ -74,3 +74,35 @@ def test_a_walk_and_its_reverse_and_join():
     assert pf.walk_polyline(net, [a, b, c]).bitstrings() == poly.bitstrings()
     with pytest.raises(ValueError, match="power of two"):
         join_paths([ab, bc], scale=3)
+
+
+def test_gather_layers_against_concatenating_every_layer():
+    # the walks' assembly writes each layer's kept columns once; the reference gathers
+    # every layer's rows, concatenates, then selects (any column order, knots born later
+    # take their interval's bit at the point)
+    from polyfold.path import gather_layers
+
+    def reference(codes, points, rows, old, cols):
+        code_parts, point_parts = [], []
+        for p, c, r, o in zip(points, codes, rows, old):
+            code_parts.append(c[r])
+            point_parts.append(np.where(o[:, None], p[r], c[r] == 1))
+        return np.concatenate(code_parts, 1)[:, cols], np.concatenate(point_parts, 1)[:, cols]
+
+    rng = np.random.default_rng(0)
+    for trial in range(300):
+        widths = rng.integers(1, 6, size=rng.integers(1, 4))
+        n = int(rng.integers(1, 9))
+        codes = [rng.integers(0, 3, size=(rng.integers(1, 6), w)).astype(np.uint8) for w in widths]
+        points = [rng.random(c.shape) < 0.5 for c in codes]
+        rows = [rng.integers(0, len(c), size=n) for c in codes]
+        old = [rng.random(n) < 0.5 for _ in codes]
+        total = int(widths.sum())
+        cols = rng.permutation(total)[: rng.integers(0, total + 1)].astype(np.intp)
+        if trial % 2:
+            cols = np.sort(cols)
+        got = gather_layers(codes, points, rows, old, cols)
+        want = reference(codes, points, rows, old, cols)
+        assert got[0].dtype == np.uint8 and got[1].dtype == bool
+        np.testing.assert_array_equal(got[0], want[0])
+        np.testing.assert_array_equal(got[1], want[1])
