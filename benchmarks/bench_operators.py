@@ -1,7 +1,7 @@
 """CIFAR-shaped CNNs as operator networks: import, memory, and walks against their peers.
 
     OPENBLAS_NUM_THREADS=1 python benchmarks/bench_operators.py [--channels 4,8 8,16 ...]
-        [--resnet 4,8,8,16 ...] [--memory]
+        [--resnet 4,8,8,16 ...] [--memory] [--float-only]
 
 For each width (first convolution's channels, then the other two's): a
 ``nn.Sequential`` of three 3x3 convolutions with pooling and batch-norm on
@@ -13,7 +13,8 @@ Reports the import time (and with ``--memory`` the certified walk's peak,
 by tracemalloc in a run of its own), and in one run: the plain float walk, the
 certified walk, ``chi_sampled(n=10000)`` and one batched forward pass of the
 model over the walk's own breakpoints, in float32 and float64 (the physical
-limit: every breakpoint evaluated once per layer).
+limit: every breakpoint evaluated once per layer). ``--float-only``: the float walk
+and the forward passes only (no certified walk, no sampling).
 """
 
 from __future__ import annotations
@@ -116,6 +117,23 @@ def resnet(widths: list[int]):
     return m.eval()
 
 
+def forwards(m, x1, x2, ts):
+    """``forward(model=m, dtype=float32)``: the model over the points at parameters ``ts``
+    in chunks of 1,024 (a wide CNN's whole batch of activations would not fit in memory;
+    the work is the same)."""
+    import torch
+
+    pts = torch.tensor((x1[None, :] + ts[:, None] * (x2 - x1)[None, :]).reshape(-1, 3, 32, 32))
+
+    def forward(model=m, dtype=torch.float32):
+        batch = pts.to(dtype)
+        with torch.no_grad():
+            for lo in range(0, len(batch), 1024):
+                model(batch[lo : lo + 1024])
+
+    return forward
+
+
 def main() -> None:
     import torch
 
@@ -124,6 +142,7 @@ def main() -> None:
     parser.add_argument("--channels", nargs="*", default=["4,8", "8,16"])
     parser.add_argument("--resnet", nargs="*", default=[])
     parser.add_argument("--memory", action="store_true", help="the walk's peak (tracemalloc)")
+    parser.add_argument("--float-only", action="store_true", help="skip the certified walk")
     args = parser.parse_args()
     rng = np.random.default_rng(0)
     x1, x2 = rng.normal(size=3072), rng.normal(size=3072)
@@ -136,6 +155,16 @@ def main() -> None:
         print(f"{name}: imported in {t_import:.2f} s", flush=True)
         t_float, plain = best_of(lambda: pf.walk(net, x1, x2, exact=False, method="float"), 2)
         print(f"  float walk {t_float:.2f} s, {plain.n_pieces} pieces", flush=True)
+        if args.float_only:
+            forward = forwards(m, x1, x2, plain.breakpoints)
+            t_fwd, _ = best_of(forward, 2)
+            t_fwd64, _ = best_of(lambda: forward(copy.deepcopy(m).double(), torch.float64), 2)
+            print(
+                f"{name}: {plain.n_pieces} pieces; float walk {t_float:.2f} s; one torch forward"
+                f" over the breakpoints {t_fwd:.2f} s in float32, {t_fwd64:.2f} s in float64"
+                f" (float walk {t_float / t_fwd:.1f}x, {t_float / t_fwd64:.2f}x)"
+            )
+            continue
         t_cert, cert = best_of(lambda: pf.walk(net, x1, x2, exact=False), 1)
         peak = float("nan")
         if args.memory:  # tracemalloc slows allocation: a separate run
@@ -146,22 +175,10 @@ def main() -> None:
         print(f"  certified walk {t_cert:.2f} s", flush=True)
         t_samp, _ = best_of(lambda: pf.chi_sampled(net, x1, x2, n=10_000, exact=False), 1)
         print(f"  chi_sampled(n=10000) {t_samp:.2f} s", flush=True)
-        ts = np.asarray(cert.bounds[0], dtype=np.float64)
-        pts = torch.tensor(
-            (x1[None, :] + ts[:, None] * (x2 - x1)[None, :]).reshape(-1, 3, 32, 32),
-            dtype=torch.float32,
-        )
-
-        def forward(model=m, batch=pts):
-            # in chunks of 1,024 breakpoints: the whole batch's activations of a wide CNN
-            # would not fit in memory (the work is the same)
-            with torch.no_grad():
-                for lo in range(0, len(batch), 1024):
-                    model(batch[lo : lo + 1024])
-
+        forward = forwards(m, x1, x2, np.asarray(cert.bounds[0], dtype=np.float64))
         t_fwd, _ = best_of(forward, 3)
         m64 = copy.deepcopy(m).double()
-        t_fwd64, _ = best_of(lambda: forward(m64, pts.double()), 3)
+        t_fwd64, _ = best_of(lambda: forward(m64, torch.float64), 3)
         same = np.array_equal(plain.patterns, cert.patterns)
         print(
             f"{name} on 3x32x32 ({net.n_hidden:,} hidden units):"
