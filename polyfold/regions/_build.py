@@ -134,9 +134,9 @@ def fill_graph(
 ) -> nx.Graph:
     """Add ``nodes`` and then ``edges`` between them (both ends added before), as
     ``add_nodes_from``/``add_edges_from`` would, in one pass over networkx's adjacency
-    dictionaries (``Graph._node``/``_adj``, its documented storage): several times faster
-    for the thousands of regions of a tessellation. A graph of another class, or one that
-    already has nodes, goes through the public methods."""
+    dictionaries (``Graph._node``/``_adj``, the storage its subclassing notes describe),
+    with the cyclic collector paused. A graph of another class, or one that already has
+    nodes, goes through the public methods."""
     node, adj = getattr(graph, "_node", None), getattr(graph, "_adj", None)
     with paused_gc():
         if type(graph) is not nx.Graph or node is None or adj is None or len(node):
