@@ -4,7 +4,8 @@
         [--rounds 3] [--repeat 40]
 
 For instance ``git worktree add /tmp/old <commit>`` and then ``/tmp/old .``. Each
-round runs one process per checkout (``sys.path`` pointing at it) that walks one
+round runs one process per checkout (its ``polyfold`` first on ``sys.path``, checked)
+that walks one
 segment of 784-100×5-10, 784-512³-10 and 64-32×4-10 (He-initialised, seed 0)
 ``--repeat`` times; the table shows the best time of every checkout over all rounds.
 Machines that share their cores drift over minutes, so only the alternation makes the
@@ -26,9 +27,11 @@ ROWS = [
 ]
 
 CHILD = """
-import json, sys, time
+import json, os, sys, time
+sys.path.insert(0, sys.argv[3])
 import numpy as np
 import polyfold as pf
+assert os.path.dirname(os.path.dirname(pf.__file__)) == sys.argv[3], pf.__file__
 rows, repeat = json.loads(sys.argv[1]), int(sys.argv[2])
 out = {}
 for name, sizes in rows:
@@ -47,10 +50,12 @@ print(json.dumps(out))
 
 
 def run(checkout: str, repeat: int) -> dict[str, float]:
-    env = dict(os.environ, PYTHONPATH=os.path.abspath(checkout), OPENBLAS_NUM_THREADS="1")
+    path = os.path.abspath(checkout)  # first on the path, ahead of any installed polyfold
+    env = dict(os.environ, OPENBLAS_NUM_THREADS="1")
     done = subprocess.run(
-        [sys.executable, "-c", CHILD, json.dumps(ROWS), str(repeat)],
+        [sys.executable, "-c", CHILD, json.dumps(ROWS), str(repeat), path],
         env=env,
+        cwd=path,
         capture_output=True,
         text=True,
         check=True,

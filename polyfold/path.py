@@ -347,14 +347,20 @@ def gather_layers(
     if len(cols) == 0:
         return all_codes, all_points
     # the kept columns run layer by layer: each run is written once, in place
-    layer_of = np.searchsorted(offsets, cols, side="right") - 1
-    starts = np.flatnonzero(np.r_[True, layer_of[1:] != layer_of[:-1]])
-    for a, b in zip(starts.tolist(), [*starts[1:].tolist(), len(cols)]):
-        layer = int(layer_of[a])
+    every = len(cols) == offsets[-1] and np.array_equal(cols, np.arange(offsets[-1]))
+    if every:  # the common case: every column of every layer, in order
+        starts, layer_of = offsets[:-1], np.arange(len(codes))
+    else:
+        layer_of = np.searchsorted(offsets, cols, side="right") - 1
+        starts = np.flatnonzero(np.r_[True, layer_of[1:] != layer_of[:-1]])
+        layer_of = layer_of[starts]
+    for run, (a, b) in enumerate(zip(starts.tolist(), [*starts[1:].tolist(), len(cols)])):
+        layer = int(layer_of[run])
         c, p, r, o = codes[layer], points[layer], rows[layer], old[layer]
-        local = cols[a:b] - offsets[layer]
-        if not (len(local) == c.shape[1] and np.array_equal(local, np.arange(c.shape[1]))):
-            c, p = c[:, local], p[:, local]  # columns first, on the layer's (fewer) knots
+        if not every:
+            local = cols[a:b] - offsets[layer]
+            if not (len(local) == c.shape[1] and np.array_equal(local, np.arange(b - a))):
+                c, p = c[:, local], p[:, local]  # columns first, on the layer's (fewer) knots
         code, point = all_codes[:, a:b], all_points[:, a:b]
         np.take(c, r, axis=0, out=code, mode="clip")  # r holds valid rows
         np.take(p, r, axis=0, out=point, mode="clip")

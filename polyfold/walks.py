@@ -597,11 +597,13 @@ def _walk_batch(
     rows: list[np.ndarray] = []
     old: list[np.ndarray] = []
     n_layers = net.depth + (1 if net.include_output else 0)
-    # the float walk's layer temporaries live in reused buffers (see _memory.Scratch)
-    scratch = None if exact else _SCRATCH
     before: tuple[Any, ...] | None = None  # the previous layer's knots and values before it
     for i in range(n_layers):
         op = net.operators[i]
+        # the float walk's large temporaries live in reused buffers (see _memory.Scratch);
+        # small ones are cheaper to allocate than to look up
+        big = not exact and h.shape[0] * op.n_out >= _SCRATCH_MIN_ENTRIES
+        scratch = _SCRATCH if big else None
         if exact:
             z = op.exact_apply(h)
         else:  # into a buffer that is never h's
@@ -670,6 +672,7 @@ def _apply(
 
 
 _SCRATCH = Scratch()
+_SCRATCH_MIN_ENTRIES = 1 << 14  # 128 KB of float64: where fresh arrays come from the OS
 
 
 def _buffer(scratch: Scratch | None, name: str, shape: tuple[int, ...], dtype: type) -> Any:

@@ -329,6 +329,7 @@ def interpolated(monkeypatch):
 
     monkeypatch.setattr(walks, "_DELTA_MIN_WORK", 0)
     monkeypatch.setattr(walks, "_DELTA_SPARSITY", 1)
+    monkeypatch.setattr(walks, "_SCRATCH_MIN_ENTRIES", 0)  # the buffers on every layer
     taken: list[bool] = []
     real = walks._delta_values
 
@@ -389,6 +390,7 @@ def test_catalogue_float_walk_with_interpolated_products(case, monkeypatch):
 
     monkeypatch.setattr(walks, "_DELTA_MIN_WORK", 0)
     monkeypatch.setattr(walks, "_DELTA_SPARSITY", 1)
+    monkeypatch.setattr(walks, "_SCRATCH_MIN_ENTRIES", 0)
     path = pf.walk(case.net, x1, x2, exact=False, method="float")
     np.testing.assert_array_equal(path.patterns, full.patterns)
     np.testing.assert_array_equal(path.point_patterns, full.point_patterns)
