@@ -67,8 +67,8 @@ class Scratch(threading.local):
     afresh, each one is new memory from the operating system, and filling its pages
     costs about as much as the layer's matrix product. A buffer here is kept (per
     thread) up to ``limit`` bytes and handed out again as a view; bigger requests
-    get fresh arrays. The float walk uses nine names, so a thread keeps at most about
-    nine times ``limit`` (144 MB), and only after walking layers that large. Callers
+    get fresh arrays. The float walk uses ten names, so a thread keeps at most about
+    ten times ``limit`` (160 MB), and only after walking layers that large. Callers
     must not keep a view past the next :meth:`take` of the same name.
     """
 
