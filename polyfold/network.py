@@ -222,11 +222,12 @@ class Network:
         self._wd: tuple[np.ndarray, ...] | None = tuple(exact_w)
         self._bd: tuple[np.ndarray, ...] | None = tuple(exact_b)
         self._ops: tuple[Any, ...] | None = None
-        # layers given as float64 arrays: their float weights are the exact ones
-        self._float_exact = tuple(_is_float64(w) and _is_float64(b) for w, b in layers)
+        # layers given as float64 arrays: their float weights are the exact ones (else None)
         self._given_floats = tuple(
-            (np.array(w, dtype=np.float64), np.array(b, dtype=np.float64)) if known else None
-            for (w, b), known in zip(layers, self._float_exact)
+            (np.array(w, dtype=np.float64), np.array(b, dtype=np.float64))
+            if _is_float64(w) and _is_float64(b)
+            else None
+            for w, b in layers
         )
         self._set_options(
             [int(w.shape[0]) for w in exact_w[:-1]],
@@ -418,9 +419,9 @@ class Network:
             return self._ops
         from .operators import Dense
 
-        known = getattr(self, "_float_exact", ())
+        given = getattr(self, "_given_floats", ())
         return tuple(
-            Dense(wf, bf, exact=None if i < len(known) and known[i] else (w, b))
+            Dense(wf, bf, exact=None if i < len(given) and given[i] is not None else (w, b))
             for i, ((wf, bf), w, b) in enumerate(
                 zip(self.float_layers, self._wd or (), self._bd or ())
             )
@@ -604,8 +605,8 @@ class Network:
     @cached_property
     def is_float_exact(self) -> bool:
         """Whether every weight is exactly a float64 (float mode then computes on this network)."""
-        known = getattr(self, "_float_exact", ())
-        if known and all(known):
+        given = getattr(self, "_given_floats", ())
+        if given and all(pair is not None for pair in given):
             return True
         return all(
             all(np.isfinite(to_float(v)) and Fraction(float(v)) == v for v in arr.ravel())

@@ -744,8 +744,7 @@ def _delta_values(
         h_before = act(z_before)
         if kinked is not None:
             h_before[:, linear] = z_before[:, linear]
-    z_old = np.matmul(h_before, op._wt, out=scratch.take("delta", (n_old, op.n_out), np.float64))
-    z_old += op.bias
+    z_old = _layer_values(op, h_before, scratch, "delta")
     z = scratch.take(name, (n_old + n_new, op.n_out), np.float64)
     z[born.old_pos] = z_old
     left, right = z_old[born.interval], z_old[born.interval + 1]
