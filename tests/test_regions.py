@@ -482,3 +482,35 @@ def test_lp_engine_float_vertex_route_on_degenerate_nets(name):
     G = pf.region_graph(net, box, engine="lp", exact=False)
     exact = pf.region_graph(net, box, engine="lp", exact=True)
     _assert_same_nodes_and_edges(G, exact)
+
+
+@pytest.mark.parametrize(
+    "sizes, options",
+    [
+        ([2, 9, 7, 5, 1], {}),
+        ([2, 6, 6, 6, 6, 1], {}),
+        ([2, 8, 6, 4, 1], {"activation": ("leaky_relu", 0.1)}),
+    ],
+)
+def test_exact_maps_of_cells_equal_each_patterns_local_maps(sizes, options):
+    """Maps' integer rows G / D_l are the exact affine maps of each cell's pattern."""
+    from polyfold.regions._exact import Maps
+    from polyfold.regions.certified import _collect
+    from polyfold.regions.vectorised import fast_planar_cells
+
+    net = pf.zoo.random_network(sizes, seed=3, **options)
+    square = np.array([[-1.0, -1.0], [1.0, -1.0], [1.0, 1.0], [-1.0, 1.0]])
+    cells = _collect(fast_planar_cells(net, square))
+    offsets = np.cumsum([0] + [w.shape[0] for w, _ in net.weights[: net.depth]])
+    maps = Maps(net, cells.bits, offsets)
+    rng = np.random.default_rng(0)
+    for c in rng.choice(len(cells.bits), size=min(12, len(cells.bits)), replace=False):
+        active = [cells.bits[c, offsets[i] : offsets[i + 1]] for i in range(net.depth)]
+        local = net.local_maps(active)
+        for layer in range(net.depth):
+            units = np.arange(offsets[layer + 1] - offsets[layer])
+            rows = maps.rows(layer, np.full(len(units), c), units)
+            m, b = local[layer]
+            scale = maps.scale[layer]
+            got = [[F(int(v), scale) for v in row] for row in rows]
+            assert got == [[*m[j], b[j]] for j in units]

@@ -92,15 +92,29 @@ class Maps:
     def _layer(self, layer: int, rep: np.ndarray) -> np.ndarray:
         """``G`` of layer ``layer`` for every prefix (represented by the cells ``rep``)."""
         k = self.k
-        prev = self.full[layer - 1][self.prefix[layer - 1][rep]]
-        prev = prev * self._gain(layer - 1, rep)[:, :, None]  # (prefixes, n_{l-1}, k)
         wn, db = self.ints[layer][0], self.ints[layer][3]
-        n_pre, n_in = prev.shape[0], prev.shape[1]
-        right = fmpz_mat(n_in, k * n_pre, list(prev.transpose(1, 0, 2).ravel()))
-        product = fmpz_mat(wn.shape[0], n_in, list(wn.ravel())) * right
-        g = np.empty(wn.shape[0] * n_pre * k, dtype=object)
-        g[:] = [int(v) for v in product.entries()]  # Python ints: faster than fmpz here
-        g = g.reshape(wn.shape[0], n_pre, k).transpose(1, 0, 2) * db
+        gain = self._gain(layer - 1, rep)  # (prefixes, n_{l-1}) small integers
+        n_out, (n_pre, n_in) = wn.shape[0], gain.shape
+        g = np.empty((n_pre, n_out, k), dtype=object)
+        if layer == 1:
+            # every prefix shares the first layer's G0: G[p][:, c] = (W ⊙ G0[:, c]ᵀ) gain_p,
+            # one product per column of a matrix of small gains (no big matrix per prefix)
+            g0 = self.full[0][0]
+            gains = fmpz_mat(n_pre, n_in, gain.ravel().tolist())
+            for c in range(k):
+                scaled = (wn * g0[:, c][None, :]).T  # (n_in, n_out)
+                product = gains * fmpz_mat(n_in, n_out, list(scaled.ravel()))
+                g[:, :, c] = np.array([int(v) for v in product.entries()], dtype=object).reshape(
+                    n_pre, n_out
+                )  # Python ints: faster than fmpz in the object arithmetic that follows
+        else:
+            prev = self.full[layer - 1][self.prefix[layer - 1][rep]] * gain[:, :, None]
+            right = fmpz_mat(n_in, k * n_pre, list(prev.transpose(1, 0, 2).ravel()))
+            product = fmpz_mat(n_out, n_in, list(wn.ravel())) * right
+            flat = np.empty(n_out * n_pre * k, dtype=object)
+            flat[:] = [int(v) for v in product.entries()]
+            g[:] = flat.reshape(n_out, n_pre, k).transpose(1, 0, 2)
+        g *= db
         g[:, :, -1] += self._bias(layer, slice(None))
         return g
 
