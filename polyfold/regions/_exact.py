@@ -104,16 +104,12 @@ class Maps:
             for c in range(k):
                 scaled = (wn * g0[:, c][None, :]).T  # (n_in, n_out)
                 product = gains * fmpz_mat(n_in, n_out, list(scaled.ravel()))
-                g[:, :, c] = np.array([int(v) for v in product.entries()], dtype=object).reshape(
-                    n_pre, n_out
-                )  # Python ints: faster than fmpz in the object arithmetic that follows
+                g[:, :, c] = _python_ints(product).reshape(n_pre, n_out)
         else:
             prev = self.full[layer - 1][self.prefix[layer - 1][rep]] * gain[:, :, None]
             right = fmpz_mat(n_in, k * n_pre, list(prev.transpose(1, 0, 2).ravel()))
             product = fmpz_mat(n_out, n_in, list(wn.ravel())) * right
-            flat = np.empty(n_out * n_pre * k, dtype=object)
-            flat[:] = [int(v) for v in product.entries()]
-            g[:] = flat.reshape(n_out, n_pre, k).transpose(1, 0, 2)
+            g[:] = _python_ints(product).reshape(n_out, n_pre, k).transpose(1, 0, 2)
         g *= db
         g[:, :, -1] += self._bias(layer, slice(None))
         return g
@@ -151,6 +147,14 @@ class Maps:
         layer = int(np.searchsorted(self.offsets, unit, side="right") - 1)
         row = self.rows(layer, np.array([cell]), np.array([unit - self.offsets[layer]]))[0]
         return sum(g * p for g, p in zip(row, point))
+
+
+def _python_ints(product: fmpz_mat) -> np.ndarray:
+    """A flint matrix's entries, row by row, as an object array of Python ints (faster than
+    fmpz in the object arithmetic that follows)."""
+    out = np.empty(product.nrows() * product.ncols(), dtype=object)
+    out[:] = [int(v) for v in product.entries()]
+    return out
 
 
 def forward_bounds(net: Any, xy: np.ndarray, radius: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
